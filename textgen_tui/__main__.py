@@ -1,0 +1,3 @@
+from textgen_tui.cli.main import main
+
+raise SystemExit(main())

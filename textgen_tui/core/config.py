@@ -1,0 +1,235 @@
+"""Hyper-parameters as typed dataclasses, the presets, and their validation.
+
+A saved model folder stores the whole `Config` as JSON, so it can be rebuilt, resumed and sampled
+without guessing anything.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from textgen_tui.core.errors import ConfigError
+
+TOKENIZERS = ("char", "word", "clause")
+LAYOUTS = ("window", "sequence")
+INPUTS = ("onehot", "embedding")
+CELLS = ("lstm", "gru")
+OPTIMIZERS = ("rmsprop", "adam")
+BOOK_TEMPERATURES = (0.2, 0.5, 1.0, 1.2)
+
+
+@dataclass
+class DataConfig:
+    tokenizer: str = "char"
+    """How text becomes tokens: `char`, `word` (jieba for Chinese) or `clause`."""
+    lowercase: bool = False
+    """Lowercase the corpus before tokenizing (the book does)."""
+    layout: str = "sequence"
+    """`window`: predict the token after `maxlen` tokens (the book); `sequence`: predict every
+    position of a `seq_len` chunk (char-rnn)."""
+    maxlen: int = 60
+    """Window length in tokens (`window` layout) and the context of the exact-window sampler."""
+    step: int = 3
+    """Distance between the starts of consecutive windows (`window` layout)."""
+    seq_len: int = 100
+    """Chunk length in tokens (`sequence` layout)."""
+    val_fraction: float = 0.1
+    """Share of the corpus, taken from its end, held out for validation (0 disables it)."""
+    max_vocab: int = 20000
+    """Vocabulary cap for `word` and `clause` tokens; rarer ones fall back to characters."""
+
+
+@dataclass
+class ModelConfig:
+    input: str = "embedding"
+    """`onehot` (the book) or a trainable `embedding`."""
+    embedding_dim: int = 64
+    """Embedding width (ignored for one-hot input)."""
+    cell: str = "lstm"
+    """Recurrent cell: `lstm` or `gru`."""
+    units: int = 512
+    """Units per recurrent layer."""
+    layers: int = 1
+    """Number of stacked recurrent layers."""
+    dropout: float = 0.0
+    """Dropout on the inputs of each recurrent layer (recurrent dropout stays 0 for cuDNN)."""
+
+
+@dataclass
+class TrainConfig:
+    optimizer: str = "adam"
+    """`rmsprop` (the book) or `adam`."""
+    learning_rate: float = 0.004
+    """Initial learning rate."""
+    clipnorm: float | None = 1.0
+    """Gradient clipping by norm; None disables it (the book does not clip)."""
+    batch_size: int = 64
+    """Sequences per batch."""
+    epochs: int = 20
+    """Epochs to run (an upper bound when early stopping is on)."""
+    steps_per_epoch: int | None = None
+    """Batches per epoch; None means one pass over the training data."""
+    reduce_lr_patience: int = 1
+    """Epochs without validation improvement before the learning rate is halved; 0 disables it."""
+    reduce_lr_factor: float = 0.5
+    """Factor applied to the learning rate on a plateau."""
+    early_stopping_patience: int = 3
+    """Epochs without validation improvement before training stops; 0 disables it."""
+    jit_compile: bool = False
+    """Compile the training step with XLA."""
+    seed: int = 1337
+    """Random seed for weights, shuffling and the per-epoch samples."""
+
+
+@dataclass
+class SampleConfig:
+    temperatures: tuple[float, ...] = BOOK_TEMPERATURES
+    """Temperatures of the per-epoch samples (and the generation default)."""
+    length: int = 400
+    """Tokens generated per sample."""
+    top_k: int = 0
+    """Keep only the k most likely tokens (0: off)."""
+    top_p: float = 1.0
+    """Keep the smallest set of tokens whose probability reaches p (1.0: off)."""
+
+
+@dataclass
+class Config:
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    sample: SampleConfig = field(default_factory=SampleConfig)
+    preset: str = "fast"
+    """Name of the preset this configuration started from."""
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["sample"]["temperatures"] = list(self.sample.temperatures)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Config:
+        """Rebuild from JSON, ignoring unknown keys so older folders stay loadable."""
+        if not isinstance(d, dict):
+            raise ConfigError("configuration must be a JSON object")
+
+        def build(kind, values):
+            if not isinstance(values, dict):
+                raise ConfigError(f"configuration section for {kind.__name__} must be an object")
+            names = {f.name for f in fields(kind)}
+            return kind(**{k: v for k, v in values.items() if k in names})
+
+        cfg = cls(
+            data=build(DataConfig, d.get("data", {})),
+            model=build(ModelConfig, d.get("model", {})),
+            train=build(TrainConfig, d.get("train", {})),
+            sample=build(SampleConfig, d.get("sample", {})),
+            preset=str(d.get("preset", "custom")),
+        )
+        cfg.sample.temperatures = tuple(float(t) for t in cfg.sample.temperatures)
+        return cfg
+
+    def copy(self) -> Config:
+        return Config.from_dict(self.to_dict())
+
+    def validate(self) -> Config:
+        """Raise ConfigError with a clear message for the first out-of-range value."""
+        d, m, t, s = self.data, self.model, self.train, self.sample
+        _choice("tokenizer", d.tokenizer, TOKENIZERS)
+        _choice("layout", d.layout, LAYOUTS)
+        _choice("input", m.input, INPUTS)
+        _choice("cell", m.cell, CELLS)
+        _choice("optimizer", t.optimizer, OPTIMIZERS)
+        _int_range("maxlen", d.maxlen, 1, 100_000)
+        _int_range("step", d.step, 1, 100_000)
+        _int_range("seq_len", d.seq_len, 2, 100_000)
+        _float_range("val_fraction", d.val_fraction, 0.0, 0.5)
+        _int_range("max_vocab", d.max_vocab, 16, 2_000_000)
+        _int_range("embedding_dim", m.embedding_dim, 1, 100_000)
+        _int_range("units", m.units, 1, 100_000)
+        _int_range("layers", m.layers, 1, 16)
+        _float_range("dropout", m.dropout, 0.0, 0.9)
+        _float_range("learning_rate", t.learning_rate, 1e-7, 10.0)
+        if t.clipnorm is not None:
+            _float_range("clipnorm", t.clipnorm, 1e-6, 1e6)
+        _int_range("batch_size", t.batch_size, 1, 1_000_000)
+        _int_range("epochs", t.epochs, 1, 100_000)
+        if t.steps_per_epoch is not None:
+            _int_range("steps_per_epoch", t.steps_per_epoch, 1, 10_000_000)
+        _int_range("reduce_lr_patience", t.reduce_lr_patience, 0, 1000)
+        _float_range("reduce_lr_factor", t.reduce_lr_factor, 0.01, 0.99)
+        _int_range("early_stopping_patience", t.early_stopping_patience, 0, 1000)
+        if not s.temperatures:
+            raise ConfigError("at least one sampling temperature is needed")
+        for temp in s.temperatures:
+            check_temperature(temp)
+        _int_range("sample length", s.length, 1, 1_000_000)
+        _int_range("top_k", s.top_k, 0, 10_000_000)
+        _float_range("top_p", s.top_p, 1e-6, 1.0)
+        return self
+
+
+def check_temperature(t: Any) -> float:
+    """Temperatures are finite and >= 0 (0 means greedy); anything else is refused."""
+    try:
+        value = float(t)
+    except (TypeError, ValueError):
+        raise ConfigError(f"temperature {t!r} is not a number") from None
+    if math.isnan(value) or math.isinf(value):
+        raise ConfigError(f"temperature {t} must be a finite number")
+    if value < 0:
+        raise ConfigError(f"temperature {value:g} is negative: use 0 for greedy or a value > 0")
+    return value
+
+
+def _choice(name: str, value: Any, options: tuple[str, ...]) -> None:
+    if value not in options:
+        raise ConfigError(f"{name} must be one of {', '.join(options)} (got {value!r})")
+
+
+def _int_range(name: str, value: Any, lo: int, hi: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise ConfigError(f"{name} must be a whole number from {lo} to {hi} (got {value!r})")
+
+
+def _float_range(name: str, value: Any, lo: float, hi: float) -> None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not ok or math.isnan(value) or not lo <= value <= hi:
+        raise ConfigError(f"{name} must be a number from {lo:g} to {hi:g} (got {value!r})")
+
+
+def book_preset() -> Config:
+    """Deep Learning with Python §8.1, exactly."""
+    return Config(
+        data=DataConfig(tokenizer="char", lowercase=True, layout="window", maxlen=60, step=3),
+        model=ModelConfig(input="onehot", cell="lstm", units=128, layers=1),
+        train=TrainConfig(
+            optimizer="rmsprop",
+            learning_rate=0.01,
+            clipnorm=None,
+            batch_size=128,
+            epochs=60,
+            reduce_lr_patience=0,
+            early_stopping_patience=0,
+        ),
+        sample=SampleConfig(temperatures=BOOK_TEMPERATURES, length=400),
+        preset="book",
+    )
+
+
+def fast_preset() -> Config:
+    """Every-position training, tuned for a 2-core CPU (see the README's benchmark section)."""
+    return Config(preset="fast")
+
+
+PRESETS = {"fast": fast_preset, "book": book_preset}
+
+
+def preset(name: str) -> Config:
+    try:
+        return PRESETS[name]()
+    except KeyError:
+        raise ConfigError(f"unknown preset {name!r}: choose {' or '.join(PRESETS)}") from None

@@ -1,0 +1,83 @@
+"""Token-id arrays → tf.data pipelines, without ever materialising one-hot windows.
+
+The corpus is one integer array. Each batch gathers its windows from it inside the pipeline,
+so memory is the id array plus a few batches, whatever the corpus size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from textgen_tui.core.config import Config, DataConfig
+from textgen_tui.core.errors import CorpusError
+from textgen_tui.core.tf_quiet import import_keras
+
+
+@dataclass
+class Split:
+    train: np.ndarray
+    val: np.ndarray | None
+
+
+def split_ids(ids: np.ndarray, cfg: DataConfig) -> Split:
+    """Hold out the last `val_fraction` of the corpus; both parts must fit one example."""
+    need = example_length(cfg) + 1
+    if len(ids) < need:
+        raise CorpusError(
+            f"the corpus is too short: {len(ids):,} tokens, one training example needs {need:,}"
+        )
+    if cfg.val_fraction <= 0:
+        return Split(ids, None)
+    n_val = int(len(ids) * cfg.val_fraction)
+    if n_val < need or len(ids) - n_val < need:
+        raise CorpusError(
+            f"the corpus is too short: {len(ids):,} tokens cannot give {need:,} for training and "
+            f"{need:,} for validation (val_fraction {cfg.val_fraction:g}); add text or set it to 0"
+        )
+    return Split(ids[:-n_val], ids[-n_val:])
+
+
+def example_length(cfg: DataConfig) -> int:
+    return cfg.maxlen if cfg.layout == "window" else cfg.seq_len
+
+
+def example_starts(n_tokens: int, cfg: DataConfig) -> np.ndarray:
+    """Start offsets of the training examples in an id array of `n_tokens`."""
+    length = example_length(cfg)
+    stride = cfg.step if cfg.layout == "window" else cfg.seq_len
+    dtype = np.int32 if n_tokens < 2**31 - 1 else np.int64  # int32 halves a big corpus's index
+    return np.arange(0, n_tokens - length, stride, dtype=dtype)
+
+
+def count_batches(n_tokens: int, cfg: Config) -> int:
+    n = len(example_starts(n_tokens, cfg.data))
+    return max(1, -(-n // cfg.train.batch_size))
+
+
+def make_dataset(ids: np.ndarray, cfg: Config, *, shuffle: bool, repeat: bool = False):
+    """A dataset of (inputs, targets) batches drawn lazily from `ids`."""
+    import_keras()
+    import tensorflow as tf
+
+    d = cfg.data
+    length = example_length(d)
+    starts = example_starts(len(ids), d)
+    table = tf.constant(ids)
+    offsets = tf.range(length + 1, dtype=tf.as_dtype(starts.dtype))
+
+    def gather(batch_starts):
+        windows = tf.gather(table, batch_starts[:, None] + offsets[None, :])
+        windows = tf.cast(windows, tf.int32)
+        if d.layout == "window":
+            return windows[:, :-1], windows[:, -1]
+        return windows[:, :-1], windows[:, 1:]
+
+    ds = tf.data.Dataset.from_tensor_slices(starts)
+    if shuffle:
+        ds = ds.shuffle(len(starts), seed=cfg.train.seed, reshuffle_each_iteration=True)
+    if repeat:
+        ds = ds.repeat()
+    ds = ds.batch(cfg.train.batch_size).map(gather, num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)

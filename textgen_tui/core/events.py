@@ -1,0 +1,124 @@
+"""The training-event stream. The CLI and the Textual app are two listeners of these events.
+
+Events are small frozen dataclasses; a listener is any callable taking one event. They are
+emitted from the thread that trains, so a UI listener must hand them over to its own thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TrainingEvent:
+    pass
+
+
+@dataclass(frozen=True)
+class Started(TrainingEvent):
+    out_dir: str
+    epochs: int
+    initial_epoch: int
+    batches_per_epoch: int
+    vocab_size: int
+    params: int
+    train_tokens: int
+    val_tokens: int
+    preset: str
+
+
+@dataclass(frozen=True)
+class BatchProgress(TrainingEvent):
+    epoch: int
+    """1-based epoch number."""
+    epochs: int
+    batch: int
+    """Batches done in this epoch."""
+    batches: int
+    loss: float
+    learning_rate: float
+    tokens_per_second: float
+    eta_seconds: float
+    """Seconds left in this epoch."""
+    elapsed: float
+    """Seconds since training started."""
+
+
+@dataclass(frozen=True)
+class EpochEnd(TrainingEvent):
+    epoch: int
+    epochs: int
+    loss: float
+    val_loss: float | None
+    learning_rate: float
+    seconds: float
+    best: bool
+    """True when this epoch's monitored loss is the best so far (and was saved)."""
+
+
+@dataclass(frozen=True)
+class SampleStarted(TrainingEvent):
+    epoch: int
+    seed: str
+    temperatures: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class SampleStep(TrainingEvent):
+    epoch: int
+    pieces: tuple[str, ...]
+    """The next token's text for each temperature."""
+
+
+@dataclass(frozen=True)
+class SampleFinished(TrainingEvent):
+    epoch: int
+    seed: str
+    texts: tuple[str, ...]
+    temperatures: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class CheckpointSaved(TrainingEvent):
+    epoch: int
+    path: str
+    monitor: str
+    value: float | None
+
+
+@dataclass(frozen=True)
+class LearningRateReduced(TrainingEvent):
+    epoch: int
+    old: float
+    new: float
+
+
+@dataclass(frozen=True)
+class Stopped(TrainingEvent):
+    epoch: int
+    reason: str
+    """'user', 'early_stopping' or 'nan'."""
+    message: str
+
+
+@dataclass(frozen=True)
+class Finished(TrainingEvent):
+    out_dir: str
+    epochs_run: int
+    total_epochs: int
+    best_epoch: int | None
+    best_value: float | None
+    monitor: str
+    seconds: float
+    history: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Failed(TrainingEvent):
+    message: str
+    last_good: str | None
+    """Folder of the last good model, if one was saved."""
+
+
+Listener = Callable[[TrainingEvent], None]

@@ -1,0 +1,59 @@
+"""The Keras model: token ids → one-hot or Embedding → N × LSTM/GRU → Dense softmax."""
+
+from __future__ import annotations
+
+from textgen_tui.core.config import Config
+from textgen_tui.core.tf_quiet import import_keras
+
+
+def build_model(cfg: Config, vocab_size: int):
+    """Build and compile the model described by `cfg` for a vocabulary of `vocab_size`."""
+    keras = import_keras()
+    m, d = cfg.model, cfg.data
+    keras.utils.set_random_seed(cfg.train.seed)
+    inputs = keras.Input(shape=(None,), dtype="int32", name="tokens")
+    if m.input == "onehot":
+        # A frozen identity embedding is exactly one-hot encoding, without materialising it.
+        x = keras.layers.Embedding(
+            vocab_size, vocab_size, embeddings_initializer="identity", trainable=False, name="onehot"
+        )(inputs)
+    else:
+        x = keras.layers.Embedding(vocab_size, m.embedding_dim, name="embedding")(inputs)
+    rnn = keras.layers.LSTM if m.cell == "lstm" else keras.layers.GRU
+    for i in range(m.layers):
+        last = i == m.layers - 1
+        x = rnn(
+            m.units,
+            return_sequences=(not last) or d.layout == "sequence",
+            dropout=m.dropout,
+            name=f"{m.cell}_{i}",
+        )(x)
+    outputs = keras.layers.Dense(vocab_size, activation="softmax", name="next_token")(x)
+    model = keras.Model(inputs, outputs, name="textgen")
+    compile_model(model, cfg)
+    return model
+
+
+def make_optimizer(cfg: Config):
+    keras = import_keras()
+    t = cfg.train
+    kwargs = {"learning_rate": t.learning_rate}
+    if t.clipnorm is not None:
+        kwargs["clipnorm"] = t.clipnorm
+    if t.optimizer == "rmsprop":
+        return keras.optimizers.RMSprop(**kwargs)
+    return keras.optimizers.Adam(**kwargs)
+
+
+def compile_model(model, cfg: Config) -> None:
+    keras = import_keras()
+    model.compile(
+        optimizer=make_optimizer(cfg),
+        # Integer targets: the same value as the book's categorical crossentropy on one-hot ones.
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+        jit_compile=cfg.train.jit_compile,
+    )
+
+
+def count_params(model) -> int:
+    return int(model.count_params())

@@ -1,0 +1,44 @@
+"""Import Keras/TensorFlow once, quietly: their C++ start-up logs would spoil the terminal."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+
+_lock = threading.Lock()
+
+
+def import_keras():
+    """Return the `keras` module, importing TensorFlow with its log noise silenced."""
+    if "keras" in sys.modules and "tensorflow" in sys.modules:
+        return sys.modules["keras"]
+    with _lock:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+        # absl writes straight to file descriptor 2 before logging is set up: mute it briefly.
+        saved = None
+        try:
+            sys.stderr.flush()
+            saved = os.dup(2)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            os.close(devnull)
+        except OSError:
+            saved = None
+        try:
+            import keras
+            import tensorflow as tf
+
+            tf.get_logger().setLevel("ERROR")
+            try:
+                import absl.logging
+
+                absl.logging.set_verbosity(absl.logging.ERROR)
+            except ImportError:  # pragma: no cover - absl ships with TensorFlow
+                pass
+        finally:
+            if saved is not None:
+                os.dup2(saved, 2)
+                os.close(saved)
+        return keras

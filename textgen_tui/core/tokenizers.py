@@ -1,0 +1,231 @@
+"""Lossless tokenizers: char, word (jieba for Chinese/Japanese) and clause.
+
+Word and clause vocabularies are capped; a token outside the vocabulary falls back to its
+characters, so decode(encode(text)) == text for any text whose characters were seen in training.
+Characters never seen map to the unknown token (or are dropped for `char`), with a note.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from textgen_tui.core.errors import ConfigError, TextgenError
+
+UNK = "<unk>"
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_WORD = re.compile(r"\w+|\s+|[^\w\s]", re.UNICODE)
+_PUNCT = r"，。！？；：、,.!?;:…"
+_CLAUSE = re.compile(rf"\s+|[{_PUNCT}][^\s{_PUNCT}]*|[^\s{_PUNCT}]+")
+_CHUNK = 1 << 20  # characters encoded at a time, to bound memory on big corpora
+
+
+@dataclass
+class SeedEncoding:
+    ids: np.ndarray
+    """Token ids of the usable part of the seed."""
+    unknown: list[str] = field(default_factory=list)
+    """Pieces that are not in the vocabulary (mapped to <unk> or dropped)."""
+    note: str = ""
+    """A sentence for the user when something was unknown, else empty."""
+
+
+class Tokenizer:
+    kind = "base"
+
+    def __init__(self, vocab: list[str]):
+        if len(set(vocab)) != len(vocab):
+            raise TextgenError("tokenizer vocabulary has duplicate entries")
+        self.vocab = list(vocab)
+        self.index = {t: i for i, t in enumerate(self.vocab)}
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.vocab)
+
+    # -- to implement -------------------------------------------------------------------------
+    def split(self, text: str) -> list[str]:
+        raise NotImplementedError
+
+    # -- shared ---------------------------------------------------------------------------------
+    def encode(self, text: str) -> np.ndarray:
+        ids, _ = self._encode(text)
+        return ids
+
+    def _encode(self, text: str) -> tuple[np.ndarray, list[str]]:
+        out: list[int] = []
+        unknown: list[str] = []
+        unk = self.index.get(UNK)
+        for tok in self.split(text):
+            i = self.index.get(tok)
+            if i is not None:
+                out.append(i)
+                continue
+            for ch in tok:  # out-of-vocabulary token: fall back to its characters
+                j = self.index.get(ch)
+                if j is None:
+                    unknown.append(ch)
+                    if unk is not None:
+                        out.append(unk)
+                else:
+                    out.append(j)
+        return np.asarray(out, dtype=self.id_dtype), unknown
+
+    @property
+    def id_dtype(self):
+        return np.uint16 if self.vocab_size <= 65535 else np.int32
+
+    def decode(self, ids) -> str:
+        return "".join(self.vocab[int(i)] for i in ids)
+
+    def token_text(self, i: int) -> str:
+        return self.vocab[int(i)]
+
+    def encode_seed(self, text: str) -> SeedEncoding:
+        """Encode user input: unknown pieces never raise, they are reported."""
+        ids, unknown = self._encode(text)
+        note = ""
+        if unknown:
+            shown = ", ".join(repr(u) for u in list(dict.fromkeys(unknown))[:8])
+            what = "mapped to <unk>" if UNK in self.index else "dropped"
+            note = f"{len(unknown)} unknown character(s) in the seed {what}: {shown}"
+        return SeedEncoding(ids, unknown, note)
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "vocab": self.vocab}
+
+    @staticmethod
+    def from_dict(d: dict) -> Tokenizer:
+        try:
+            kind, vocab = d["kind"], d["vocab"]
+        except (KeyError, TypeError):
+            raise TextgenError("tokenizer.json lacks 'kind' or 'vocab'") from None
+        if kind not in TOKENIZER_CLASSES:
+            raise TextgenError(f"tokenizer.json names an unknown tokenizer {kind!r}")
+        if not isinstance(vocab, list) or not all(isinstance(t, str) for t in vocab) or not vocab:
+            raise TextgenError("tokenizer.json has an invalid vocabulary")
+        return TOKENIZER_CLASSES[kind](vocab)
+
+
+class CharTokenizer(Tokenizer):
+    """One token per character; the vocabulary is sorted by code point."""
+
+    kind = "char"
+
+    def __init__(self, vocab: list[str]):
+        super().__init__(vocab)
+        if any(len(t) != 1 for t in vocab):
+            raise TextgenError("a char vocabulary must hold single characters")
+        self._codes = np.array([ord(c) for c in vocab], dtype=np.uint32)
+        self._order = np.argsort(self._codes)
+        self._sorted = self._codes[self._order]
+
+    @classmethod
+    def fit(cls, text: str, max_vocab: int | None = None) -> CharTokenizer:
+        return cls(sorted(set(text)))
+
+    def split(self, text: str) -> list[str]:
+        return list(text)
+
+    def _encode(self, text: str) -> tuple[np.ndarray, list[str]]:
+        # Vectorised: code points through a sorted lookup, a megabyte at a time.
+        parts, unknown = [], []
+        for start in range(0, len(text), _CHUNK):
+            chunk = text[start : start + _CHUNK]
+            codes = np.frombuffer(chunk.encode("utf-32-le"), dtype="<u4")
+            pos = np.searchsorted(self._sorted, codes)
+            pos = np.minimum(pos, len(self._sorted) - 1)
+            ok = self._sorted[pos] == codes
+            if not ok.all():
+                unknown.extend(chr(c) for c in codes[~ok])
+                pos = pos[ok]
+            parts.append(self._order[pos].astype(self.id_dtype))
+        ids = np.concatenate(parts) if parts else np.zeros(0, dtype=self.id_dtype)
+        return ids, unknown
+
+    def decode(self, ids) -> str:
+        return "".join([self.vocab[int(i)] for i in ids])
+
+
+class _CappedTokenizer(Tokenizer):
+    """Common part of word and clause: top tokens + every character + <unk>."""
+
+    @classmethod
+    def fit(cls, text: str, max_vocab: int = 20000) -> Tokenizer:
+        chars = sorted(set(text))
+        counts = Counter(t for t in cls._split_text(text) if len(t) > 1)
+        room = max(0, max_vocab - len(chars) - 1)
+        words = [w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:room]]
+        return cls([UNK, *chars, *words])
+
+    def split(self, text: str) -> list[str]:
+        return self._split_text(text)
+
+    @staticmethod
+    def _split_text(text: str) -> list[str]:
+        raise NotImplementedError
+
+
+class WordTokenizer(_CappedTokenizer):
+    """Words, punctuation and whitespace runs are tokens; CJK runs are segmented by jieba."""
+
+    kind = "word"
+
+    @staticmethod
+    def _split_text(text: str) -> list[str]:
+        tokens: list[str] = []
+        for tok in _WORD.findall(text):
+            if _CJK.search(tok):
+                tokens.extend(_segment_cjk(tok))
+            else:
+                tokens.append(tok)
+        return tokens
+
+
+class ClauseTokenizer(_CappedTokenizer):
+    """The appendix's variant: a break before each punctuation mark and at spaces."""
+
+    kind = "clause"
+
+    @staticmethod
+    def _split_text(text: str) -> list[str]:
+        return _CLAUSE.findall(text)
+
+
+def _segment_cjk(token: str) -> list[str]:
+    """Split a \\w+ run that contains CJK: jieba for the CJK parts, the rest kept whole."""
+    out: list[str] = []
+    pos = 0
+    for m in _CJK.finditer(token):
+        if m.start() > pos:
+            out.append(token[pos : m.start()])
+        out.extend(_jieba_cut(m.group()))
+        pos = m.end()
+    if pos < len(token):
+        out.append(token[pos:])
+    return out
+
+
+def _jieba_cut(text: str) -> list[str]:
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return [t for t in jieba.cut(text, HMM=True) if t]
+
+
+TOKENIZER_CLASSES: dict[str, type[Tokenizer]] = {
+    "char": CharTokenizer,
+    "word": WordTokenizer,
+    "clause": ClauseTokenizer,
+}
+
+
+def fit_tokenizer(kind: str, text: str, max_vocab: int = 20000) -> Tokenizer:
+    if kind not in TOKENIZER_CLASSES:
+        raise ConfigError(f"tokenizer must be one of {', '.join(TOKENIZER_CLASSES)} (got {kind!r})")
+    return TOKENIZER_CLASSES[kind].fit(text, max_vocab)

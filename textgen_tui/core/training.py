@@ -1,0 +1,367 @@
+"""Training: `model.fit` with callbacks that emit the training-event stream.
+
+`Trainer.run()` trains in the calling thread (the one that owns TensorFlow); `Trainer.stop()` may
+be called from any other thread: it sets `model.stop_training`, the current batch finishes, the
+epoch ends normally (validation, checkpoint) and a loadable model folder remains.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from textgen_tui.core import events as ev
+from textgen_tui.core.bundle import MODEL_FILE, load_bundle, read_info, save_bundle
+from textgen_tui.core.config import Config
+from textgen_tui.core.corpus import Corpus
+from textgen_tui.core.data import count_batches, example_length, make_dataset, split_ids
+from textgen_tui.core.errors import BundleError, TextgenError
+from textgen_tui.core.tf_quiet import import_keras
+from textgen_tui.core.tokenizers import fit_tokenizer
+
+PROGRESS_INTERVAL = 0.1  # seconds between BatchProgress events
+SEED_COUNT = 16  # random seeds stored in the folder for generation
+
+
+class Trainer:
+    def __init__(
+        self,
+        corpus: Corpus,
+        config: Config,
+        out_dir: str | Path,
+        *,
+        listeners: list[ev.Listener] | None = None,
+        resume: bool = False,
+    ):
+        self.corpus = corpus
+        self.config = config.copy().validate()
+        self.out_dir = Path(out_dir).expanduser()
+        self.listeners = list(listeners or [])
+        self.resume = resume
+        self.model = None
+        self._stop = threading.Event()
+        self.stop_reason: str | None = None
+        self.finished: ev.Finished | None = None
+
+    # -- control ------------------------------------------------------------------------------
+    def add_listener(self, listener: ev.Listener) -> None:
+        self.listeners.append(listener)
+
+    def stop(self) -> None:
+        """Ask training to stop after the current batch. Safe from any thread."""
+        self._stop.set()
+        model = self.model
+        if model is not None:
+            model.stop_training = True
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    def emit(self, event: ev.TrainingEvent) -> None:
+        for listener in self.listeners:
+            listener(event)
+
+    # -- the run ------------------------------------------------------------------------------
+    def run(self) -> ev.Finished:
+        """Train; return the Finished event. TextgenError for bad input, before any training."""
+        try:
+            return self._run()
+        except TextgenError:
+            raise
+        except Exception as exc:
+            last_good = str(self.out_dir) if (self.out_dir / MODEL_FILE).exists() else None
+            message = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+            self.emit(ev.Failed(message[:300], last_good))
+            raise
+
+    def _prepare(self):
+        keras = import_keras()
+        cfg = self.config
+        if self.resume:
+            info = read_info(self.out_dir)
+            saved = info.config
+            # Architecture and data layout come from the folder; the run's knobs from the caller.
+            saved.train.epochs = cfg.train.epochs
+            saved.train.steps_per_epoch = cfg.train.steps_per_epoch
+            saved.sample = cfg.sample
+            cfg = self.config = saved
+            tokenizer = info.tokenizer
+            encoded = tokenizer.encode_seed(self._text())
+            ids = encoded.ids
+            bundle = load_bundle(self.out_dir, compile=True)
+            model = bundle.model
+            state = dict(info.state)
+            history = {k: list(v) for k, v in info.history.items()}
+            samples = list(info.samples)
+        else:
+            if self.out_dir.exists() and (self.out_dir / MODEL_FILE).exists():
+                raise BundleError(
+                    f"{self.out_dir} already holds a model: use --resume to continue it, or another --out"
+                )
+            tokenizer = fit_tokenizer(cfg.data.tokenizer, self._text(), cfg.data.max_vocab)
+            ids = tokenizer.encode(self._text())
+            model = None
+            state = {"epochs_done": 0, "best_value": None, "best_epoch": None}
+            history = {}
+            samples = []
+        split = split_ids(ids, cfg.data)
+        if model is None:
+            from textgen_tui.core.model import build_model
+
+            model = build_model(cfg, tokenizer.vocab_size)
+        state["corpus"] = {
+            "source": self.corpus.source,
+            "characters": len(self.corpus.text),
+            "encoding": self.corpus.encoding,
+            "lowercase": cfg.data.lowercase,
+        }
+        state["params"] = int(model.count_params())
+        rng = np.random.default_rng(cfg.train.seed)
+        state["seeds"] = [_random_seed(split.train, tokenizer, cfg, rng) for _ in range(SEED_COUNT)]
+        return keras, cfg, tokenizer, split, model, state, history, samples
+
+    def _text(self) -> str:
+        return self.corpus.text.lower() if self.config.data.lowercase else self.corpus.text
+
+    def _run(self) -> ev.Finished:
+        keras, cfg, tokenizer, split, model, state, history, samples = self._prepare()
+        self.model = model
+        if self._stop.is_set():
+            model.stop_training = True
+        initial = int(state.get("epochs_done", 0))
+        total = initial + cfg.train.epochs
+        train_ds = make_dataset(split.train, cfg, shuffle=True, repeat=cfg.train.steps_per_epoch is not None)
+        val_ds = make_dataset(split.val, cfg, shuffle=False) if split.val is not None else None
+        batches = cfg.train.steps_per_epoch or count_batches(len(split.train), cfg)
+        monitor = "val_loss" if val_ds is not None else "loss"
+        state["monitor"] = monitor
+        self.emit(
+            ev.Started(
+                str(self.out_dir),
+                total,
+                initial,
+                batches,
+                tokenizer.vocab_size,
+                int(model.count_params()),
+                len(split.train),
+                0 if split.val is None else len(split.val),
+                cfg.preset,
+            )
+        )
+        recorder = _EventCallback(self, cfg, tokenizer, split, state, history, samples, monitor, total, batches)
+        callbacks: list = [keras.callbacks.TerminateOnNaN()]
+        if cfg.train.reduce_lr_patience > 0:
+            callbacks.append(
+                keras.callbacks.ReduceLROnPlateau(
+                    monitor=monitor,
+                    factor=cfg.train.reduce_lr_factor,
+                    patience=cfg.train.reduce_lr_patience,
+                    min_lr=1e-6,
+                    verbose=0,
+                )
+            )
+        if cfg.train.early_stopping_patience > 0:
+            callbacks.append(
+                keras.callbacks.EarlyStopping(monitor=monitor, patience=cfg.train.early_stopping_patience, verbose=0)
+            )
+        callbacks.append(recorder)  # last: it sees what the others decided this epoch
+        start = time.monotonic()
+        model.fit(
+            train_ds,
+            validation_data=val_ds,
+            epochs=total,
+            initial_epoch=initial,
+            steps_per_epoch=cfg.train.steps_per_epoch,
+            callbacks=callbacks,
+            verbose=0,
+        )
+        if recorder.nan:
+            last_good = str(self.out_dir) if (self.out_dir / MODEL_FILE).exists() else None
+            where = f"the best model so far is in {last_good}" if last_good else "no model was saved"
+            self.emit(ev.Stopped(recorder.epoch, "nan", f"the loss became NaN; {where}"))
+            if last_good is None:
+                self.emit(ev.Failed("the loss became NaN before any epoch finished", None))
+                raise TextgenError("training diverged (NaN loss) before any epoch finished: lower the learning rate")
+        self.finished = ev.Finished(
+            str(self.out_dir),
+            int(state["epochs_done"]) - initial,
+            int(state["epochs_done"]),
+            state.get("best_epoch"),
+            state.get("best_value"),
+            monitor,
+            time.monotonic() - start,
+            history,
+        )
+        self.emit(self.finished)
+        return self.finished
+
+
+def _random_seed(ids: np.ndarray, tokenizer, cfg: Config, rng) -> str:
+    n = min(cfg.data.maxlen, len(ids) - 1)
+    start = int(rng.integers(0, max(1, len(ids) - n)))
+    return tokenizer.decode(ids[start : start + n])
+
+
+def _lr(model) -> float:
+    lr = model.optimizer.learning_rate
+    try:
+        return float(np.asarray(lr))
+    except TypeError:  # a schedule
+        return float(np.asarray(lr(model.optimizer.iterations)))
+
+
+def _build_event_callback_class():
+    keras = import_keras()
+
+    class EventCallback(keras.callbacks.Callback):
+        def __init__(self, trainer, cfg, tokenizer, split, state, history, samples, monitor, total, batches):
+            super().__init__()
+            self.trainer = trainer
+            self.cfg = cfg
+            self.tokenizer = tokenizer
+            self.split = split
+            self.state = state
+            self.history = history
+            self.samples = samples
+            self.monitor = monitor
+            self.total = total
+            self.batches = batches
+            self.nan = False
+            self.epoch = 0
+            self.rng = np.random.default_rng(cfg.train.seed + 1 + int(state.get("epochs_done", 0)))
+            self.tokens_per_batch = cfg.train.batch_size * example_length(cfg.data)
+            self.best = state.get("best_value")
+
+        # batches -------------------------------------------------------------------------
+        def on_train_begin(self, logs=None):
+            self.t_train = time.monotonic()
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch + 1
+            self.t_epoch = time.monotonic()
+            self.t_last = 0.0
+            self.lr_begin = _lr(self.model)
+
+        def on_train_batch_end(self, batch, logs=None):
+            if self.trainer.stop_requested:
+                self.model.stop_training = True
+            loss = float((logs or {}).get("loss", math.nan))
+            if not math.isfinite(loss):
+                self.nan = True
+                self.model.stop_training = True
+            now = time.monotonic()
+            done = batch + 1
+            if done != 1 and done != self.batches and now - self.t_last < PROGRESS_INTERVAL:
+                return
+            self.t_last = now
+            spent = now - self.t_epoch
+            per_batch = spent / done
+            self.trainer.emit(
+                ev.BatchProgress(
+                    self.epoch,
+                    self.total,
+                    done,
+                    self.batches,
+                    loss,
+                    self.lr_begin,
+                    self.tokens_per_batch / per_batch if per_batch > 0 else 0.0,
+                    max(0.0, (self.batches - done) * per_batch),
+                    now - self.t_train,
+                )
+            )
+
+        # epochs --------------------------------------------------------------------------
+        def on_epoch_end(self, epoch, logs=None):
+            logs = logs or {}
+            seconds = time.monotonic() - self.t_epoch
+            loss = float(logs.get("loss", math.nan))
+            val = logs.get("val_loss")
+            val = None if val is None else float(val)
+            value = val if self.monitor == "val_loss" else loss
+            if value is not None and not math.isfinite(value):
+                self.nan = True
+            lr_now = _lr(self.model)
+            h = self.history
+            for key, v in (("epoch", epoch + 1), ("loss", loss), ("val_loss", val), ("lr", self.lr_begin), ("seconds", seconds)):
+                h.setdefault(key, []).append(v)
+            self.state["epochs_done"] = epoch + 1
+            best = value is not None and math.isfinite(value) and (self.best is None or value < self.best)
+            self.trainer.emit(ev.EpochEnd(epoch + 1, self.total, loss, val, self.lr_begin, seconds, best))
+            if lr_now < self.lr_begin * 0.999:
+                self.trainer.emit(ev.LearningRateReduced(epoch + 1, self.lr_begin, lr_now))
+            user_stop = self.trainer.stop_requested
+            if not user_stop and not self.nan:
+                self._sample(epoch + 1)
+            model = None
+            if best:
+                self.best = value
+                self.state["best_value"] = value
+                self.state["best_epoch"] = epoch + 1
+                model = self.model
+            out = self.trainer.out_dir
+            save_bundle(
+                out,
+                config=self.cfg,
+                tokenizer=self.tokenizer,
+                state=self.state,
+                history=self.history,
+                samples=self.samples,
+                model=model,
+            )
+            if best:
+                self.trainer.emit(ev.CheckpointSaved(epoch + 1, str(out / MODEL_FILE), self.monitor, value))
+            if user_stop:
+                self.trainer.stop_reason = "user"
+                self.trainer.emit(ev.Stopped(epoch + 1, "user", "stopped by request"))
+            elif self.model.stop_training and not self.nan:
+                self.trainer.stop_reason = "early_stopping"
+                self.trainer.emit(
+                    ev.Stopped(epoch + 1, "early_stopping", f"no {self.monitor} improvement; best epoch kept")
+                )
+
+        def _sample(self, epoch: int) -> None:
+            from textgen_tui.core.generation import Generator, RecurrentNet
+
+            s = self.cfg.sample
+            maxlen = self.cfg.data.maxlen
+            generator = Generator(RecurrentNet.from_keras(self.model), self.tokenizer, maxlen)
+            train = self.split.train
+            n = min(maxlen, len(train) - 1)
+            start = int(self.rng.integers(0, max(1, len(train) - n)))
+            seed_ids = train[start : start + n]
+            seed = self.tokenizer.decode(seed_ids)
+            temps = tuple(float(t) for t in s.temperatures)
+            self.trainer.emit(ev.SampleStarted(epoch, seed, temps))
+            parts: list[list[str]] = [[] for _ in temps]
+            vocab = self.tokenizer.vocab
+            for ids in generator.stream_ids(
+                seed_ids, temps, s.length, top_k=s.top_k, top_p=s.top_p, rng_seed=int(self.rng.integers(2**31))
+            ):
+                pieces = tuple(vocab[i] for i in ids.tolist())
+                for acc, piece in zip(parts, pieces):
+                    acc.append(piece)
+                self.trainer.emit(ev.SampleStep(epoch, pieces))
+            texts = tuple("".join(p) for p in parts)
+            self.samples.append({"epoch": epoch, "seed": seed, "temperatures": list(temps), "texts": list(texts)})
+            self.trainer.emit(ev.SampleFinished(epoch, seed, texts, temps))
+
+    return EventCallback
+
+
+class _LazyCallback:
+    """Builds the Keras callback class on first use, so importing this module stays TF-free."""
+
+    cls = None
+
+    def __call__(self, *args, **kwargs):
+        if _LazyCallback.cls is None:
+            _LazyCallback.cls = _build_event_callback_class()
+        return _LazyCallback.cls(*args, **kwargs)
+
+
+_EventCallback = _LazyCallback()
