@@ -77,7 +77,9 @@ def load_nietzsche(lowercase: bool = False) -> Corpus:
         try:
             keras.utils.get_file("nietzsche.txt", origin=NIETZSCHE_URL)
         except Exception as exc:
-            raise CorpusError(f"could not download the nietzsche corpus ({exc}); {_offline_choices()}") from None
+            raise CorpusError(
+                f"could not download the nietzsche corpus ({exc}); {_offline_choices()}"
+            ) from None
         finally:
             socket.setdefaulttimeout(old)
     corpus = load_corpus(cached, lowercase)
@@ -95,7 +97,9 @@ def _probe(url: str) -> None:
     try:
         socket.create_connection((host, 443), timeout=PROBE_TIMEOUT).close()
     except OSError:
-        raise CorpusError(f"cannot reach {host} to download the nietzsche corpus; {_offline_choices()}") from None
+        raise CorpusError(
+            f"cannot reach {host} to download the nietzsche corpus; {_offline_choices()}"
+        ) from None
 
 
 def _stdlib() -> Path:

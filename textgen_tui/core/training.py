@@ -153,7 +153,9 @@ class Trainer:
                 cfg.preset,
             )
         )
-        recorder = _EventCallback(self, cfg, tokenizer, split, state, history, samples, monitor, total, batches)
+        recorder = _EventCallback(
+            self, cfg, tokenizer, split, state, history, samples, monitor, total, batches
+        )
         callbacks: list = [keras.callbacks.TerminateOnNaN()]
         if cfg.train.reduce_lr_patience > 0:
             callbacks.append(
@@ -167,7 +169,9 @@ class Trainer:
             )
         if cfg.train.early_stopping_patience > 0:
             callbacks.append(
-                keras.callbacks.EarlyStopping(monitor=monitor, patience=cfg.train.early_stopping_patience, verbose=0)
+                keras.callbacks.EarlyStopping(
+                    monitor=monitor, patience=cfg.train.early_stopping_patience, verbose=0
+                )
             )
         callbacks.append(recorder)  # last: it sees what the others decided this epoch
         start = time.monotonic()
@@ -178,6 +182,7 @@ class Trainer:
             initial_epoch=initial,
             steps_per_epoch=cfg.train.steps_per_epoch,
             callbacks=callbacks,
+            shuffle=False,  # the dataset shuffles itself
             verbose=0,
         )
         if recorder.nan:
@@ -186,7 +191,9 @@ class Trainer:
             self.emit(ev.Stopped(recorder.epoch, "nan", f"the loss became NaN; {where}"))
             if last_good is None:
                 self.emit(ev.Failed("the loss became NaN before any epoch finished", None))
-                raise TextgenError("training diverged (NaN loss) before any epoch finished: lower the learning rate")
+                raise TextgenError(
+                    "training diverged (NaN loss) before any epoch finished: lower the learning rate"
+                )
         self.finished = ev.Finished(
             str(self.out_dir),
             int(state["epochs_done"]) - initial,
@@ -287,7 +294,13 @@ def _build_event_callback_class():
                 self.nan = True
             lr_now = _lr(self.model)
             h = self.history
-            for key, v in (("epoch", epoch + 1), ("loss", loss), ("val_loss", val), ("lr", self.lr_begin), ("seconds", seconds)):
+            for key, v in (
+                ("epoch", epoch + 1),
+                ("loss", loss),
+                ("val_loss", val),
+                ("lr", self.lr_begin),
+                ("seconds", seconds),
+            ):
                 h.setdefault(key, []).append(v)
             self.state["epochs_done"] = epoch + 1
             best = value is not None and math.isfinite(value) and (self.best is None or value < self.best)
@@ -340,14 +353,21 @@ def _build_event_callback_class():
             parts: list[list[str]] = [[] for _ in temps]
             vocab = self.tokenizer.vocab
             for ids in generator.stream_ids(
-                seed_ids, temps, s.length, top_k=s.top_k, top_p=s.top_p, rng_seed=int(self.rng.integers(2**31))
+                seed_ids,
+                temps,
+                s.length,
+                top_k=s.top_k,
+                top_p=s.top_p,
+                rng_seed=int(self.rng.integers(2**31)),
             ):
                 pieces = tuple(vocab[i] for i in ids.tolist())
                 for acc, piece in zip(parts, pieces):
                     acc.append(piece)
                 self.trainer.emit(ev.SampleStep(epoch, pieces))
             texts = tuple("".join(p) for p in parts)
-            self.samples.append({"epoch": epoch, "seed": seed, "temperatures": list(temps), "texts": list(texts)})
+            self.samples.append(
+                {"epoch": epoch, "seed": seed, "temperatures": list(temps), "texts": list(texts)}
+            )
             self.trainer.emit(ev.SampleFinished(epoch, seed, texts, temps))
 
     return EventCallback

@@ -1,0 +1,30 @@
+"""Small texts and tiny configurations for the core tests."""
+
+from textgen_tui.core.config import preset
+
+SENTENCES = (
+    "the quick brown fox jumps over the lazy dog. ",
+    "a stitch in time saves nine. ",
+    "all that glitters is not gold. ",
+    "to be or not to be, that is the question. ",
+)
+
+
+def make_text(repeats: int = 40) -> str:
+    lines = []
+    for i in range(repeats):
+        lines.append("".join(SENTENCES[(i + k) % len(SENTENCES)] for k in range(len(SENTENCES))).strip())
+    return "\n".join(lines) + "\n"
+
+
+def tiny_config(name: str = "fast"):
+    cfg = preset(name)
+    cfg.model.units = 24
+    cfg.model.embedding_dim = 8
+    cfg.data.seq_len = 24
+    cfg.data.maxlen = 20
+    cfg.data.step = 2
+    cfg.train.batch_size = 32
+    cfg.train.epochs = 1
+    cfg.sample.length = 30
+    return cfg

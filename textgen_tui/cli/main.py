@@ -1,0 +1,170 @@
+"""`textgen-tui`: the app with no arguments; `train`, `generate`, `evaluate` and `models` headless."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from textgen_tui import __version__
+from textgen_tui.core.errors import TextgenError
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (exit 2), like every other error."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"textgen-tui: error: {message} (see {self.prog} --help)\n")
+
+
+def _float_list(values: list[str] | None) -> list[float] | None:
+    if values is None:
+        return None
+    out = []
+    for v in values:
+        for part in v.split(","):
+            if part.strip():
+                try:
+                    out.append(float(part))
+                except ValueError:
+                    raise TextgenError(f"temperature {part.strip()!r} is not a number") from None
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="textgen-tui",
+        description="Train character- and word-level LSTM text generators and play with them live. "
+        "With no command, opens the terminal app.",
+    )
+    p.add_argument("--version", action="version", version=f"textgen-tui {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    t = sub.add_parser("train", help="train a model on a corpus (a file, a folder or a catalog name)")
+    t.add_argument(
+        "corpus", help="a text file, a folder of .txt files, or a catalog name (see `models --catalog`)"
+    )
+    t.add_argument("--out", help="model folder to write (default: models/<corpus name>)")
+    t.add_argument(
+        "--preset", choices=["fast", "book"], default="fast", help="starting configuration (default: fast)"
+    )
+    t.add_argument("--tokenizer", choices=["char", "word", "clause"], help="token kind")
+    t.add_argument("--epochs", type=int, help="epochs to run (more epochs, with --resume)")
+    t.add_argument("--steps-per-epoch", type=int, help="batches per epoch (default: one pass over the data)")
+    t.add_argument("--batch-size", type=int, help="sequences per batch")
+    t.add_argument("--lr", type=float, help="learning rate")
+    t.add_argument("--units", type=int, help="units per recurrent layer")
+    t.add_argument("--layers", type=int, help="recurrent layers")
+    t.add_argument("--cell", choices=["lstm", "gru"], help="recurrent cell")
+    t.add_argument("--maxlen", type=int, help="window length (window layout)")
+    t.add_argument("--seq-len", type=int, help="chunk length (sequence layout)")
+    t.add_argument("--val-fraction", type=float, help="share held out for validation (default 0.1)")
+    t.add_argument("--sample-length", type=int, help="tokens in each per-epoch sample")
+    t.add_argument("-t", "--temperature", action="append", help="per-epoch sample temperature(s)")
+    t.add_argument("--jit", action=argparse.BooleanOptionalAction, default=None, help="XLA-compile the step")
+    t.add_argument(
+        "--lowercase", action=argparse.BooleanOptionalAction, default=None, help="lowercase the corpus"
+    )
+    t.add_argument("--resume", action="store_true", help="continue training the model in --out")
+    t.add_argument("--plain", action="store_true", help="plain text output, no colors or progress bar")
+
+    g = sub.add_parser("generate", help="generate text from a model folder")
+    g.add_argument("model", nargs="?", help="model folder (default: the bundled Nietzsche model)")
+    g.add_argument("--seed", help="text to start from (default: a random excerpt of the corpus)")
+    g.add_argument(
+        "-t", "--temperature", action="append", help="temperature(s); 0 is greedy (default 0.2 0.5 1.0 1.2)"
+    )
+    g.add_argument("--length", type=int, default=400, help="tokens to generate (default 400)")
+    g.add_argument("--top-k", type=int, default=0, help="sample from the k most likely tokens (0: off)")
+    g.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass (1.0: off)")
+    g.add_argument("--rng-seed", type=int, help="random seed for reproducible output")
+    g.add_argument(
+        "--exact-window",
+        action="store_true",
+        help="the book's semantics: predict from the last maxlen tokens only",
+    )
+    g.add_argument(
+        "--plain", action="store_true", help="plain text; with one temperature stdout is the seed + text only"
+    )
+
+    e = sub.add_parser("evaluate", help="cross-entropy of a model on a text")
+    e.add_argument("model", help="model folder")
+    e.add_argument("corpus", help="a text file, a folder or a catalog name")
+
+    m = sub.add_parser("models", help="list model folders and the corpus catalog")
+    m.add_argument("--catalog", action="store_true", help="list only the corpus catalog")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    _safe_stdio()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        from textgen_tui.app.app import run_app
+
+        run_app()
+        return 0
+    try:
+        if args.command == "train":
+            from textgen_tui.cli.commands import train
+
+            return train(args)
+        if args.command == "generate":
+            from textgen_tui.cli.commands import generate
+
+            return generate(args, _float_list(args.temperature))
+        if args.command == "evaluate":
+            from textgen_tui.cli.commands import evaluate
+
+            return evaluate(args)
+        if args.command == "models":
+            from textgen_tui.cli.commands import list_models
+
+            return list_models(args)
+    except TextgenError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        print("textgen-tui: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # never a traceback; TEXTGEN_TUI_DEBUG=1 shows it
+        if os.environ.get("TEXTGEN_TUI_DEBUG"):
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        return _fail(f"unexpected {type(exc).__name__}: {first[:300]}")
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(f"textgen-tui: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _safe_stdio() -> None:
+    """A terminal that cannot show a character gets '?' instead of a UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            pass
+
+
+def default_model_dir(arg: str | None) -> Path:
+    from textgen_tui.core.paths import bundled_model
+
+    if arg:
+        return Path(arg)
+    bundled = bundled_model()
+    if bundled is None:
+        raise TextgenError("no model folder given and no bundled model found: train one first")
+    return bundled
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

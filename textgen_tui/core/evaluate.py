@@ -1,0 +1,96 @@
+"""Cross-entropy of a model on a text, in nats per token and bits per character."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from textgen_tui.core.bundle import Bundle
+from textgen_tui.core.errors import CorpusError
+
+
+@dataclass
+class Evaluation:
+    nats_per_token: float
+    bits_per_char: float
+    tokens: int
+    """Tokens whose prediction was scored."""
+    characters: int
+    """Characters those tokens spell."""
+    unknown: int
+    """Characters of the text that the vocabulary does not know (dropped or <unk>)."""
+    method: str
+
+
+def evaluate_text(bundle: Bundle, text: str, batch_size: int = 256) -> Evaluation:
+    """Window models: every token after `maxlen` is predicted from the `maxlen` before it (the
+    book's semantics). Sequence models: consecutive `seq_len` chunks, every position scored."""
+    cfg = bundle.config
+    if cfg.data.lowercase:
+        text = text.lower()
+    encoded = bundle.tokenizer.encode_seed(text)
+    ids = encoded.ids
+    if cfg.data.layout == "window":
+        length = cfg.data.maxlen
+        targets_at = np.arange(length, len(ids))
+        method = f"next token after each {length}-token window"
+    else:
+        length = cfg.data.seq_len
+        n_chunks = (len(ids) - 1) // length
+        targets_at = (np.arange(n_chunks)[:, None] * length + np.arange(1, length + 1)[None, :]).ravel()
+        method = f"every position of consecutive {length}-token chunks"
+    if len(targets_at) == 0:
+        raise CorpusError(f"the text is too short to evaluate: {len(ids)} tokens, need more than {length}")
+    nats = window_cross_entropy(bundle.model, ids, length, cfg.data.layout, batch_size)
+    vocab = bundle.tokenizer.vocab
+    chars = int(sum(len(vocab[i]) for i in ids[targets_at]))
+    total = nats * len(targets_at)
+    return Evaluation(
+        nats_per_token=nats,
+        bits_per_char=total / math.log(2) / max(chars, 1),
+        tokens=len(targets_at),
+        characters=chars,
+        unknown=len(encoded.unknown),
+        method=method,
+    )
+
+
+def window_cross_entropy(
+    model, ids: np.ndarray, length: int, layout: str, batch_size: int = 256, stride: int = 1
+) -> float:
+    """Mean cross-entropy in nats. `window`: the next token after each window of `length` taken
+    every `stride` tokens. `sequence`: every position of consecutive chunks of `length`."""
+    import tensorflow as tf
+
+    from textgen_tui.core.tf_quiet import import_keras
+
+    import_keras()
+    ids = np.asarray(ids)
+    if layout == "window":
+        starts = np.arange(0, len(ids) - length, stride)
+    else:
+        starts = np.arange(0, len(ids) - length, length)
+    table = tf.constant(ids.astype(np.int32))
+    offsets = tf.range(length + 1)
+    total, count = 0.0, 0
+
+    @tf.function(reduce_retracing=True)
+    def batch_loss(s):
+        windows = tf.gather(table, s[:, None] + offsets[None, :])
+        probs = model(windows[:, :-1], training=False)
+        if layout == "window":
+            target = windows[:, -1]
+            if len(probs.shape) == 3:  # a sequence model scored on windows: last position
+                probs = probs[:, -1]
+        else:
+            target = windows[:, 1:]
+        p = tf.gather(probs, target, batch_dims=len(target.shape))
+        return tf.reduce_sum(-tf.math.log(tf.maximum(p, 1e-12))), tf.size(target)
+
+    for i in range(0, len(starts), batch_size):
+        s, n = batch_loss(tf.constant(starts[i : i + batch_size].astype(np.int32)))
+        total += float(s)
+        count += int(n)
+    return total / max(count, 1)
