@@ -61,7 +61,7 @@ class RecurrentNet:
         if embedding is None or not rnn_layers or dense is None:
             raise GenerationError("the model is not an Embedding/one-hot → RNN → Dense stack")
         layers = []
-        for i, layer in enumerate(rnn_layers):
+        for layer in rnn_layers:
             cell = "lstm" if type(layer).__name__ == "LSTM" else "gru"
             if cell == "gru" and not getattr(layer.cell, "reset_after", True):
                 raise GenerationError("GRU layers must use reset_after=True")
