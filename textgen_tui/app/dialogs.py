@@ -1,0 +1,120 @@
+"""Modal dialogs: a message (training failures), a yes/no confirmation, a folder/file picker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DirectoryTree, Label, Static
+
+
+class MessageDialog(ModalScreen[None]):
+    """A title and a message, dismissed with OK or Escape."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [Binding("escape,enter", "dismiss", "Close")]
+
+    def __init__(self, title: str, message: str, *, error: bool = True) -> None:
+        super().__init__(classes="error" if error else "")
+        self.title_text = title
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(self.title_text, id="dialog-title")
+            yield Static(self.message, id="dialog-message", markup=False)
+            with Horizontal(id="dialog-buttons"):
+                yield Button("OK", variant="primary", id="ok")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None)
+
+    async def action_dismiss(self, result=None) -> None:
+        self.dismiss(None)
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """A question answered Yes (y) or No (n / Escape)."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n,escape", "answer(False)", "No"),
+    ]
+
+    def __init__(self, title: str, question: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(self.title_text, id="dialog-title")
+            yield Static(self.question, id="dialog-message", markup=False)
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Yes", variant="error", id="yes")
+                yield Button("No", variant="primary", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class PathPicker(ModalScreen[str | None]):
+    """Browse the filesystem; Enter on a file picks it, 'Use folder' picks the highlighted folder."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+o", "use_folder", "Use folder"),
+    ]
+
+    def __init__(self, start: str | Path = ".") -> None:
+        super().__init__()
+        start = Path(start).expanduser()
+        self.start = start if start.is_dir() else (start.parent if start.parent.is_dir() else Path("."))
+        self.highlighted: Path = self.start
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker"):
+            yield Label("Choose a text file, or a folder of .txt files", id="dialog-title")
+            yield DirectoryTree(self.start, id="tree")
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Use folder", id="use-folder")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one(DirectoryTree).focus()
+
+    def on_tree_node_highlighted(self, event) -> None:
+        data = getattr(event.node, "data", None)
+        if data is not None and getattr(data, "path", None) is not None:
+            self.highlighted = Path(data.path)
+
+    def on_directory_tree_file_selected(self, event: DirectoryTree.FileSelected) -> None:
+        event.stop()
+        self.dismiss(str(event.path))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "use-folder":
+            self.action_use_folder()
+        else:
+            self.dismiss(None)
+
+    def action_use_folder(self) -> None:
+        path = self.highlighted
+        self.dismiss(str(path if path.is_dir() else path.parent))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,178 @@
+"""The Corpus pane: a path with completion, a folder browser, the catalog, options, statistics, preview."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from textgen_tui.app.suggest import PathSuggester
+from textgen_tui.core.catalog import CATALOG
+from textgen_tui.core.config import TOKENIZERS
+from textgen_tui.core.corpus import Corpus, CorpusStats
+
+PREVIEW_CHARS = 4000
+
+
+@dataclass
+class CorpusSummary:
+    """What the pane shows about a loaded corpus (computed in a worker)."""
+
+    corpus: Corpus
+    stats: CorpusStats
+    tokenizer: str
+    distinct_tokens: int
+    top_tokens: list[tuple[str, int]]
+
+
+def summarise(corpus: Corpus, tokenizer: str, limit: int = 5_000_000) -> CorpusSummary:
+    """Statistics for `tokenizer` (runs in a worker: word splitting a big corpus takes a while)."""
+    from collections import Counter
+
+    stats = corpus.stats()
+    if tokenizer == "char":
+        return CorpusSummary(corpus, stats, tokenizer, stats.distinct, stats.most_common)
+    from textgen_tui.core.tokenizers import fit_tokenizer
+
+    tok = fit_tokenizer(tokenizer, corpus.text[:limit])
+    counts = Counter(t for t in tok.split(corpus.text[:limit]) if t.strip())
+    return CorpusSummary(corpus, stats, tokenizer, tok.vocab_size, counts.most_common(10))
+
+
+def shown(token: str) -> str:
+    return {"\n": "⏎", " ": "␣", "\t": "⇥"}.get(token, token)
+
+
+class CorpusPane(Horizontal):
+    BINDINGS = [
+        Binding("ctrl+o", "browse", "Browse"),
+        Binding("ctrl+l", "load", "Load"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="corpus-side"):
+            yield Label("File or folder of .txt", classes="heading")
+            yield Input(
+                placeholder="path/to/text.txt",
+                suggester=PathSuggester(),
+                id="corpus-path",
+                compact=True,
+            )
+            with Horizontal(classes="buttons"):
+                yield Button("Load", id="load", variant="primary", compact=True)
+                yield Button("Browse…", id="browse", compact=True)
+            yield Label("Catalog", classes="heading")
+            yield OptionList(
+                *[
+                    Option(Content.from_markup("[b]$t[/b]\n$d", t=e.name, d=e.title), id=e.name)
+                    for e in CATALOG.values()
+                ],
+                id="catalog",
+                compact=True,
+            )
+            with Horizontal(classes="row"):
+                yield Label("tokenizer", classes="option-label")
+                yield Select(
+                    [(t, t) for t in TOKENIZERS],
+                    value="char",
+                    allow_blank=False,
+                    id="tokenizer",
+                    compact=True,
+                )
+            yield Checkbox("lowercase", id="lowercase", compact=True)
+        with Vertical(id="corpus-main"):
+            yield Static(
+                "No corpus loaded. Type a path, browse (Ctrl+O) or pick from the catalog.", id="corpus-stats"
+            )
+            with VerticalScroll(id="corpus-preview"):
+                yield Static("", id="preview-text", markup=False)
+
+    # -- options --------------------------------------------------------------------------------
+    @property
+    def tokenizer(self) -> str:
+        value = self.query_one("#tokenizer", Select).value
+        return value if isinstance(value, str) else "char"
+
+    @property
+    def lowercase(self) -> bool:
+        return self.query_one("#lowercase", Checkbox).value
+
+    def set_options(self, tokenizer: str, lowercase: bool) -> None:
+        self.query_one("#tokenizer", Select).value = tokenizer
+        self.query_one("#lowercase", Checkbox).value = lowercase
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "tokenizer":
+            self.app.corpus_options_changed(reload=False)
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        self.app.corpus_options_changed(reload=True)
+
+    # -- choosing -------------------------------------------------------------------------------
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "corpus-path":
+            self.action_load()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "browse":
+            self.action_browse()
+        else:
+            self.action_load()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.query_one("#corpus-path", Input).value = event.option.id
+            self.app.load_corpus(event.option.id)
+
+    def action_load(self) -> None:
+        spec = self.query_one("#corpus-path", Input).value.strip()
+        if not spec:
+            self.app.notify("Type a path to a text file or folder first.", severity="warning")
+            return
+        self.app.load_corpus(spec)
+
+    def action_browse(self) -> None:
+        from textgen_tui.app.dialogs import PathPicker
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self.query_one("#corpus-path", Input).value = path
+                self.app.load_corpus(path)
+
+        start = self.query_one("#corpus-path", Input).value.strip() or "."
+        self.app.push_screen(PathPicker(start), chosen)
+
+    # -- showing --------------------------------------------------------------------------------
+    def show_loading(self, spec: str) -> None:
+        self.query_one("#corpus-stats", Static).update(Content.from_markup("Loading [b]$s[/b]…", s=spec))
+
+    def show(self, s: CorpusSummary) -> None:
+        st = s.stats
+        top = "  ".join(f"{shown(t)} {n:,}" for t, n in s.top_tokens[:8])
+        lines = [
+            Content.from_markup("[b]$src[/b]", src=s.corpus.source),
+            Content(
+                f"{st.characters:,} characters · {st.words:,} words · {st.lines:,} lines"
+                + (f" · {st.files} files" if st.files > 1 else "")
+            ),
+            Content(f"{s.distinct_tokens:,} distinct {s.tokenizer} tokens · encoding {st.encoding}"),
+            Content.from_markup("most frequent: [$text-accent]$top[/]", top=top),
+        ]
+        if st.replaced:
+            lines.append(
+                Content.from_markup("[$text-warning]$n undecodable bytes replaced[/]", n=f"{st.replaced:,}")
+            )
+        self.query_one("#corpus-stats", Static).update(Content("\n").join(lines))
+        text = s.corpus.text
+        more = f"\n… ({len(text) - PREVIEW_CHARS:,} more characters)" if len(text) > PREVIEW_CHARS else ""
+        self.query_one("#preview-text", Static).update(text[:PREVIEW_CHARS] + more)
+
+    def set_loading_failed(self, error: str) -> None:
+        if self.app.corpus is None:
+            self.query_one("#corpus-stats", Static).update(Content.from_markup("[$text-error]$e[/]", e=error))

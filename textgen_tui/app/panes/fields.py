@@ -1,0 +1,112 @@
+"""The hyper-parameter fields of the Train form: parsing, validation (via Config.validate), help."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from dataclasses import dataclass
+from functools import cache
+
+from textual.validation import ValidationResult, Validator
+
+from textgen_tui.core import config as core_config
+from textgen_tui.core.config import Config, check_temperature
+from textgen_tui.core.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str  # attribute name in the config section
+    section: str  # "data", "model", "train" or "sample"
+    label: str
+    kind: str  # "int", "float" or "temps"
+
+
+FIELDS = (
+    Field("maxlen", "data", "maxlen", "int"),
+    Field("step", "data", "step", "int"),
+    Field("seq_len", "data", "seq_len", "int"),
+    Field("units", "model", "units", "int"),
+    Field("layers", "model", "layers", "int"),
+    Field("dropout", "model", "dropout", "float"),
+    Field("batch_size", "train", "batch size", "int"),
+    Field("learning_rate", "train", "learning rate", "float"),
+    Field("epochs", "train", "epochs", "int"),
+    Field("temperatures", "sample", "temperatures", "temps"),
+    Field("length", "sample", "sample length", "int"),
+)
+
+
+def parse_temperatures(text: str) -> tuple[float, ...]:
+    parts = [p for p in text.replace(",", " ").split() if p]
+    if not parts:
+        raise ConfigError("at least one sampling temperature is needed")
+    return tuple(check_temperature(p) for p in parts)
+
+
+def parse(field: Field, text: str):
+    text = text.strip()
+    if field.kind == "temps":
+        return parse_temperatures(text)
+    try:
+        return int(text) if field.kind == "int" else float(text)
+    except ValueError:
+        what = "a whole number" if field.kind == "int" else "a number"
+        raise ConfigError(f"{field.label} must be {what} (got {text!r})") from None
+
+
+def format_value(field: Field, value) -> str:
+    if field.kind == "temps":
+        return ", ".join(f"{t:g}" for t in value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def apply(cfg: Config, field: Field, text: str) -> None:
+    """Parse `text` and set it on `cfg` (ConfigError when it is not a number)."""
+    setattr(getattr(cfg, field.section), field.name, parse(field, text))
+
+
+class FieldValidator(Validator):
+    """Valid when the value parses and `Config.validate()` accepts it in an otherwise valid config."""
+
+    def __init__(self, field: Field) -> None:
+        super().__init__()
+        self.field = field
+
+    def validate(self, value: str) -> ValidationResult:
+        cfg = core_config.fast_preset()
+        try:
+            apply(cfg, self.field, value)
+            cfg.validate()
+        except ConfigError as exc:
+            return self.failure(str(exc))
+        return self.success()
+
+
+@cache
+def field_docs() -> dict[tuple[str, str], str]:
+    """(section, field) -> the field's docstring in core/config.py, for tooltips."""
+    sections = {
+        "DataConfig": "data",
+        "ModelConfig": "model",
+        "TrainConfig": "train",
+        "SampleConfig": "sample",
+    }
+    docs: dict[tuple[str, str], str] = {}
+    try:
+        tree = ast.parse(inspect.getsource(core_config))
+    except (OSError, TypeError, SyntaxError):
+        return docs
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name in sections:
+            body = node.body
+            for a, b in zip(body, body[1:]):
+                if (
+                    isinstance(a, ast.AnnAssign)
+                    and isinstance(a.target, ast.Name)
+                    and isinstance(b, ast.Expr)
+                    and isinstance(b.value, ast.Constant)
+                    and isinstance(b.value.value, str)
+                ):
+                    docs[(sections[node.name], a.target.id)] = " ".join(b.value.value.split())
+    return docs

@@ -1,0 +1,220 @@
+"""The Generate pane: pick a model, type a seed, stream each temperature's continuation."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
+
+from textgen_tui.app.panes.fields import parse_temperatures
+from textgen_tui.app.render import printout
+from textgen_tui.core.config import BOOK_TEMPERATURES
+from textgen_tui.core.errors import ConfigError, GenerationError
+
+
+@dataclass
+class GenerateRequest:
+    model: str
+    seed: str
+    temperatures: tuple[float, ...]
+    length: int
+    top_k: int
+    top_p: float
+    exact_window: bool
+
+
+def _int(text: str, name: str, lo: int) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise GenerationError(f"{name} must be a whole number (got {text.strip()!r})") from None
+    if value < lo:
+        raise GenerationError(f"{name} must be at least {lo} (got {value})")
+    return value
+
+
+def _top_p(text: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise GenerationError(f"top-p must be a number (got {text.strip()!r})") from None
+    if not 0 < value <= 1:
+        raise GenerationError(f"top-p must be in (0, 1] (got {value:g})")
+    return value
+
+
+class GeneratePane(Vertical):
+    BINDINGS = [
+        Binding("f5", "generate", "Generate"),
+        Binding("f6", "stop", "Stop"),
+        Binding("ctrl+r", "random_seed", "Random seed"),
+        Binding("ctrl+s", "save", "Save"),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.seed = ""
+        self.temperatures: tuple[float, ...] = ()
+        self.texts: list[str] = []
+        self.header = ""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="row"):
+            yield Label("model", classes="gen-label")
+            yield Select(
+                [], prompt="(no model: train one or add a folder under models/)", id="gen-model", compact=True
+            )
+        with Horizontal(classes="row"):
+            yield Label("seed", classes="gen-label")
+            yield Input(placeholder="type a seed, Enter generates (Ctrl+R: random)", id="seed", compact=True)
+        with Horizontal(classes="row"):
+            yield Label("temps", classes="gen-label")
+            yield Input(", ".join(f"{t:g}" for t in BOOK_TEMPERATURES), id="gen-temps", compact=True)
+            yield Label("length", classes="small-label")
+            yield Input("400", id="gen-length", compact=True, classes="num")
+            yield Label("top-k", classes="small-label")
+            yield Input("0", id="gen-top-k", compact=True, classes="num")
+            yield Label("top-p", classes="small-label")
+            yield Input("1.0", id="gen-top-p", compact=True, classes="num")
+        with Horizontal(classes="row"):
+            yield Checkbox("exact window (book models)", id="exact-window", compact=True)
+            yield Button("Generate", id="generate", variant="primary", compact=True)
+            yield Button("Stop", id="stop-gen", compact=True, disabled=True)
+            yield Button("Random seed", id="random-seed", compact=True)
+            yield Button("Save", id="save", compact=True)
+        with Horizontal(id="gen-body"):
+            with VerticalScroll(id="gen-output-scroll"):
+                yield Static("", id="gen-output")
+            with Vertical(id="gen-history-box"):
+                yield Label("seed history", classes="gen-heading")
+                yield OptionList(id="seed-history", compact=True)
+
+    # -- models ---------------------------------------------------------------------------------
+    def set_models(self, options: list[tuple[str, str]], select: str | None = None) -> None:
+        chooser = self.query_one("#gen-model", Select)
+        current = chooser.value
+        chooser.set_options(options)
+        values = [v for _, v in options]
+        target = select if select in values else (current if current in values else None)
+        if target is not None:
+            chooser.value = target
+
+    @property
+    def model(self) -> str | None:
+        value = self.query_one("#gen-model", Select).value
+        return value if isinstance(value, str) else None
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "gen-model" and isinstance(event.value, str):
+            self.app.prepare_generator(event.value)
+
+    # -- requests -------------------------------------------------------------------------------
+    def build_request(self) -> GenerateRequest:
+        model = self.model
+        if model is None:
+            raise GenerationError("choose a model first (train one, or open one from the Models pane)")
+        seed = self.query_one("#seed", Input).value
+        if not seed.strip():
+            raise GenerationError("the seed is empty: type some text (Ctrl+R draws a random one)")
+        try:
+            temps = parse_temperatures(self.query_one("#gen-temps", Input).value)
+        except ConfigError as exc:
+            raise GenerationError(str(exc)) from None
+        return GenerateRequest(
+            model,
+            seed,
+            temps,
+            _int(self.query_one("#gen-length", Input).value, "length", 1),
+            _int(self.query_one("#gen-top-k", Input).value, "top-k", 0),
+            _top_p(self.query_one("#gen-top-p", Input).value),
+            self.query_one("#exact-window", Checkbox).value,
+        )
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_generate()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        actions = {
+            "generate": self.action_generate,
+            "stop-gen": self.action_stop,
+            "random-seed": self.action_random_seed,
+            "save": self.action_save,
+        }
+        actions[event.button.id or "generate"]()
+
+    def action_generate(self) -> None:
+        try:
+            request = self.build_request()
+        except GenerationError as exc:
+            self.app.notify(str(exc), title="Generate", severity="error")
+            return
+        self.remember(request.seed)
+        self.app.start_generation(request)
+
+    def action_stop(self) -> None:
+        self.app.stop_generation()
+
+    def action_random_seed(self) -> None:
+        seeds = self.app.seeds_for(self.model) if self.model else []
+        if not seeds:
+            self.app.notify("This model has no stored seeds (or no model is chosen).", severity="warning")
+            return
+        self.query_one("#seed", Input).value = random.choice(seeds)
+        self.query_one("#seed", Input).focus()
+
+    def action_save(self) -> None:
+        if not self.texts:
+            self.app.notify("Nothing generated yet.", severity="warning")
+            return
+        self.app.save_generation(self.model, self.plain_text())
+
+    # -- history --------------------------------------------------------------------------------
+    def remember(self, seed: str) -> None:
+        history = self.query_one("#seed-history", OptionList)
+        seeds = [seed] + [str(history.get_option_at_index(i).prompt) for i in range(history.option_count)]
+        seeds = list(dict.fromkeys(seeds))[:50]
+        self._history = seeds
+        history.set_options([s.replace("\n", "⏎")[:60] for s in seeds])
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        seeds = getattr(self, "_history", [])
+        if 0 <= event.option_index < len(seeds):
+            self.query_one("#seed", Input).value = seeds[event.option_index]
+            self.query_one("#seed", Input).focus()
+
+    # -- output ---------------------------------------------------------------------------------
+    def begin(self, request: GenerateRequest, header: str) -> None:
+        self.seed = request.seed
+        self.temperatures = request.temperatures
+        self.texts = ["" for _ in request.temperatures]
+        self.header = header
+        self.set_running(True)
+        self._paint_output()
+
+    def add(self, pieces: tuple[str, ...]) -> None:
+        self.texts = [t + p for t, p in zip(self.texts, pieces)]
+        self._paint_output()
+
+    def finish(self, stopped: bool) -> None:
+        self.set_running(False)
+        if stopped:
+            self.header += " (stopped)"
+        self._paint_output()
+
+    def _paint_output(self) -> None:
+        self.query_one("#gen-output", Static).update(
+            printout(self.seed, self.temperatures, self.texts, self.header)
+        )
+        self.query_one("#gen-output-scroll", VerticalScroll).scroll_end(animate=False)
+
+    def set_running(self, running: bool) -> None:
+        self.query_one("#generate", Button).disabled = running
+        self.query_one("#stop-gen", Button).disabled = not running
+
+    def plain_text(self) -> str:
+        return printout(self.seed, self.temperatures, self.texts, self.header).plain

@@ -1,0 +1,133 @@
+"""The Models pane: every model folder under the model roots, with open / resume / delete."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, DataTable, Static
+
+from textgen_tui.core.bundle import BundleInfo
+
+COLUMNS = ("name", "corpus", "tokenizer", "parameters", "epochs", "best val loss", "date")
+
+
+def row_for(entry: BundleInfo | tuple[Path, str]) -> tuple[str, ...]:
+    if isinstance(entry, tuple):
+        path, error = entry
+        return (path.name, f"broken: {error}", "", "", "", "", "")
+    info = entry
+    source = str(info.corpus.get("source", "?"))
+    corpus = Path(source).name or source
+    params = info.state.get("params")
+    best = info.best_value
+    updated = info.state.get("updated")
+    date = time.strftime("%Y-%m-%d %H:%M", time.localtime(float(updated))) if updated else ""
+    return (
+        info.name,
+        corpus,
+        info.config.data.tokenizer,
+        f"{int(params):,}" if params is not None else "?",
+        str(info.epochs_done),
+        f"{best:.4f}" if best is not None else "—",
+        date,
+    )
+
+
+class ModelsPane(Vertical):
+    BINDINGS = [
+        Binding("g", "open_generate", "Generate"),
+        Binding("t", "open_resume", "Resume training"),
+        Binding("d,delete", "delete", "Delete"),
+        Binding("r,f5", "refresh", "Refresh"),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.paths: list[Path] = []
+        self.broken: set[Path] = set()
+
+    def compose(self) -> ComposeResult:
+        table = DataTable(id="models-table", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Static("", id="models-note")
+        with Horizontal(id="models-buttons"):
+            yield Button("Generate", id="open-generate", variant="primary", compact=True)
+            yield Button("Resume training", id="open-resume", compact=True)
+            yield Button("Delete", id="delete", variant="error", compact=True)
+            yield Button("Refresh", id="refresh", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns(*COLUMNS)
+
+    def show(self, entries: list[BundleInfo | tuple[Path, str]], roots: list[Path]) -> None:
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        table.clear()
+        self.paths = []
+        self.broken = set()
+        for entry in entries:
+            path = entry[0] if isinstance(entry, tuple) else entry.path
+            if isinstance(entry, tuple):
+                self.broken.add(path)
+            self.paths.append(path)
+            table.add_row(*row_for(entry), key=str(path))
+        if self.paths:
+            table.move_cursor(row=min(row, len(self.paths) - 1))
+        where = " and ".join(str(r) for r in roots)
+        self.query_one("#models-note", Static).update(
+            f"{len(self.paths)} model folder(s) in {where}"
+            if self.paths
+            else f"No model folders in {where} yet."
+        )
+
+    @property
+    def selected(self) -> Path | None:
+        table = self.query_one(DataTable)
+        if not self.paths or table.cursor_row < 0 or table.cursor_row >= len(self.paths):
+            return None
+        return self.paths[table.cursor_row]
+
+    def _chosen(self, usable: bool = True) -> Path | None:
+        path = self.selected
+        if path is None:
+            self.app.notify("No model folder selected.", severity="warning")
+            return None
+        if usable and path in self.broken:
+            self.app.notify(f"{path.name} is broken and cannot be opened.", severity="error")
+            return None
+        return path
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open_generate()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        actions = {
+            "open-generate": self.action_open_generate,
+            "open-resume": self.action_open_resume,
+            "delete": self.action_delete,
+            "refresh": self.action_refresh,
+        }
+        actions[event.button.id or "refresh"]()
+
+    def action_open_generate(self) -> None:
+        path = self._chosen()
+        if path is not None:
+            self.app.open_for_generation(str(path))
+
+    def action_open_resume(self) -> None:
+        path = self._chosen()
+        if path is not None:
+            self.app.open_for_resume(str(path))
+
+    def action_delete(self) -> None:
+        path = self._chosen(usable=False)
+        if path is not None:
+            self.app.delete_model(path)
+
+    def action_refresh(self) -> None:
+        self.app.refresh_models()

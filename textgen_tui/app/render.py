@@ -1,0 +1,37 @@
+"""The book's printout as Textual Content: the seed highlighted, each temperature in its colour.
+
+Colours are theme variables, so the printout reads well in light and dark themes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.content import Content
+
+TEMPERATURE_STYLES = ("$primary", "$success", "$warning", "$error", "$secondary", "$accent")
+SEED_STYLE = "bold $foreground on $accent-muted"
+
+
+def temperature_style(index: int) -> str:
+    return TEMPERATURE_STYLES[index % len(TEMPERATURE_STYLES)]
+
+
+def printout(
+    seed: str,
+    temperatures: Sequence[float],
+    texts: Sequence[str],
+    title: str = "",
+) -> Content:
+    """`title`, then for each temperature: a label line and the seed followed by its continuation."""
+    parts: list[Content] = []
+    if title:
+        parts.append(Content.from_markup("[b]$title[/b]\n", title=title))
+    for i, temp in enumerate(temperatures):
+        text = texts[i] if i < len(texts) else ""
+        style = temperature_style(i)
+        parts.append(Content.from_markup(f"[{style} b]── temperature $t[/]\n", t=f"{temp:g}"))
+        parts.append(Content.styled(seed, SEED_STYLE))
+        parts.append(Content.styled(text, style))
+        parts.append(Content("\n"))
+    return Content("").join(parts) if parts else Content("")
