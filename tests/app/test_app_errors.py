@@ -1,0 +1,137 @@
+"""Bad input gives a clear notification and the app keeps running (no TensorFlow needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from app_helpers import fake_bundle, notifications, wait_for
+from textual.widgets import Input, Select
+
+from textgen_tui.app.app import create_app
+
+
+async def load(app, pilot, spec: str) -> None:
+    field = app.query_one("#corpus-path", Input)
+    field.value = spec
+    field.focus()
+    await pilot.press("enter")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("missing.txt", None, "does not exist"),
+        ("empty.txt", b"", "is empty"),
+        ("binary.bin", bytes(range(256)) * 20, "looks binary"),
+    ],
+)
+async def test_bad_corpus_notifies(workdir: Path, name, content, expected) -> None:
+    if content is not None:
+        (workdir / name).write_bytes(content)
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await load(app, pilot, name)
+        await wait_for(pilot, lambda: notifications(app, "error"), timeout=20, what="an error notification")
+        assert any(expected in m for m in notifications(app, "error")), notifications(app)
+        assert app.corpus is None
+        assert app.is_running
+        await load(app, pilot, "tiny.txt")  # the app still works afterwards
+        await wait_for(pilot, lambda: app.corpus is not None, timeout=20, what="the corpus")
+
+
+async def test_short_corpus_warns(workdir: Path) -> None:
+    (workdir / "short.txt").write_text("just a few words\n")
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await load(app, pilot, "short.txt")
+        await wait_for(pilot, lambda: notifications(app, "warning"), timeout=20, what="a warning")
+        assert "training needs a longer text" in notifications(app, "warning")[0]
+
+
+async def test_training_without_corpus_and_bad_settings(workdir: Path) -> None:
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2")
+        field = app.query_one("#field-dropout", Input)
+        field.value = "2"
+        await pilot.pause()
+        assert "dropout must be a number from 0 to 0.9" in str(app.query_one("#form-error").render())
+        await pilot.press("f5")
+        await pilot.pause()
+        assert any("dropout" in m for m in notifications(app, "error"))
+        field.value = "0"
+        await pilot.press("f5")
+        await pilot.pause()
+        assert any("Load a corpus first" in m for m in notifications(app, "error"))
+        assert not app.training and app.is_running
+
+
+@pytest.mark.parametrize(
+    ("temps", "expected"),
+    [("0.2, -1", "temperature -1 is negative"), ("hot", "is not a number"), ("", "at least one")],
+)
+async def test_bad_temperature_notifies(workdir: Path, temps, expected) -> None:
+    fake_bundle(workdir / "models" / "demo")
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3")
+        app.query_one("#gen-model", Select).value = "models/demo"
+        app.query_one("#seed", Input).value = "the quick"
+        app.query_one("#gen-temps", Input).value = temps
+        app.generate_pane.action_generate()
+        await pilot.pause()
+        assert any(expected in m for m in notifications(app, "error")), notifications(app)
+        assert app.is_running
+
+
+async def test_zero_temperature_is_accepted(workdir: Path) -> None:
+    from textgen_tui.app.panes.fields import parse_temperatures
+
+    assert parse_temperatures("0, 0.5") == (0.0, 0.5)
+
+
+async def test_random_seed_and_history(workdir: Path) -> None:
+    fake_bundle(workdir / "models" / "demo")
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3")
+        app.query_one("#gen-model", Select).value = "models/demo"
+        await pilot.pause()
+        await pilot.press("ctrl+r")
+        assert app.query_one("#seed", Input).value in ("the quick brown fox ", "a stitch in time ")
+        pane = app.generate_pane
+        pane.remember("first seed")
+        pane.remember("second seed")
+        await pilot.pause()
+        history = app.query_one("#seed-history")
+        history.focus()
+        history.highlighted = 1
+        await pilot.press("enter")
+        assert app.query_one("#seed", Input).value == "first seed"
+
+
+async def test_models_pane_lists_and_deletes(workdir: Path) -> None:
+    fake_bundle(workdir / "models" / "alpha")
+    fake_bundle(workdir / "models" / "beta")
+    broken = workdir / "models" / "broken"
+    broken.mkdir()
+    (broken / "state.json").write_text("{not json")
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4")
+        table = app.query_one("#models-table")
+        assert table.row_count == 3
+        assert "broken" in str(table.get_row_at(2)[1])
+        table.move_cursor(row=1)
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not (workdir / "models" / "beta").exists(), timeout=10, what="deletion")
+        assert table.row_count == 2
+        # open for resume: switches to Train with the folder as output
+        table.move_cursor(row=0)
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.train_pane.out_dir == "models/alpha"
+        assert app.query_one("TabbedContent").active == "train"
