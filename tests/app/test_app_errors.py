@@ -123,6 +123,11 @@ async def test_models_pane_lists_and_deletes(workdir: Path) -> None:
         table = app.query_one("#models-table")
         assert table.row_count == 3
         assert "broken" in str(table.get_row_at(2)[1])
+        await pilot.press("down", "down")
+        note = app.query_one("#models-note")
+        await wait_for(
+            pilot, lambda: "not a complete model folder" in str(note.render()), timeout=5, what="note"
+        )
         table.move_cursor(row=1)
         await pilot.press("d")
         await pilot.pause()

@@ -118,18 +118,20 @@ async def test_keys_answer_while_training(workdir: Path) -> None:
             pilot, lambda: app.query_one("#epoch-progress", ProgressBar).progress > 0, what="batches"
         )
         tabs = app.query_one(TabbedContent)
-        slowest = 0.0
+        latencies = []
         for key, pane in (("f1", "corpus"), ("f3", "generate"), ("f4", "models"), ("f2", "train")) * 2:
             # post the key as the terminal driver does, and time until the pane shows
             start = time.monotonic()
             app.post_message(events.Key(key, None))
             while tabs.active != pane and time.monotonic() - start < 5:
                 await asyncio.sleep(0.005)
-            slowest = max(slowest, time.monotonic() - start)
+            latencies.append(time.monotonic() - start)
             await pilot.pause(0.2)
         assert app.training
-        # 100 ms is the aim; generous here because the test machine is shared
-        assert slowest < 0.5, slowest
+        # 100 ms is the aim; generous bounds because the test machine is shared with other training
+        latencies.sort()
+        assert latencies[len(latencies) // 2] < 0.3, latencies
+        assert latencies[-1] < 2.0, latencies
         app.stop_training()
         await wait_for(pilot, lambda: not app.training, what="training to stop")
         assert (workdir / "models" / "tiny" / "model.keras").exists()

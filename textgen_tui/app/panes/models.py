@@ -18,7 +18,7 @@ COLUMNS = ("name", "corpus", "tokenizer", "parameters", "epochs", "best val loss
 def row_for(entry: BundleInfo | tuple[Path, str]) -> tuple[str, ...]:
     if isinstance(entry, tuple):
         path, error = entry
-        return (path.name, f"broken: {error}", "", "", "", "", "")
+        return (path.name, "⚠ broken", "", "", "", "", "")
     info = entry
     source = str(info.corpus.get("source", "?"))
     corpus = Path(source).name or source
@@ -48,7 +48,8 @@ class ModelsPane(Vertical):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.paths: list[Path] = []
-        self.broken: set[Path] = set()
+        self.broken: dict[Path, str] = {}
+        self.summary = ""
 
     def compose(self) -> ComposeResult:
         table = DataTable(id="models-table", cursor_type="row", zebra_stripes=True)
@@ -68,21 +69,32 @@ class ModelsPane(Vertical):
         row = table.cursor_row
         table.clear()
         self.paths = []
-        self.broken = set()
+        self.broken = {}
         for entry in entries:
             path = entry[0] if isinstance(entry, tuple) else entry.path
             if isinstance(entry, tuple):
-                self.broken.add(path)
+                self.broken[path] = entry[1]
             self.paths.append(path)
             table.add_row(*row_for(entry), key=str(path))
         if self.paths:
             table.move_cursor(row=min(row, len(self.paths) - 1))
         where = " and ".join(str(r) for r in roots)
-        self.query_one("#models-note", Static).update(
+        self.summary = (
             f"{len(self.paths)} model folder(s) in {where}"
             if self.paths
             else f"No model folders in {where} yet."
         )
+        self._show_note()
+
+    def _show_note(self) -> None:
+        path = self.selected
+        error = self.broken.get(path) if path is not None else None
+        note = self.query_one("#models-note", Static)
+        note.update(error or self.summary)
+        note.set_class(bool(error), "error")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_note()
 
     @property
     def selected(self) -> Path | None:
