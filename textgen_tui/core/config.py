@@ -18,6 +18,7 @@ LAYOUTS = ("window", "sequence")
 INPUTS = ("onehot", "embedding")
 CELLS = ("lstm", "gru")
 OPTIMIZERS = ("rmsprop", "adam")
+SCHEDULES = ("plateau", "cosine")
 BOOK_TEMPERATURES = (0.2, 0.5, 1.0, 1.2)
 
 
@@ -72,6 +73,13 @@ class TrainConfig:
     """Epochs to run (an upper bound when early stopping is on)."""
     steps_per_epoch: int | None = None
     """Batches per epoch; None means one pass over the training data."""
+    schedule: str = "plateau"
+    """Learning-rate schedule: `plateau` (constant, halved when validation stalls) or `cosine`
+    (decays to `min_lr_fraction` of the start over all the planned steps)."""
+    min_lr_fraction: float = 0.05
+    """Where the cosine schedule ends, as a fraction of the initial learning rate."""
+    validation_steps: int | None = None
+    """Validation batches per epoch; None means the whole held-out part."""
     reduce_lr_patience: int = 1
     """Epochs without validation improvement before the learning rate is halved; 0 disables it."""
     reduce_lr_factor: float = 0.5
@@ -143,6 +151,8 @@ class Config:
         _choice("input", m.input, INPUTS)
         _choice("cell", m.cell, CELLS)
         _choice("optimizer", t.optimizer, OPTIMIZERS)
+        _choice("schedule", t.schedule, SCHEDULES)
+        _float_range("min_lr_fraction", t.min_lr_fraction, 0.0, 1.0)
         _int_range("maxlen", d.maxlen, 1, 100_000)
         _int_range("step", d.step, 1, 100_000)
         _int_range("seq_len", d.seq_len, 2, 100_000)
@@ -159,6 +169,8 @@ class Config:
         _int_range("epochs", t.epochs, 1, 100_000)
         if t.steps_per_epoch is not None:
             _int_range("steps_per_epoch", t.steps_per_epoch, 1, 10_000_000)
+        if t.validation_steps is not None:
+            _int_range("validation_steps", t.validation_steps, 1, 10_000_000)
         _int_range("reduce_lr_patience", t.reduce_lr_patience, 0, 1000)
         _float_range("reduce_lr_factor", t.reduce_lr_factor, 0.01, 0.99)
         _int_range("early_stopping_patience", t.early_stopping_patience, 0, 1000)

@@ -6,7 +6,7 @@ from textgen_tui.core.config import Config
 from textgen_tui.core.tf_quiet import import_keras
 
 
-def build_model(cfg: Config, vocab_size: int):
+def build_model(cfg: Config, vocab_size: int, total_steps: int | None = None):
     """Build and compile the model described by `cfg` for a vocabulary of `vocab_size`."""
     keras = import_keras()
     m, d = cfg.model, cfg.data
@@ -30,14 +30,17 @@ def build_model(cfg: Config, vocab_size: int):
         )(x)
     outputs = keras.layers.Dense(vocab_size, activation="softmax", name="next_token")(x)
     model = keras.Model(inputs, outputs, name="textgen")
-    compile_model(model, cfg)
+    compile_model(model, cfg, total_steps)
     return model
 
 
-def make_optimizer(cfg: Config):
+def make_optimizer(cfg: Config, total_steps: int | None = None):
     keras = import_keras()
     t = cfg.train
-    kwargs = {"learning_rate": t.learning_rate}
+    lr = t.learning_rate
+    if t.schedule == "cosine" and total_steps:
+        lr = keras.optimizers.schedules.CosineDecay(t.learning_rate, total_steps, alpha=t.min_lr_fraction)
+    kwargs = {"learning_rate": lr}
     if t.clipnorm is not None:
         kwargs["clipnorm"] = t.clipnorm
     if t.optimizer == "rmsprop":
@@ -45,10 +48,10 @@ def make_optimizer(cfg: Config):
     return keras.optimizers.Adam(**kwargs)
 
 
-def compile_model(model, cfg: Config) -> None:
+def compile_model(model, cfg: Config, total_steps: int | None = None) -> None:
     keras = import_keras()
     model.compile(
-        optimizer=make_optimizer(cfg),
+        optimizer=make_optimizer(cfg, total_steps),
         # Integer targets: the same value as the book's categorical crossentropy on one-hot ones.
         loss=keras.losses.SparseCategoricalCrossentropy(),
         jit_compile=cfg.train.jit_compile,

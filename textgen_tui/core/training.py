@@ -88,6 +88,7 @@ class Trainer:
             # Architecture and data layout come from the folder; the run's knobs from the caller.
             saved.train.epochs = cfg.train.epochs
             saved.train.steps_per_epoch = cfg.train.steps_per_epoch
+            saved.train.validation_steps = cfg.train.validation_steps
             saved.sample = cfg.sample
             cfg = self.config = saved
             tokenizer = info.tokenizer
@@ -113,7 +114,8 @@ class Trainer:
         if model is None:
             from textgen_tui.core.model import build_model
 
-            model = build_model(cfg, tokenizer.vocab_size)
+            batches = cfg.train.steps_per_epoch or count_batches(len(split.train), cfg)
+            model = build_model(cfg, tokenizer.vocab_size, total_steps=batches * cfg.train.epochs)
         state["corpus"] = {
             "source": self.corpus.source,
             "characters": len(self.corpus.text),
@@ -157,7 +159,7 @@ class Trainer:
             self, cfg, tokenizer, split, state, history, samples, monitor, total, batches
         )
         callbacks: list = [keras.callbacks.TerminateOnNaN()]
-        if cfg.train.reduce_lr_patience > 0:
+        if cfg.train.reduce_lr_patience > 0 and cfg.train.schedule == "plateau":
             callbacks.append(
                 keras.callbacks.ReduceLROnPlateau(
                     monitor=monitor,
@@ -181,6 +183,7 @@ class Trainer:
             epochs=total,
             initial_epoch=initial,
             steps_per_epoch=cfg.train.steps_per_epoch,
+            validation_steps=cfg.train.validation_steps,
             callbacks=callbacks,
             shuffle=False,  # the dataset shuffles itself
             verbose=0,
@@ -305,7 +308,7 @@ def _build_event_callback_class():
             self.state["epochs_done"] = epoch + 1
             best = value is not None and math.isfinite(value) and (self.best is None or value < self.best)
             self.trainer.emit(ev.EpochEnd(epoch + 1, self.total, loss, val, self.lr_begin, seconds, best))
-            if lr_now < self.lr_begin * 0.999:
+            if self.cfg.train.schedule == "plateau" and lr_now < self.lr_begin * 0.999:
                 self.trainer.emit(ev.LearningRateReduced(epoch + 1, self.lr_begin, lr_now))
             user_stop = self.trainer.stop_requested
             if not user_stop and not self.nan:
@@ -359,6 +362,7 @@ def _build_event_callback_class():
                 top_k=s.top_k,
                 top_p=s.top_p,
                 rng_seed=int(self.rng.integers(2**31)),
+                exact_window=self.cfg.data.layout == "window",  # the book's semantics for its models
             ):
                 pieces = tuple(vocab[i] for i in ids.tolist())
                 for acc, piece in zip(parts, pieces):

@@ -1,0 +1,238 @@
+"""Run every benchmark in one process tree on this machine and print a Markdown table of the
+book's figures, ours, and their ratios. Results go to benchmarks/results/latest.{json,md}.
+
+    python -m benchmarks.run                 # everything (about 40 minutes on 2 cores)
+    python -m benchmarks.run --quick         # a smoke run on a small text (about a minute)
+    python -m benchmarks.run --only generation,memory
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.time_to_quality import CORPUS
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+SECTIONS = ("generation", "training", "memory", "quality", "app")
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import tensorflow as tf
+
+    return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, TensorFlow {tf.__version__}"
+
+
+def peak_mb(args: list[str], timeout: int = 1800) -> tuple[float, dict]:
+    """Run `python -m benchmarks.probe ARGS` under /usr/bin/time -v: (peak RSS MB, its JSON)."""
+    cmd = ["/usr/bin/time", "-v", sys.executable, "-m", "benchmarks.probe", *args]
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=timeout)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed: {r.stderr[-2000:]}")
+    kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr).group(1))
+    return kb / 1024, json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def training_speed(quick: bool) -> dict:
+    """ms per batch of 128 windows: the book's one-hot arrays against our id pipeline."""
+    from benchmarks import book
+    from textgen_tui.core.config import preset
+    from textgen_tui.core.data import make_dataset
+    from textgen_tui.core.model import build_model
+    from textgen_tui.core.tokenizers import CharTokenizer
+
+    text = CORPUS.read_text(encoding="utf-8").lower()[: 200_000 if quick else None]
+    tok = CharTokenizer.fit(text)
+    n = 10 if quick else 100
+    x, y = book.vectorize(text[: (n + 5) * 128 * 3 + 100], tok.vocab)
+    m = book.build(tok.vocab_size)
+    m.fit(x[:256], y[:256], batch_size=128, verbose=0)
+    t = time.perf_counter()
+    m.fit(x[: n * 128], y[: n * 128], batch_size=128, verbose=0)
+    book_ms = (time.perf_counter() - t) / n * 1000
+    cfg = preset("book")
+    ours = build_model(cfg, tok.vocab_size)
+    ds = make_dataset(tok.encode(text), cfg, shuffle=True, repeat=True)
+    ours.fit(ds, steps_per_epoch=2, verbose=0, shuffle=False)
+    t = time.perf_counter()
+    ours.fit(ds, steps_per_epoch=n, verbose=0, shuffle=False)
+    ours_ms = (time.perf_counter() - t) / n * 1000
+    return {"book_ms_per_batch": book_ms, "ours_ms_per_batch": ours_ms}
+
+
+def quality(quick: bool, book_epochs: int, fast_minutes: float, save: str | None) -> dict:
+    from benchmarks.time_to_quality import book_curve, run
+
+    if quick:
+        book = book_curve(1, max_batches=20)
+        fast = run("fast", 0.25, 5, [], None, None, CORPUS)
+    else:
+        book = book_curve(book_epochs)
+        fast = run("fast", fast_minutes, 30, [], None, save, CORPUS)
+    target = book[-1][1]
+    book_time = book[-1][0]
+    reached = next((s for s, v in fast["curve"] if v <= target), None)
+    return {
+        "book_curve": book,
+        "fast_curve": fast["curve"],
+        "target_val": target,
+        "book_time_s": book_time,
+        "fast_time_to_target_s": reached,
+        "fast_best_val": fast["best_val"],
+        "fast_minutes": fast_minutes if not quick else 0.25,
+        "fast_config": fast["config"],
+    }
+
+
+def app_overhead(quick: bool) -> dict:
+    r = subprocess.run(
+        [sys.executable, "-m", "benchmarks.app_overhead", *(["--quick"] if quick else [])],
+        capture_output=True, text=True, cwd=ROOT, timeout=1800,
+    )  # fmt: skip
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr[-2000:])
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def fmt_ratio(a, b, better_low=True):
+    if not a or not b:
+        return "—"
+    r = a / b if better_low else b / a
+    return f"{r:,.1f}×"
+
+
+def table(res: dict) -> str:
+    rows = ["| figure | the book's method | textgen-tui | ratio | target |", "|---|---|---|---|---|"]
+    g = res.get("generation")
+    if g:
+        b = g["book_chars_per_s"]
+        for label, key, target in (
+            ("generation, carrying state, 1 stream (chars/s)", "carry_1", "≥ 20,000"),
+            ("generation, carrying state, 4 temperatures (chars/s per stream)", "carry_4", "≈ 1 stream"),
+            ("generation, exact window, 1 stream (chars/s)", "window_1", "≥ 1,000"),
+            ("generation, exact window, 4 temperatures (chars/s per stream)", "window_4", "—"),
+        ):
+            rows.append(f"| {label} | {b:,.1f} | {g[key]:,.0f} | {g[key] / b:,.0f}× | {target} |")
+        rows.append(
+            f"| per-epoch samples, 4 × 400 chars (s) | {g['samples_book_s']:,.1f} | {g['samples_ours_s']:.3f} | "
+            f"{g['samples_book_s'] / g['samples_ours_s']:,.0f}× | ≤ 1 s |"
+        )
+    t = res.get("training")
+    if t:
+        rows.append(
+            f"| training, book preset, ms per batch of 128 | {t['book_ms_per_batch']:.1f} | {t['ours_ms_per_batch']:.1f} | "
+            f"{fmt_ratio(t['book_ms_per_batch'], t['ours_ms_per_batch'], False)} | — |"
+        )
+    q = res.get("quality")
+    if q:
+        reached = q["fast_time_to_target_s"]
+        rows.append(
+            f"| time to val loss {q['target_val']:.3f} (the book's after {len(q['book_curve'])} epochs), s | "
+            f"{q['book_time_s']:,.0f} | {reached if reached is None else f'{reached:,.0f}'} | "
+            f"{fmt_ratio(q['book_time_s'], reached, False) if reached else 'not reached'} | ≤ 1/10 of the book |"
+        )
+        book_best = min(v for _, v in q["book_curve"])
+        rows.append(
+            f"| best val loss in {q['fast_minutes']:g} min (fast) / in {q['book_time_s'] / 60:.0f} min (book) | "
+            f"{book_best:.3f} | {q['fast_best_val']:.3f} | — | ≤ 1.33 |"
+        )
+    m = res.get("memory")
+    if m:
+        rows.append(f"| import TensorFlow alone, peak MB | — | {m['import_tf_mb']:,.0f} | — | (floor) |")
+        rows.append(
+            f"| one-hot arrays / id array for Nietzsche, MB | {m['book_onehot_mb']:,.0f} | {m['ours_ids_mb']:.1f} | "
+            f"{m['book_onehot_mb'] / m['ours_ids_mb']:,.0f}× | — |"
+        )
+        rows.append(
+            f"| book recipe on Nietzsche, peak MB | {m['book_peak_mb']:,.0f} | {m['ours_book_peak_mb']:,.0f} | "
+            f"{fmt_ratio(m['book_peak_mb'], m['ours_book_peak_mb'], False)} | ≤ 900 |"
+        )
+        rows.append(
+            f"| fast preset on a {m['big_mb']:.0f} MB text, peak MB | — | {m['big_peak_mb']:,.0f} | — | ≤ 1,500 |"
+        )
+        rows.append(
+            f"| {m['big_mb']:.0f} MB text: start to first training step, s | — | {m['big_first_step_s']:.1f} | — | — |"
+        )
+    a = res.get("app")
+    if a:
+        rows.append(
+            f"| training throughput in the app / headless | — | {a['ratio'] * 100:.0f}% | — | ≥ 90% |"
+        )
+        rows.append(f"| app: launch to first paint, s | — | {a['first_paint_s']:.2f} | — | ≤ 1.0 |")
+    return "\n".join(rows)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="smoke run: small sizes, numbers not meaningful")
+    p.add_argument("--only", default=",".join(SECTIONS))
+    p.add_argument("--book-epochs", type=int, default=10)
+    p.add_argument("--fast-minutes", type=float, default=10)
+    p.add_argument("--save", help="save the fast run's best model (.best.keras) in this folder")
+    p.add_argument("--out", type=Path, default=RESULTS)
+    a = p.parse_args()
+    only = set(a.only.split(","))
+    from textgen_tui.core.tf_quiet import import_keras
+
+    import_keras()
+    res: dict = {"machine": machine(), "date": time.strftime("%Y-%m-%d"), "quick": a.quick}
+    if "generation" in only:
+        from benchmarks import generation
+
+        text = CORPUS.read_text(encoding="utf-8")
+        res["generation"] = generation.run(text, quick=a.quick)
+        print(json.dumps(res["generation"]), flush=True)
+    if "training" in only:
+        res["training"] = training_speed(a.quick)
+        print(json.dumps(res["training"]), flush=True)
+    if "memory" in only:
+        batches = ["--batches", "20"] if a.quick else []
+        tf_mb, _ = peak_mb(["import-tf"])
+        book_mb, book = peak_mb(["book-recipe", *(batches or ["--batches", "200"])])
+        ours_mb, ours = peak_mb(["book-preset", *batches])
+        big_mb = 5 if a.quick else 100
+        big_peak, big = peak_mb(["big", "--mb", str(big_mb)])
+        res["memory"] = {
+            "import_tf_mb": tf_mb,
+            "book_peak_mb": book_mb,
+            "book_onehot_mb": book["onehot_mb"],
+            "ours_ids_mb": len(CORPUS.read_text(encoding="utf-8")) * 2 / 1e6,  # uint16 ids
+            "ours_book_peak_mb": ours_mb,
+            "ours_book_epoch_s": ours.get("epoch_s"),
+            "big_mb": big_mb,
+            "big_peak_mb": big_peak,
+            "big_first_step_s": big["first_step_s"],
+        }
+        print(json.dumps(res["memory"]), flush=True)
+    if "quality" in only:
+        res["quality"] = quality(a.quick, a.book_epochs, a.fast_minutes, a.save)
+    if "app" in only:
+        res["app"] = app_overhead(a.quick)
+        print(json.dumps(res["app"]), flush=True)
+    md = f"Machine: {res['machine']}; {res['date']}; command: `python -m benchmarks.run{' --quick' if a.quick else ''}`\n\n{table(res)}\n"
+    print(md)
+    if not a.quick:
+        a.out.mkdir(parents=True, exist_ok=True)
+        (a.out / "latest.json").write_text(json.dumps(res, indent=1))
+        (a.out / "latest.md").write_text(md)
+    return res
+
+
+if __name__ == "__main__":
+    main()
