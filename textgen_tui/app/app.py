@@ -321,6 +321,9 @@ class TextgenApp(App):
         if self.corpus is not None:
             self.train_pane.out_dir = str(default_out_dir(self._corpus_name()))
         self.refresh_models()
+        trained = self.training_dir
+        if trained is not None and (trained / "model.keras").exists() and self.generate_pane.model is None:
+            self._refresh_generate_models(select=str(trained))  # ready to play with in Generate
 
     # -- generation -----------------------------------------------------------------------------
     def _model_options(self, entries) -> list[tuple[str, str]]:
@@ -385,7 +388,8 @@ class TextgenApp(App):
         self._gen_stop.set()
         self._gen_stop = threading.Event()
         self._gen_run += 1
-        header = TRAINING_LABEL if self.training_dir and Path(request.model) == self.training_dir else ""
+        training = self.trainer is not None and self.training_dir is not None
+        header = TRAINING_LABEL if training and Path(request.model) == self.training_dir else ""
         header = f"{Path(request.model).name} {header}".strip() + ": generating with seed"
         self.generate_pane.begin(request, header)
         self._generate(request, self._gen_run, self._gen_stop)
