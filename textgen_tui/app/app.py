@@ -9,8 +9,11 @@ and errors.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterable
@@ -90,8 +93,8 @@ class TextgenApp(App):
 
     def on_mount(self) -> None:
         self.sub_title = "TensorFlow loading…"
-        if self.preload_tensorflow:
-            self.load_tensorflow()
+        if self.preload_tensorflow:  # after the first paint: the import competes for the GIL
+            self.call_after_refresh(self.load_tensorflow)
         self.refresh_models()
         self.query_one("#corpus-path").focus()
 
@@ -550,4 +553,36 @@ def create_app(models_dir: str | os.PathLike | None = None, **options) -> Textge
 
 
 def run_app(models_dir: str | None = None) -> None:
-    create_app(models_dir).run()
+    app = create_app(models_dir)
+    with _screen_owns_stderr():
+        app.run()
+
+
+@contextlib.contextmanager
+def _screen_owns_stderr():
+    """Textual draws on stderr, and TensorFlow's C++ start-up logs write to file descriptor 2.
+    Give Textual a private copy of the terminal and send fd 2 to a log file, so stray native
+    output can never scribble over the screen."""
+    try:
+        terminal = os.dup(2)
+    except OSError:  # no stderr at all: nothing to protect
+        yield
+        return
+    saved = os.dup(2)
+    log_path = Path(tempfile.gettempdir()) / "textgen-tui-stderr.log"
+    previous = sys.__stderr__
+    screen = os.fdopen(
+        terminal, "w", encoding=getattr(previous, "encoding", None) or "utf-8", errors="replace"
+    )
+    try:
+        with open(log_path, "ab") as log:
+            os.dup2(log.fileno(), 2)
+            sys.__stderr__ = screen
+            try:
+                yield
+            finally:
+                sys.__stderr__ = previous
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
+        screen.close()

@@ -7,13 +7,17 @@ import sys
 import threading
 
 _lock = threading.Lock()
+_keras = None  # set once the import has fully finished
 
 
 def import_keras():
     """Return the `keras` module, importing TensorFlow with its log noise silenced."""
-    if "keras" in sys.modules and "tensorflow" in sys.modules:
-        return sys.modules["keras"]
+    global _keras
+    if _keras is not None:
+        return _keras
     with _lock:
+        if _keras is not None:  # another thread finished the import while we waited
+            return _keras
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         os.environ.setdefault("KERAS_BACKEND", "tensorflow")
         # absl writes straight to file descriptor 2 before logging is set up: mute it briefly.
@@ -41,4 +45,5 @@ def import_keras():
             if saved is not None:
                 os.dup2(saved, 2)
                 os.close(saved)
+        _keras = keras
         return keras

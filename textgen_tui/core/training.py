@@ -331,6 +331,7 @@ def _build_event_callback_class():
             )
             if best:
                 self.trainer.emit(ev.CheckpointSaved(epoch + 1, str(out / MODEL_FILE), self.monitor, value))
+            user_stop = user_stop or self.trainer.stop_requested  # Stop may come while we sampled
             if user_stop:
                 self.trainer.stop_reason = "user"
                 self.trainer.emit(ev.Stopped(epoch + 1, "user", "stopped by request"))
