@@ -23,7 +23,7 @@ from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from textgen_tui.app import messages as msg
@@ -61,9 +61,13 @@ class TextgenApp(App):
         *(Binding(str(i + 1), f"show_pane('{p}')", p.title(), show=False) for i, p in enumerate(PANES)),
     ]
 
-    def __init__(self, *, preload_tensorflow: bool = True, generation_rate: float = 800.0) -> None:
+    def __init__(
+        self, *, preload_tensorflow: bool = True, generation_rate: float = 800.0, demo: bool = False
+    ) -> None:
         super().__init__()
         self.preload_tensorflow = preload_tensorflow
+        # demo: open on Generate with the bundled model and stream a first sample by itself
+        self._demo_pending = demo
         self.generation_rate = generation_rate  # tokens per second per stream; 0: as fast as possible
         self.tf_ready = threading.Event()
         self.corpus: Corpus | None = None
@@ -97,6 +101,21 @@ class TextgenApp(App):
             self.call_after_refresh(self.load_tensorflow)
         self.refresh_models()
         self.query_one("#corpus-path").focus()
+        bundled = bundled_model()
+        if self._demo_pending and bundled is not None:
+            self.call_after_refresh(self._start_demo, str(bundled))
+        else:
+            self._demo_pending = False
+
+    def _start_demo(self, path: str) -> None:
+        """First launch delight: the bundled model, one of its seeds, generation on its own."""
+        seeds = self.seeds_for(path)
+        if seeds:
+            self.query_one("#seed", Input).value = seeds[0]
+        self.open_for_generation(path)
+        self.notify(
+            "A pretrained Nietzsche model is writing. Type your own seed and press Enter.", title="Welcome"
+        )
 
     FOCUS_ON_SHOW = {
         "corpus": "#corpus-path",
@@ -518,8 +537,13 @@ class TextgenApp(App):
         if state == WorkerState.SUCCESS:
             if worker.group == "corpus" and isinstance(worker.result, CorpusSummary):
                 self._corpus_loaded(worker.result)
+            if worker.group == "model" and self._demo_pending:
+                self._demo_pending = False
+                self.generate_pane.action_generate()
         elif state == WorkerState.ERROR:
             error = worker.error
+            if worker.group == "model":
+                self._demo_pending = False
             if worker.group == "train" and self._failure_shown:
                 pass  # the Failed event already opened the dialog
             elif isinstance(error, TextgenError):
@@ -553,7 +577,7 @@ def create_app(models_dir: str | os.PathLike | None = None, **options) -> Textge
 
 
 def run_app(models_dir: str | None = None) -> None:
-    app = create_app(models_dir)
+    app = create_app(models_dir, demo=True)
     with _screen_owns_stderr():
         app.run()
 

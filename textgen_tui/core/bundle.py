@@ -39,6 +39,7 @@ FORMAT = 1
 def write_json_atomic(path: Path, obj: Any) -> None:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.chmod(tmp, 0o644)  # mkstemp makes it private; a model folder is meant to be shared
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(obj, f, ensure_ascii=False, indent=1)
@@ -57,6 +58,7 @@ def save_model_atomic(model, path: Path) -> None:
     os.close(fd)
     try:
         model.save(tmp, overwrite=True)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         _unlink(tmp)
@@ -240,3 +242,15 @@ def list_bundles(*roots: str | Path) -> list[BundleInfo | tuple[Path, str]]:
             except BundleError as exc:
                 out.append((folder, str(exc)))
     return out
+
+
+def strip_optimizer(folder: str | Path) -> None:
+    """Re-save model.keras without its optimizer state (a third of the size): for shipping.
+    Resuming such a folder starts a fresh optimizer."""
+    from textgen_tui.core.tf_quiet import import_keras
+
+    keras = import_keras()
+    bundle = load_bundle(folder, compile=False)
+    clone = keras.models.clone_model(bundle.model)
+    clone.set_weights(bundle.model.get_weights())
+    save_model_atomic(clone, Path(folder) / MODEL_FILE)

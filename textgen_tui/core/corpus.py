@@ -122,7 +122,8 @@ def _refuse_controls(text: str, name: str) -> str:
 
 
 def normalise(text: str, lowercase: bool = False) -> str:
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:  # each replace copies the text: skip them when there is nothing to do
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text.lower() if lowercase else text
 
 

@@ -64,20 +64,38 @@ def make_dataset(ids: np.ndarray, cfg: Config, *, shuffle: bool, repeat: bool = 
     d = cfg.data
     length = example_length(d)
     starts = example_starts(len(ids), d)
-    table = tf.constant(ids)
+    # A variable, not a constant: tf.data functions capture constants by value (copies of the
+    # whole corpus in the graph), variables by reference.
+    table = tf.Variable(ids, trainable=False, name="token_ids")
     offsets = tf.range(length + 1, dtype=tf.as_dtype(starts.dtype))
 
+    # Sequence chunks start at a random offset inside their stride each time they are drawn, so
+    # every epoch sees new chunk boundaries (nanoGPT samples random positions the same way).
+    jitter = shuffle and d.layout == "sequence"
+    last_start = len(ids) - length - 1
+
     def gather(batch_starts):
+        if jitter:
+            shift = tf.random.uniform(tf.shape(batch_starts), 0, length, dtype=batch_starts.dtype)
+            batch_starts = tf.minimum(batch_starts + shift, last_start)
         windows = tf.gather(table, batch_starts[:, None] + offsets[None, :])
         windows = tf.cast(windows, tf.int32)
         if d.layout == "window":
             return windows[:, :-1], windows[:, -1]
         return windows[:, :-1], windows[:, 1:]
 
-    ds = tf.data.Dataset.from_tensor_slices(starts)
+    batch = cfg.train.batch_size
     if shuffle:
-        ds = ds.shuffle(len(starts), seed=cfg.train.seed, reshuffle_each_iteration=True)
-    if repeat:
-        ds = ds.repeat()
-    ds = ds.batch(cfg.train.batch_size).map(gather, num_parallel_calls=tf.data.AUTOTUNE)
+        # One permutation of all starts per pass, as a single tensor: tf.data's shuffle buffer
+        # would cost a few hundred bytes per element (500 MB for a 100 MB corpus).
+        ds = tf.data.Dataset.from_tensors(tf.constant(starts))
+        ds = ds.repeat() if repeat else ds
+        ds = ds.map(lambda s: tf.random.shuffle(s, seed=cfg.train.seed))
+        ds = ds.flat_map(lambda s: tf.data.Dataset.from_tensor_slices(s).batch(batch))
+        if not repeat:
+            ds = ds.apply(tf.data.experimental.assert_cardinality(-(-len(starts) // batch)))
+    else:
+        ds = tf.data.Dataset.from_tensor_slices(starts)
+        ds = (ds.repeat() if repeat else ds).batch(batch)
+    ds = ds.map(gather, num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)

@@ -28,6 +28,8 @@ def build_model(cfg: Config, vocab_size: int, total_steps: int | None = None):
             dropout=m.dropout,
             name=f"{m.cell}_{i}",
         )(x)
+    if m.dropout > 0:  # also between the last recurrent layer and the softmax (char-rnn's place)
+        x = keras.layers.Dropout(m.dropout, name="output_dropout")(x)
     outputs = keras.layers.Dense(vocab_size, activation="softmax", name="next_token")(x)
     model = keras.Model(inputs, outputs, name="textgen")
     compile_model(model, cfg, total_steps)

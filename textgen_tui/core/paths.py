@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-BUNDLED_NAME = "nietzsche-lstm"
+BUNDLED_NAME = "nietzsche-char"
 
 
 def user_models_dir() -> Path:
@@ -54,3 +54,16 @@ def default_out_dir(name: str) -> Path:
         candidate = base / f"{stem}-{n}"
         n += 1
     return candidate
+
+
+def resume_target(folder: str | Path) -> Path:
+    """Resuming the bundled model trains a copy under models/, never the shipped files."""
+    import shutil
+
+    folder = Path(folder).expanduser()
+    bundled = bundled_model()
+    if bundled is not None and folder.exists() and folder.resolve() == bundled.resolve():
+        dest = default_out_dir(bundled.name)
+        shutil.copytree(bundled, dest)
+        return dest
+    return folder

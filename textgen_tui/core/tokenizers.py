@@ -51,8 +51,9 @@ class Tokenizer:
         raise NotImplementedError
 
     # -- shared ---------------------------------------------------------------------------------
-    def encode(self, text: str) -> np.ndarray:
-        ids, _ = self._encode(text)
+    def encode(self, text: str, lowercase: bool = False) -> np.ndarray:
+        """Token ids of `text` (lowercased first if asked, without copying it whole for `char`)."""
+        ids, _ = self._encode(text.lower() if lowercase else text)
         return ids
 
     def _encode(self, text: str) -> tuple[np.ndarray, list[str]]:
@@ -76,6 +77,9 @@ class Tokenizer:
 
     @property
     def id_dtype(self):
+        # The smallest type that holds every id: a 100 MB character corpus is 100 MB of ids.
+        if self.vocab_size <= 256:
+            return np.uint8
         return np.uint16 if self.vocab_size <= 65535 else np.int32
 
     def decode(self, ids) -> str:
@@ -124,17 +128,25 @@ class CharTokenizer(Tokenizer):
         self._sorted = self._codes[self._order]
 
     @classmethod
-    def fit(cls, text: str, max_vocab: int | None = None) -> CharTokenizer:
-        return cls(sorted(set(text)))
+    def fit(cls, text: str, max_vocab: int | None = None, lowercase: bool = False) -> CharTokenizer:
+        seen: set[str] = set()
+        for chunk in _chunks(text, lowercase):
+            seen.update(chunk)
+        return cls(sorted(seen))
 
     def split(self, text: str) -> list[str]:
         return list(text)
 
-    def _encode(self, text: str) -> tuple[np.ndarray, list[str]]:
-        # Vectorised: code points through a sorted lookup, a megabyte at a time.
-        parts, unknown = [], []
-        for start in range(0, len(text), _CHUNK):
-            chunk = text[start : start + _CHUNK]
+    def encode(self, text: str, lowercase: bool = False) -> np.ndarray:
+        ids, _ = self._encode(text, lowercase)
+        return ids
+
+    def _encode(self, text: str, lowercase: bool = False) -> tuple[np.ndarray, list[str]]:
+        # Vectorised: code points through a sorted lookup, a megabyte at a time, into one
+        # preallocated array (a 100 MB corpus never exists twice, as text or as ids).
+        out = np.empty(len(text), dtype=self.id_dtype)
+        n, unknown = 0, []
+        for chunk in _chunks(text, lowercase):
             codes = np.frombuffer(chunk.encode("utf-32-le"), dtype="<u4")
             pos = np.searchsorted(self._sorted, codes)
             pos = np.minimum(pos, len(self._sorted) - 1)
@@ -142,9 +154,11 @@ class CharTokenizer(Tokenizer):
             if not ok.all():
                 unknown.extend(chr(c) for c in codes[~ok])
                 pos = pos[ok]
-            parts.append(self._order[pos].astype(self.id_dtype))
-        ids = np.concatenate(parts) if parts else np.zeros(0, dtype=self.id_dtype)
-        return ids, unknown
+            if n + len(pos) > len(out):  # lowercasing lengthened the text (e.g. 'İ' → 'i̇')
+                out = np.resize(out, n + len(pos) + _CHUNK)
+            out[n : n + len(pos)] = self._order[pos]
+            n += len(pos)
+        return out[:n], unknown
 
     def decode(self, ids) -> str:
         return "".join([self.vocab[int(i)] for i in ids])
@@ -195,6 +209,12 @@ class ClauseTokenizer(_CappedTokenizer):
         return _CLAUSE.findall(text)
 
 
+def _chunks(text: str, lowercase: bool):
+    for start in range(0, len(text), _CHUNK):
+        chunk = text[start : start + _CHUNK]
+        yield chunk.lower() if lowercase else chunk
+
+
 def _segment_cjk(token: str) -> list[str]:
     """Split a \\w+ run that contains CJK: jieba for the CJK parts, the rest kept whole."""
     out: list[str] = []
@@ -225,7 +245,9 @@ TOKENIZER_CLASSES: dict[str, type[Tokenizer]] = {
 }
 
 
-def fit_tokenizer(kind: str, text: str, max_vocab: int = 20000) -> Tokenizer:
+def fit_tokenizer(kind: str, text: str, max_vocab: int = 20000, lowercase: bool = False) -> Tokenizer:
     if kind not in TOKENIZER_CLASSES:
         raise ConfigError(f"tokenizer must be one of {', '.join(TOKENIZER_CLASSES)} (got {kind!r})")
-    return TOKENIZER_CLASSES[kind].fit(text, max_vocab)
+    if kind == "char":
+        return CharTokenizer.fit(text, lowercase=lowercase)
+    return TOKENIZER_CLASSES[kind].fit(text.lower() if lowercase else text, max_vocab)

@@ -20,6 +20,7 @@ from textgen_tui.core.config import Config
 from textgen_tui.core.corpus import Corpus
 from textgen_tui.core.data import count_batches, example_length, make_dataset, split_ids
 from textgen_tui.core.errors import BundleError, TextgenError
+from textgen_tui.core.paths import resume_target
 from textgen_tui.core.tf_quiet import import_keras
 from textgen_tui.core.tokenizers import fit_tokenizer
 
@@ -83,6 +84,7 @@ class Trainer:
         keras = import_keras()
         cfg = self.config
         if self.resume:
+            self.out_dir = resume_target(self.out_dir)
             info = read_info(self.out_dir)
             saved = info.config
             # Architecture and data layout come from the folder; the run's knobs from the caller.
@@ -104,18 +106,23 @@ class Trainer:
                 raise BundleError(
                     f"{self.out_dir} already holds a model: use --resume to continue it, or another --out"
                 )
-            tokenizer = fit_tokenizer(cfg.data.tokenizer, self._text(), cfg.data.max_vocab)
-            ids = tokenizer.encode(self._text())
+            text, lower = self.corpus.text, cfg.data.lowercase
+            tokenizer = fit_tokenizer(cfg.data.tokenizer, text, cfg.data.max_vocab, lowercase=lower)
+            ids = tokenizer.encode(text, lowercase=lower)
             model = None
             state = {"epochs_done": 0, "best_value": None, "best_epoch": None}
             history = {}
             samples = []
         split = split_ids(ids, cfg.data)
+        batches = cfg.train.steps_per_epoch or count_batches(len(split.train), cfg)
         if model is None:
             from textgen_tui.core.model import build_model
 
-            batches = cfg.train.steps_per_epoch or count_batches(len(split.train), cfg)
             model = build_model(cfg, tokenizer.vocab_size, total_steps=batches * cfg.train.epochs)
+        elif model.optimizer is None:  # saved without its optimizer (the bundled model): a fresh one
+            from textgen_tui.core.model import compile_model
+
+            compile_model(model, cfg, total_steps=batches * cfg.train.epochs)
         state["corpus"] = {
             "source": self.corpus.source,
             "characters": len(self.corpus.text),
@@ -137,7 +144,8 @@ class Trainer:
             model.stop_training = True
         initial = int(state.get("epochs_done", 0))
         total = initial + cfg.train.epochs
-        train_ds = make_dataset(split.train, cfg, shuffle=True, repeat=cfg.train.steps_per_epoch is not None)
+        repeat = cfg.train.steps_per_epoch is not None
+        train_ds = make_dataset(split.train, cfg, shuffle=True, repeat=repeat)
         val_ds = make_dataset(split.val, cfg, shuffle=False) if split.val is not None else None
         batches = cfg.train.steps_per_epoch or count_batches(len(split.train), cfg)
         monitor = "val_loss" if val_ds is not None else "loss"
@@ -212,9 +220,13 @@ class Trainer:
 
 
 def _random_seed(ids: np.ndarray, tokenizer, cfg: Config, rng) -> str:
+    """About `maxlen` tokens of the corpus, starting after a space so no word is cut in two."""
     n = min(cfg.data.maxlen, len(ids) - 1)
-    start = int(rng.integers(0, max(1, len(ids) - n)))
-    return tokenizer.decode(ids[start : start + n])
+    start = int(rng.integers(0, max(1, len(ids) - 2 * n)))
+    text = tokenizer.decode(ids[start : start + 2 * n])
+    length = len(tokenizer.decode(ids[start : start + n]))
+    cut = next((i + 1 for i, c in enumerate(text[: len(text) // 2]) if c.isspace()), 0)
+    return text[cut : cut + length].strip() or text[:length]
 
 
 def _lr(model) -> float:

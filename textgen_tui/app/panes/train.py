@@ -9,7 +9,7 @@ from textual.widgets import Button, Input, Label, Select
 
 from textgen_tui.app.panes.fields import FIELDS, FieldValidator, apply, field_docs, format_value
 from textgen_tui.app.panes.train_live import LiveView
-from textgen_tui.core.config import LAYOUTS, PRESETS, Config, preset
+from textgen_tui.core.config import CELLS, LAYOUTS, PRESETS, Config, preset
 from textgen_tui.core.errors import ConfigError
 
 
@@ -39,6 +39,9 @@ class TrainPane(Horizontal):
             with Horizontal(classes="row"):
                 yield Label("layout", classes="field-label")
                 yield Select([(n, n) for n in LAYOUTS], allow_blank=False, id="layout", compact=True)
+            with Horizontal(classes="row"):
+                yield Label("cell", classes="field-label")
+                yield Select([(n, n) for n in CELLS], allow_blank=False, id="cell", compact=True)
             for f in FIELDS:
                 with Horizontal(classes="row"):
                     yield Label(f.label, classes="field-label")
@@ -65,6 +68,7 @@ class TrainPane(Horizontal):
     # -- the form -------------------------------------------------------------------------------
     def fill(self, cfg: Config) -> None:
         self.query_one("#layout", Select).value = cfg.data.layout
+        self.query_one("#cell", Select).value = cfg.model.cell
         for f in FIELDS:
             value = getattr(getattr(cfg, f.section), f.name)
             self.query_one(f"#field-{f.name}", Input).value = format_value(f, value)
@@ -75,6 +79,9 @@ class TrainPane(Horizontal):
         layout = self.query_one("#layout", Select).value
         if isinstance(layout, str):
             cfg.data.layout = layout
+        cell = self.query_one("#cell", Select).value
+        if isinstance(cell, str):
+            cfg.model.cell = cell
         for f in FIELDS:
             apply(cfg, f, self.query_one(f"#field-{f.name}", Input).value)
         return cfg.validate()
