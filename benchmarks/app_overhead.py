@@ -83,12 +83,12 @@ async def app_epoch(text_path: Path, models: Path) -> float:
         await pilot.pause()
         app.query_one("#field-epochs", Input).value = "1"
         await pilot.pause()
+        out = Path(app.train_pane.out_dir)
         await pilot.press("f5")
         while not app.training:
             await pilot.pause(0.1)
         while app.training:
             await pilot.pause(0.1)
-        out = Path(app.train_pane.out_dir)
     out = out if out.is_absolute() else Path.cwd() / out
     return json.loads((out / "history.json").read_text())["seconds"][0]
 

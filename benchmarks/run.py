@@ -4,6 +4,7 @@ book's figures, ours, and their ratios. Results go to benchmarks/results/latest.
     python -m benchmarks.run                 # everything (about 40 minutes on 2 cores)
     python -m benchmarks.run --quick         # a smoke run on a small text (about a minute)
     python -m benchmarks.run --only generation,memory
+    python -m benchmarks.run --resume --only quality,app    # after an interrupted run
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from benchmarks.time_to_quality import CORPUS
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-SECTIONS = ("generation", "training", "memory", "quality", "app")
+SECTIONS = ("generation", "training", "memory", "book", "quality", "early", "app")
 
 
 def machine() -> str:
@@ -47,6 +48,14 @@ def peak_mb(args: list[str], timeout: int = 1800) -> tuple[float, dict]:
         raise RuntimeError(f"{' '.join(args)} failed: {r.stderr[-2000:]}")
     kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr).group(1))
     return kb / 1024, json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def nietzsche_ids_mb() -> float:
+    """The size of the id array that replaces the book's one-hot arrays (book preset: lowercased)."""
+    from textgen_tui.core.tokenizers import CharTokenizer
+
+    text = CORPUS.read_text(encoding="utf-8").lower()
+    return CharTokenizer.fit(text).encode(text).nbytes / 1e6
 
 
 def training_speed(quick: bool) -> dict:
@@ -76,15 +85,23 @@ def training_speed(quick: bool) -> dict:
     return {"book_ms_per_batch": book_ms, "ours_ms_per_batch": ours_ms}
 
 
-def quality(quick: bool, book_epochs: int, fast_minutes: float, save: str | None) -> dict:
-    from benchmarks.time_to_quality import book_curve, run
+def quality(quick: bool, book: list, fast_minutes: float, save: str | None) -> dict:
+    import tempfile
 
+    from benchmarks.time_to_quality import run
+
+    out = save or tempfile.mkdtemp(prefix="textgen-fast-")
     if quick:
-        book = book_curve(1, max_batches=20)
-        fast = run("fast", 0.25, 5, [], None, None, CORPUS)
+        fast = run(
+            "fast", 0.2, 4, ["train.epochs=1", "train.steps_per_epoch=5"], None, f"{out}/m", CORPUS, 30_000
+        )
     else:
-        book = book_curve(book_epochs)
-        fast = run("fast", fast_minutes, 30, [], None, save, CORPUS)
+        if save:  # the same run produces the bundled model (benchmarks/make_bundled_model.py)
+            from benchmarks.make_bundled_model import make
+
+            fast = make(Path(save), fast_minutes)
+        else:
+            fast = run("fast", fast_minutes, 60, [], None, out, CORPUS, source_name="nietzsche")
     target = book[-1][1]
     book_time = book[-1][0]
     reached = next((s for s, v in fast["curve"] if v <= target), None)
@@ -95,7 +112,7 @@ def quality(quick: bool, book_epochs: int, fast_minutes: float, save: str | None
         "book_time_s": book_time,
         "fast_time_to_target_s": reached,
         "fast_best_val": fast["best_val"],
-        "fast_minutes": fast_minutes if not quick else 0.25,
+        "fast_minutes": fast_minutes if not quick else 0.2,
         "fast_config": fast["config"],
     }
 
@@ -142,6 +159,8 @@ def table(res: dict) -> str:
     q = res.get("quality")
     if q:
         reached = q["fast_time_to_target_s"]
+        if res.get("early", {}).get("reached_target_s") is not None:
+            reached = res["early"]["reached_target_s"]  # the same preset, evaluated every 10 s
         rows.append(
             f"| time to val loss {q['target_val']:.3f} (the book's after {len(q['book_curve'])} epochs), s | "
             f"{q['book_time_s']:,.0f} | {reached if reached is None else f'{reached:,.0f}'} | "
@@ -184,23 +203,37 @@ def main():
     p.add_argument("--only", default=",".join(SECTIONS))
     p.add_argument("--book-epochs", type=int, default=10)
     p.add_argument("--fast-minutes", type=float, default=10)
-    p.add_argument("--save", help="save the fast run's best model (.best.keras) in this folder")
+    p.add_argument("--save", help="model folder for the fast run (default: a temporary folder)")
     p.add_argument("--out", type=Path, default=RESULTS)
+    p.add_argument(
+        "--resume", action="store_true", help="keep the sections of an interrupted run (partial.json)"
+    )
     a = p.parse_args()
     only = set(a.only.split(","))
     from textgen_tui.core.tf_quiet import import_keras
 
     import_keras()
-    res: dict = {"machine": machine(), "date": time.strftime("%Y-%m-%d"), "quick": a.quick}
+    res: dict = {}
+    partial = a.out / "partial.json"
+    if a.resume and partial.exists():  # sections measured by an earlier, interrupted run
+        res.update(json.loads(partial.read_text()))
+    res.update({"machine": machine(), "date": time.strftime("%Y-%m-%d"), "quick": a.quick})
+
+    def done(section: str) -> None:
+        print(json.dumps(res[section]), flush=True)
+        if not a.quick:
+            a.out.mkdir(parents=True, exist_ok=True)
+            partial.write_text(json.dumps(res, indent=1))
+
     if "generation" in only:
         from benchmarks import generation
 
         text = CORPUS.read_text(encoding="utf-8")
         res["generation"] = generation.run(text, quick=a.quick)
-        print(json.dumps(res["generation"]), flush=True)
+        done("generation")
     if "training" in only:
         res["training"] = training_speed(a.quick)
-        print(json.dumps(res["training"]), flush=True)
+        done("training")
     if "memory" in only:
         batches = ["--batches", "20"] if a.quick else []
         tf_mb, _ = peak_mb(["import-tf"])
@@ -212,19 +245,43 @@ def main():
             "import_tf_mb": tf_mb,
             "book_peak_mb": book_mb,
             "book_onehot_mb": book["onehot_mb"],
-            "ours_ids_mb": len(CORPUS.read_text(encoding="utf-8")) * 2 / 1e6,  # uint16 ids
+            "ours_ids_mb": nietzsche_ids_mb(),
             "ours_book_peak_mb": ours_mb,
             "ours_book_epoch_s": ours.get("epoch_s"),
             "big_mb": big_mb,
             "big_peak_mb": big_peak,
             "big_first_step_s": big["first_step_s"],
         }
-        print(json.dumps(res["memory"]), flush=True)
+        done("memory")
+    if "book" in only:
+        from benchmarks.time_to_quality import book_curve
+
+        res["book_curve"] = book_curve(1, max_batches=20) if a.quick else book_curve(a.book_epochs)
+        done("book_curve")
     if "quality" in only:
-        res["quality"] = quality(a.quick, a.book_epochs, a.fast_minutes, a.save)
+        if "book_curve" not in res:
+            raise SystemExit("the quality section needs the book's curve: add 'book' to --only")
+        res["quality"] = quality(a.quick, res["book_curve"], a.fast_minutes, a.save)
+        done("quality")
+    if "early" in only:  # the first minutes again, evaluated every 10 s: when is the book's loss reached?
+        import tempfile
+
+        from benchmarks.time_to_quality import run
+
+        minutes, every = (0.2, 4) if a.quick else (2.5, 10)
+        sets = ["train.epochs=1", "train.steps_per_epoch=5"] if a.quick else []
+        target = res["book_curve"][-1][1] if "book_curve" in res else None
+        out = tempfile.mkdtemp(prefix="textgen-early-")
+        early = run("fast", minutes, every, sets, target, f"{out}/m", CORPUS, 30_000 if a.quick else None)
+        res["early"] = {
+            "curve": early["curve"],
+            "reached_target_s": early["reached_target_s"],
+            "target": target,
+        }
+        done("early")
     if "app" in only:
         res["app"] = app_overhead(a.quick)
-        print(json.dumps(res["app"]), flush=True)
+        done("app")
     md = f"Machine: {res['machine']}; {res['date']}; command: `python -m benchmarks.run{' --quick' if a.quick else ''}`\n\n{table(res)}\n"
     print(md)
     if not a.quick:

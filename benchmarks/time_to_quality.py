@@ -1,8 +1,9 @@
-"""Train a configuration on Nietzsche for a time budget; report the validation loss (the
-benchmark's window measure) against training wall time, evaluation time excluded.
+"""Time to quality on Nietzsche: train with the real Trainer (the same code as `textgen-tui
+train`) and measure the benchmark's validation loss (benchmarks/metric.py) every `eval_every`
+seconds of training; evaluation time is excluded from the training clock.
 
-    python -m benchmarks.time_to_quality --preset fast --minutes 10 [--save models/nietzsche-lstm]
-    python -m benchmarks.time_to_quality --preset fast --set model.units=256 --minutes 2
+    python -m benchmarks.time_to_quality --minutes 10 --out models/nietzsche-char
+    python -m benchmarks.time_to_quality --minutes 2 --set model.units=256 --out /tmp/try
 """
 
 from __future__ import annotations
@@ -26,8 +27,12 @@ def parse_set(cfg, assignments):
             value = value.lower() in ("1", "true", "yes")
         elif isinstance(old, int) and not isinstance(old, bool):
             value = int(value)
-        elif isinstance(old, float) or old is None:
-            value = None if value == "none" else float(value)
+        elif value == "none":
+            value = None
+        elif isinstance(old, float):
+            value = float(value)
+        elif old is None:
+            value = float(value) if "." in value or "e" in value else int(value)
         setattr(target, field, value)
     return cfg
 
@@ -38,64 +43,74 @@ def run(
     eval_every: float,
     sets,
     target: float | None,
-    save: str | None,
-    corpus: Path,
-):
-    from benchmarks.metric import held_out, window_loss
+    out: str | Path,
+    corpus: Path = CORPUS,
+    max_chars: int | None = None,
+    source_name: str | None = None,
+) -> dict:
+    from benchmarks.metric import window_loss
+    from textgen_tui.core import events as ev
     from textgen_tui.core.config import preset
-    from textgen_tui.core.corpus import load_corpus
-    from textgen_tui.core.data import make_dataset
-    from textgen_tui.core.model import build_model
+    from textgen_tui.core.corpus import corpus_from_text, load_corpus
     from textgen_tui.core.tf_quiet import import_keras
-    from textgen_tui.core.tokenizers import CharTokenizer
+    from textgen_tui.core.training import Trainer
 
     import_keras()
     cfg = parse_set(preset(preset_name), sets).validate()
-    text = load_corpus(corpus, lowercase=cfg.data.lowercase).text
-    tok = CharTokenizer.fit(text)
-    ids = tok.encode(text)
-    train, val = held_out(ids)
-    model = build_model(cfg, tok.vocab_size)
-    ds = make_dataset(train, cfg, shuffle=True, repeat=True)
-    it = iter(ds)
-    # Find batches per eval interval from a short timing run.
-    model.fit(ds, steps_per_epoch=3, epochs=1, verbose=0)  # build + trace (counted below)
+    loaded = load_corpus(corpus)
+    if max_chars:
+        loaded = corpus_from_text(loaded.text[:max_chars], str(corpus))
+    if source_name:
+        loaded.source = source_name  # e.g. the catalog name, so a resume finds it anywhere
+    text = loaded.text.lower() if cfg.data.lowercase else loaded.text
     budget = minutes * 60
-    trained = 0.0
-    best = None
-    curve = []
-    lr_patience, since_best = 2, 0
-    reached = None
-    t_first = None
-    while trained < budget:
-        t0 = time.perf_counter()
-        steps = 0
-        while time.perf_counter() - t0 < min(eval_every, budget - trained):
-            x, y = next(it)
-            model.train_on_batch(x, y)
-            steps += 1
-        trained += time.perf_counter() - t0
-        t_first = t_first or trained
-        te = time.perf_counter()
-        val_loss = window_loss(model, val)
-        curve.append((round(trained, 1), round(val_loss, 4)))
-        print(
-            f"{trained:7.1f}s  val {val_loss:.4f}  lr {float(model.optimizer.learning_rate):.2g}  (eval {time.perf_counter() - te:.1f}s)",
-            flush=True,
-        )
-        if target is not None and reached is None and val_loss <= target:
-            reached = trained
-        if best is None or val_loss < best:
-            best, since_best = val_loss, 0
-            if save:
-                model.save(Path(save) / ".best.keras")
-        else:
-            since_best += 1
-            if since_best >= lr_patience:  # the preset's ReduceLROnPlateau, per eval interval
-                model.optimizer.learning_rate.assign(
-                    float(model.optimizer.learning_rate) * cfg.train.reduce_lr_factor
-                )
-                since_best = 0
+    clock = {"start": None, "paused": 0.0, "next": eval_every}
+    curve: list[tuple[float, float]] = []
+    state = {"val": None, "trainer": None}
+
+    def training_seconds() -> float:
+        return time.perf_counter() - clock["start"] - clock["paused"]
+
+    def evaluate(trainer) -> None:
+        t = time.perf_counter()
+        val = state["val"]
+        v = window_loss(trainer.model, val)
+        curve.append((round(training_seconds(), 1), round(v, 4)))
+        print(f"{curve[-1][0]:7.1f}s  val {v:.4f}  (eval {time.perf_counter() - t:.1f}s)", flush=True)
+        clock["paused"] += time.perf_counter() - t
+
+    def listener(e) -> None:
+        trainer = state["trainer"]
+        if isinstance(e, ev.Started):
+            from benchmarks.metric import held_out
+
+            # The Trainer holds out the same last 10 %: score the identical characters.
+            state["val"] = held_out(trainer_tokenizer(trainer).encode(text))[1]
+            clock["start"] = time.perf_counter()
+        elif isinstance(e, ev.BatchProgress) and clock["start"] is not None:
+            spent = training_seconds()
+            if spent >= clock["next"] or spent >= budget:
+                evaluate(trainer)
+                clock["next"] = training_seconds() + eval_every
+                if training_seconds() >= budget:
+                    trainer.stop()
+        elif isinstance(e, ev.SampleStarted):
+            clock["sample_t"] = time.perf_counter()
+        elif isinstance(e, ev.SampleFinished):
+            clock["paused"] += time.perf_counter() - clock.pop("sample_t")  # samples are not training
+        elif isinstance(e, ev.EpochEnd):
+            print(
+                f"epoch {e.epoch}: loss {e.loss:.4f} val_loss {e.val_loss:.4f} lr {e.learning_rate:.2g}",
+                flush=True,
+            )
+
+    trainer = Trainer(loaded, cfg, out, listeners=[listener])
+    state["trainer"] = trainer
+    trainer.run()
+    if not curve or curve[-1][0] < training_seconds() - 1:
+        evaluate(trainer)  # the final weights
+    best = min(v for _, v in curve)
+    reached = next((s for s, v in curve if target is not None and v <= target), None)
     result = {
         "preset": preset_name,
         "config": cfg.to_dict(),
@@ -104,26 +119,34 @@ def run(
         "reached_target_s": reached,
         "target": target,
         "curve": curve,
-        "params": int(model.count_params()),
+        "params": int(trainer.model.count_params()),
+        "out": str(out),
     }
-    print(json.dumps({k: v for k, v in result.items() if k != "config"}))
+    print(json.dumps({k: v for k, v in result.items() if k != "config"}), flush=True)
     return result
 
 
+def trainer_tokenizer(trainer):
+    """The tokenizer the Trainer fitted (it is saved in the folder before the first epoch ends)."""
+    from textgen_tui.core.tokenizers import fit_tokenizer
+
+    cfg = trainer.config
+    text = trainer.corpus.text.lower() if cfg.data.lowercase else trainer.corpus.text
+    return fit_tokenizer(cfg.data.tokenizer, text, cfg.data.max_vocab)
+
+
 def main():
-    p = argparse.ArgumentParser()
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--preset", default="fast")
     p.add_argument("--minutes", type=float, default=10)
-    p.add_argument("--eval-every", type=float, default=30.0)
-    p.add_argument("--set", action="append")
+    p.add_argument("--eval-every", type=float, default=60.0)
+    p.add_argument("--set", action="append", help="override, e.g. model.units=256")
     p.add_argument("--target", type=float, default=1.52)
-    p.add_argument("--save")
+    p.add_argument("--out", required=True, help="model folder to write")
     p.add_argument("--json")
     p.add_argument("--corpus", type=Path, default=CORPUS)
     a = p.parse_args()
-    if a.save:
-        Path(a.save).mkdir(parents=True, exist_ok=True)
-    r = run(a.preset, a.minutes, a.eval_every, a.set, a.target, a.save, a.corpus)
+    r = run(a.preset, a.minutes, a.eval_every, a.set, a.target, a.out, a.corpus)
     if a.json:
         Path(a.json).write_text(json.dumps(r, indent=1))
 
