@@ -25,6 +25,7 @@ async def main() -> None:
                     break
             await pilot.pause(1.0)
             app.clear_notifications()
+            app.query_one("#gen-output-scroll").scroll_home(animate=False)  # start at temperature 0.2
             await pilot.pause(0.2)
             app.save_screenshot(str(HERE / "generate.svg"))
 
