@@ -1,6 +1,6 @@
 """Regenerate docs/generate.svg: the app at 100×32 with the bundled model writing at 4 temperatures.
 
-    python docs/make_screenshot.py
+python docs/make_screenshot.py
 """
 
 from __future__ import annotations
