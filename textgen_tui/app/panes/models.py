@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Static
 
 from textgen_tui.core.bundle import BundleInfo
+from textgen_tui.core.paths import bundled_models_dir
 
 COLUMNS = ("name", "corpus", "tokenizer", "parameters", "epochs", "best val loss", "date")
 
@@ -78,7 +79,12 @@ class ModelsPane(Vertical):
             table.add_row(*row_for(entry), key=str(path))
         if self.paths:
             table.move_cursor(row=min(row, len(self.paths) - 1))
-        where = " and ".join(str(r) for r in roots)
+        bundled = bundled_models_dir()
+        # The bundled folder's absolute path says nothing useful (and differs per install).
+        where = " and ".join(
+            "the bundled models" if bundled is not None and r.resolve() == bundled.resolve() else str(r)
+            for r in roots
+        )
         self.summary = (
             f"{len(self.paths)} model folder(s) in {where}"
             if self.paths
