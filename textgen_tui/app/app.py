@@ -110,8 +110,8 @@ class TextgenApp(App):
     def _start_demo(self, path: str) -> None:
         """First launch delight: the bundled model, one of its seeds, generation on its own."""
         seeds = self.seeds_for(path)
-        if seeds:
-            self.query_one("#seed", Input).value = seeds[0]
+        if seeds:  # an Input shows one line: the seed's line breaks become spaces
+            self.query_one("#seed", Input).value = " ".join(seeds[0].split())
         self.open_for_generation(path)
         self.notify(
             "A pretrained Nietzsche model is writing. Type your own seed and press Enter.", title="Welcome"
