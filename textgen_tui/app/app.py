@@ -111,7 +111,7 @@ class TextgenApp(App):
         """First launch delight: the bundled model, one of its seeds, generation on its own."""
         seeds = self.seeds_for(path)
         if seeds:  # an Input shows one line: the seed's line breaks become spaces
-            self.query_one("#seed", Input).value = " ".join(seeds[0].split())
+            self.query_one("#seed", Input).value = seeds[0].replace("\n", " ")
         self.open_for_generation(path)
         self.notify(
             "A pretrained Nietzsche model is writing. Type your own seed and press Enter.", title="Welcome"

@@ -164,7 +164,7 @@ class GeneratePane(Vertical):
         if not seeds:
             self.app.notify("This model has no stored seeds (or no model is chosen).", severity="warning")
             return
-        self.query_one("#seed", Input).value = " ".join(random.choice(seeds).split())  # one line
+        self.query_one("#seed", Input).value = random.choice(seeds).replace("\n", " ")  # one line
         self.query_one("#seed", Input).focus()
 
     def action_save(self) -> None:
