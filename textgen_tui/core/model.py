@@ -58,7 +58,3 @@ def compile_model(model, cfg: Config, total_steps: int | None = None) -> None:
         loss=keras.losses.SparseCategoricalCrossentropy(),
         jit_compile=cfg.train.jit_compile,
     )
-
-
-def count_params(model) -> int:
-    return int(model.count_params())
