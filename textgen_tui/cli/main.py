@@ -21,17 +21,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _float_list(values: list[str] | None) -> list[float] | None:
-    if values is None:
-        return None
-    out = []
-    for v in values:
-        for part in v.split(","):
-            if part.strip():
-                try:
-                    out.append(float(part))
-                except ValueError:
-                    raise TextgenError(f"temperature {part.strip()!r} is not a number") from None
-    return out
+    """Repeated or comma-separated -t values; None when none were given."""
+    from textgen_tui.core.config import parse_temperatures
+
+    return None if values is None else list(parse_temperatures(" ".join(values)))
 
 
 def build_parser() -> argparse.ArgumentParser:

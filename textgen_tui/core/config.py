@@ -185,6 +185,15 @@ class Config:
         return self
 
 
+def parse_temperatures(text: str) -> tuple[float, ...]:
+    """ "0.2, 0.5 1" → (0.2, 0.5, 1.0); each checked by `check_temperature`. The CLI and the app
+    read temperature lists through this one function."""
+    parts = [p for p in text.replace(",", " ").split() if p]
+    if not parts:
+        raise ConfigError("at least one sampling temperature is needed")
+    return tuple(check_temperature(p) for p in parts)
+
+
 def check_temperature(t: Any) -> float:
     """Temperatures are finite and >= 0 (0 means greedy); anything else is refused."""
     try:

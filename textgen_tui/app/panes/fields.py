@@ -10,7 +10,7 @@ from functools import cache
 from textual.validation import ValidationResult, Validator
 
 from textgen_tui.core import config as core_config
-from textgen_tui.core.config import Config, check_temperature
+from textgen_tui.core.config import Config, parse_temperatures
 from textgen_tui.core.errors import ConfigError
 
 
@@ -35,13 +35,6 @@ FIELDS = (
     Field("temperatures", "sample", "temperatures", "temps"),
     Field("length", "sample", "sample length", "int"),
 )
-
-
-def parse_temperatures(text: str) -> tuple[float, ...]:
-    parts = [p for p in text.replace(",", " ").split() if p]
-    if not parts:
-        raise ConfigError("at least one sampling temperature is needed")
-    return tuple(check_temperature(p) for p in parts)
 
 
 def parse(field: Field, text: str):
