@@ -18,26 +18,7 @@ def window_loss(
     model, val_ids: np.ndarray, onehot_vocab: int | None = None, stride: int = STRIDE, batch: int = 512
 ) -> float:
     """`model` maps (batch, 60) ids (or one-hot if `onehot_vocab`) to next-token probabilities
-    (batch, vocab) or per-position ones (batch, 60, vocab)."""
-    import tensorflow as tf
+    (batch, vocab) or per-position ones (batch, 60, vocab): the engine's own window measure."""
+    from textgen_tui.core.evaluate import window_cross_entropy
 
-    table = tf.constant(np.asarray(val_ids, dtype=np.int32))
-    starts = np.arange(0, len(val_ids) - WINDOW, stride, dtype=np.int32)
-    offsets = tf.range(WINDOW + 1)
-
-    @tf.function(reduce_retracing=True)
-    def batch_nats(s):
-        w = tf.gather(table, s[:, None] + offsets[None, :])
-        x = w[:, :-1]
-        if onehot_vocab:
-            x = tf.one_hot(x, onehot_vocab)
-        p = model(x, training=False)
-        if len(p.shape) == 3:
-            p = p[:, -1]
-        q = tf.gather(p, w[:, -1], batch_dims=1)
-        return tf.reduce_sum(-tf.math.log(tf.maximum(q, 1e-12)))
-
-    total = 0.0
-    for i in range(0, len(starts), batch):
-        total += float(batch_nats(tf.constant(starts[i : i + batch])))
-    return total / len(starts)
+    return window_cross_entropy(model, val_ids, WINDOW, "window", batch, stride, onehot_vocab)

@@ -58,10 +58,17 @@ def evaluate_text(bundle: Bundle, text: str, batch_size: int = 256) -> Evaluatio
 
 
 def window_cross_entropy(
-    model, ids: np.ndarray, length: int, layout: str, batch_size: int = 256, stride: int = 1
+    model,
+    ids: np.ndarray,
+    length: int,
+    layout: str,
+    batch_size: int = 256,
+    stride: int = 1,
+    onehot_vocab: int | None = None,
 ) -> float:
     """Mean cross-entropy in nats. `window`: the next token after each window of `length` taken
-    every `stride` tokens. `sequence`: every position of consecutive chunks of `length`."""
+    every `stride` tokens. `sequence`: every position of consecutive chunks of `length`.
+    `onehot_vocab`: the model takes one-hot vectors of that size instead of ids (the book's)."""
     import tensorflow as tf
 
     from textgen_tui.core.tf_quiet import import_keras
@@ -79,7 +86,8 @@ def window_cross_entropy(
     @tf.function(reduce_retracing=True)
     def batch_loss(s):
         windows = tf.gather(table, s[:, None] + offsets[None, :])
-        probs = model(windows[:, :-1], training=False)
+        x = windows[:, :-1]
+        probs = model(tf.one_hot(x, onehot_vocab) if onehot_vocab else x, training=False)
         if layout == "window":
             target = windows[:, -1]
             if len(probs.shape) == 3:  # a sequence model scored on windows: last position
