@@ -1,11 +1,12 @@
 """Model folders: damaged or mismatched files give one clear BundleError."""
 
 import json
+import os
 import shutil
 
 import pytest
 
-from textgen_tui.core.bundle import list_bundles, load_bundle, read_info
+from textgen_tui.core.bundle import is_model, list_bundles, load_bundle, load_generator, read_info
 from textgen_tui.core.errors import BundleError
 
 
@@ -22,14 +23,23 @@ def test_round_trip(folder):
     assert b.config.preset == "book" and b.info.seeds
 
 
+def _replace_best(folder, data: bytes) -> None:
+    """Damage best.keras and make the manifest agree with the damage (sizes match)."""
+    (folder / "best.keras").unlink()  # it may share its bytes with last.keras (a hard link)
+    (folder / "best.keras").write_bytes(data)
+    state = json.loads((folder / "state.json").read_text())
+    state["files"]["best.keras"]["bytes"] = len(data)
+    (folder / "state.json").write_text(json.dumps(state))
+
+
 @pytest.mark.parametrize(
     "damage, message",
     [
-        (lambda f: (f / "model.keras").unlink(), "model.keras missing"),
+        (lambda f: [(f / n).unlink() for n in ("best.keras", "last.keras")], "missing or damaged"),
         (lambda f: (f / "config.json").write_text("{not json"), "config.json is corrupt"),
         (lambda f: (f / "tokenizer.json").write_text('{"kind": "char"}'), "lacks"),
-        (lambda f: (f / "model.keras").write_bytes(b"PK\x03\x04garbage"), "model.keras is corrupt"),
-        (lambda f: (f / "model.keras").write_bytes((f / "model.keras").read_bytes()[:2000]), "corrupt"),
+        (lambda f: _replace_best(f, b"PK\x03\x04garbage"), "best.keras is corrupt"),
+        (lambda f: _replace_best(f, (f / "best.keras").read_bytes()[:2000]), "corrupt"),
     ],
 )
 def test_damaged_folders(folder, damage, message):
@@ -61,7 +71,67 @@ def test_list_bundles_reports_broken_ones(tmp_path, folder):
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "state.json").write_text("{}")
+    half = tmp_path / "half"
+    shutil.copytree(folder, half)
+    (half / "config.json").unlink()
     rows = list_bundles(tmp_path)
     names = {(r.name if hasattr(r, "name") else r[0].name): r for r in rows}
     assert hasattr(names["copy"], "config")
-    assert isinstance(names["broken"], tuple) and "missing" in names["broken"][1]
+    assert isinstance(names["broken"], tuple) and "no model marker" in names["broken"][1]
+    assert isinstance(names["half"], tuple) and "config.json missing" in names["half"][1]
+
+
+def test_a_users_folder_is_not_a_model(tmp_path):
+    """Bug 8: config.json + notes.txt made a folder a (broken) model that could be deleted."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "config.json").write_text('{"editor": "vim"}')
+    (notes / "notes.txt").write_text("my notes")
+    assert not is_model(notes)
+    assert list_bundles(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [("best_value", "x"), ("epochs_done", "3"), ("seeds", [1, 2]), ("corpus", "nietzsche"), ("files", [])],
+)
+def test_wrong_typed_state_values_make_a_folder_broken(folder, key, value):
+    """Bug 9: "best_value": "x" crashed the app at launch and `textgen-tui models`."""
+    state = json.loads((folder / "state.json").read_text())
+    state[key] = value
+    (folder / "state.json").write_text(json.dumps(state))
+    with pytest.raises(BundleError, match=f"bad value for '{key}'"):
+        read_info(folder)
+    rows = list_bundles(folder.parent)
+    assert rows == [(folder, rows[0][1])] and key in rows[0][1]
+
+
+def test_wrong_typed_history_and_tokenizer(folder):
+    (folder / "history.json").write_text('{"loss": ["a"]}')
+    with pytest.raises(BundleError, match="history.json"):
+        read_info(folder)
+    (folder / "history.json").write_text("{}")
+    (folder / "tokenizer.json").write_text('{"kind": "char", "vocab": 5}')
+    with pytest.raises(BundleError, match="tokenizer"):
+        read_info(folder)
+
+
+def test_a_damaged_last_file_falls_back_to_the_best(folder):
+    (folder / "last.keras").unlink()
+    (folder / "last.keras").write_bytes(b"truncated")
+    info = read_info(folder)
+    assert info.resume_file == folder / "best.keras" and info.notes
+
+
+def test_first_format_folders_still_load(folder):
+    """A folder of the first format: model.keras (the best epoch with its optimizer), format 1."""
+    state = json.loads((folder / "state.json").read_text())
+    for key in ("kind", "files"):
+        state.pop(key)
+    state["format"] = 1
+    (folder / "state.json").write_text(json.dumps(state))
+    os.replace(folder / "best.keras", folder / "model.keras")
+    (folder / "last.keras").unlink()
+    info = read_info(folder)
+    assert info.format == 1 and info.best_file == folder / "model.keras"
+    assert load_generator(folder).generate("the ", [0.5], 10, rng_seed=1)[0]

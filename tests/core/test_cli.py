@@ -65,7 +65,7 @@ def test_train_generate_evaluate(tmp_path, text):
         (["train", "{tmp}/binary.txt"], "binary"),
         (["train", "{tmp}/short.txt"], "too short"),
         (["train", "{tmp}/short.txt", "--lr", "-1"], "learning_rate"),
-        (["generate", "{tmp}"], "not a complete model folder"),
+        (["generate", "{tmp}"], "is not a model folder"),
         (["generate", "{model}", "-t", "-1"], "negative"),
         (["generate", "{model}", "-t", "warm"], "not a number"),
         (["generate", "{model}", "--exact-window", "--top-p", "0"], "top-p"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -18,70 +19,108 @@ def _warn(message: str) -> None:
     print(f"textgen-tui: {message}", file=sys.stderr, flush=True)
 
 
-def build_config(args: argparse.Namespace):
-    from textgen_tui.core.config import preset
+# CLI flag → Config field (None values are "not given").
+OVERRIDE_FLAGS = {
+    "tokenizer": "tokenizer",
+    "lowercase": "lowercase",
+    "maxlen": "maxlen",
+    "seq_len": "seq_len",
+    "val_fraction": "val_fraction",
+    "units": "units",
+    "layers": "layers",
+    "cell": "cell",
+    "epochs": "epochs",
+    "steps_per_epoch": "steps_per_epoch",
+    "batch_size": "batch_size",
+    "lr": "learning_rate",
+    "jit": "jit_compile",
+    "sample_length": "length",
+}
 
-    cfg = preset(args.preset)
-    d, m, t, s = cfg.data, cfg.model, cfg.train, cfg.sample
-    for value, target, attr in (
-        (args.tokenizer, d, "tokenizer"),
-        (args.lowercase, d, "lowercase"),
-        (args.maxlen, d, "maxlen"),
-        (args.seq_len, d, "seq_len"),
-        (args.val_fraction, d, "val_fraction"),
-        (args.units, m, "units"),
-        (args.layers, m, "layers"),
-        (args.cell, m, "cell"),
-        (args.epochs, t, "epochs"),
-        (args.steps_per_epoch, t, "steps_per_epoch"),
-        (args.batch_size, t, "batch_size"),
-        (args.lr, t, "learning_rate"),
-        (args.jit, t, "jit_compile"),
-        (args.sample_length, s, "length"),
-    ):
-        if value is not None:
-            setattr(target, attr, value)
+
+def overrides_from(args: argparse.Namespace) -> dict:
+    """The settings the user gave on the command line, as Config field → value."""
+    from textgen_tui.cli.main import _float_list
+
+    out = {
+        field: getattr(args, flag)
+        for flag, field in OVERRIDE_FLAGS.items()
+        if getattr(args, flag) is not None
+    }
     if args.temperature:
-        from textgen_tui.cli.main import _float_list
+        out["temperatures"] = tuple(_float_list(args.temperature))
+    return out
 
-        s.temperatures = tuple(_float_list(args.temperature))
-    if args.tokenizer and args.tokenizer != "char" and args.preset == "book":
-        d.layout = "window"
-    return cfg.validate()
+
+def build_config(args: argparse.Namespace):
+    from textgen_tui.core.config import make_config
+
+    return make_config(args.preset, overrides_from(args))
 
 
 def train(args: argparse.Namespace) -> int:
     from textgen_tui.core.catalog import resolve_corpus
-    from textgen_tui.core.paths import default_out_dir
+    from textgen_tui.core.session import TrainingSession
 
-    cfg = build_config(args)
-    if args.resume and not args.out:
-        raise TextgenError("--resume needs --out DIR: the model folder to continue")
-    corpus = resolve_corpus(args.corpus)
+    overrides = overrides_from(args)
+    if args.resume:
+        if not args.out:
+            raise TextgenError("--resume needs --out DIR: the model folder to continue")
+        from textgen_tui.core.bundle import read_info
+        from textgen_tui.core.config import resume_config
+
+        info = read_info(args.out)  # fails fast, before the corpus and TensorFlow load
+        resume_config(info.config, {k: v for k, v in overrides.items() if k != "epochs"})
+        corpus = resolve_corpus(args.corpus, info.config.data.lowercase)
+    else:
+        build_config(args)  # bad settings fail before the corpus loads
+        corpus = resolve_corpus(args.corpus)
     if corpus.replaced:
         _warn(f"warning: {corpus.replaced:,} undecodable bytes in {corpus.source} were replaced with U+FFFD")
-    out = args.out or default_out_dir(corpus.source)
-    from textgen_tui.core.training import Trainer
-
     listener = RichListener(plain=args.plain)
-    trainer = Trainer(corpus, cfg, out, listeners=[listener], resume=args.resume)
+    session = TrainingSession([listener])
+    if args.resume:
+        out = session.resume(args.out, corpus=corpus, overrides=overrides)
+        if session.copied_from is not None:
+            _warn(f"the bundled model is not changed: training a copy in {out}")
+    else:
+        session.start(corpus, args.out, preset=args.preset, overrides=overrides)
+    try:
+        return follow(session, listener)
+    finally:
+        listener.close()
 
-    def on_sigint(signum, frame):  # first Ctrl-C: a clean stop; the second aborts
-        _warn("stopping after this batch (the epoch's model is saved); press Ctrl-C again to abort")
-        trainer.stop()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+def follow(session, listener=None) -> int:
+    """Wait for a session in the foreground. The first Ctrl-C stops after the batch and saves;
+    a second one ends the process at once (the folder stays consistent: saves are journaled)."""
+    presses = 0
+
+    def on_sigint(signum, frame):
+        nonlocal presses
+        presses += 1
+        if presses == 1:
+            _warn("stopping after this batch (the epoch is saved); press Ctrl-C again to abort now")
+            session.stop()
+            return
+        if listener is not None:
+            listener.close()
+        _warn("aborted: the model folder keeps its last saved epoch")
+        os._exit(130)
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
-        trainer.run()
+        while not session.wait(0.2):  # short waits: the main thread handles signals between them
+            pass
     finally:
         signal.signal(signal.SIGINT, previous)
-        listener.close()
+    if session.error is not None:
+        raise TextgenError(session.error)
     return 0
 
 
 def generate(args: argparse.Namespace, temperatures: list[float] | None) -> int:
-    from textgen_tui.core.bundle import load_bundle, read_info
+    from textgen_tui.core.bundle import read_info
     from textgen_tui.core.sampling import Sampler
 
     folder = default_model_dir(args.model)
@@ -99,13 +138,10 @@ def generate(args: argparse.Namespace, temperatures: list[float] | None) -> int:
         if not info.seeds:
             raise TextgenError("this model folder has no stored seeds: pass --seed TEXT")
         seed = info.seeds[int(np.random.default_rng(args.rng_seed).integers(len(info.seeds)))]
-    if info.config.data.lowercase:
-        seed = seed.lower()
-    encoded = info.tokenizer.encode_seed(seed)
-    if encoded.note:
-        _warn(f"note: {encoded.note}")
-    generator = load_bundle(folder).generator()
-    stream = generator.stream(
+    from textgen_tui.core.generation_service import GenerationService
+
+    prepared, stream = GenerationService().stream(
+        folder,
         seed,
         temps,
         args.length,
@@ -114,6 +150,9 @@ def generate(args: argparse.Namespace, temperatures: list[float] | None) -> int:
         rng_seed=args.rng_seed,
         exact_window=args.exact_window,
     )
+    if prepared.note:
+        _warn(f"note: {prepared.note}")
+    seed = prepared.text
     if args.plain:
         _generate_plain(seed, temps, stream)
     else:

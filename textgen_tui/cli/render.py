@@ -64,6 +64,8 @@ class RichListener:
             f"{e.train_tokens:,} training / {e.val_tokens:,} validation tokens, "
             f"{e.batches_per_epoch:,} batches per epoch{resumed}"
         )
+        if e.changes:
+            self._line("changed for this run: " + "; ".join(e.changes))
 
     def on_BatchProgress(self, e: ev.BatchProgress) -> None:
         if self.plain:
@@ -112,6 +114,20 @@ class RichListener:
 
     def on_Failed(self, e: ev.Failed) -> None:
         self._stop_bar()
+
+    def on_Stalled(self, e: ev.Stalled) -> None:
+        import time
+
+        since = time.strftime("%H:%M:%S", time.localtime(e.since))
+        print(
+            f"textgen-tui: training seems stalled: no progress since {since} ({e.seconds:.0f}s) "
+            f"at epoch {e.epoch}, batch {e.batch}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def on_StallCleared(self, e: ev.StallCleared) -> None:
+        print(f"textgen-tui: training goes on again after {e.seconds:.0f}s", file=sys.stderr, flush=True)
 
     def _line(self, text: str) -> None:
         if self.plain:

@@ -1,20 +1,28 @@
-"""The model folder: everything needed to generate and to resume, written atomically.
+"""The model folder: everything needed to generate and to resume, changed as one unit.
 
-    model.keras      the Keras model with its optimizer state (the best epoch so far)
+    best.keras       the best epoch's model (what Generate, Models and `generate` use)
+    last.keras       weights + optimizer at the end of the last finished epoch (what resume uses)
     config.json      the full Config
     tokenizer.json   tokenizer kind and vocabulary
-    state.json       epochs done, best epoch and loss, corpus description, seeds for sampling
     history.json     per-epoch loss, validation loss, learning rate and time
     samples.json     the samples generated after each epoch
+    state.json       the manifest, written last: the marker that makes the folder a model, the
+                     format, the epoch each .keras file belongs to (and its size), epochs done,
+                     best epoch and value, the corpus, seeds for sampling
 
-Every file is written to a temporary name and moved into place with os.replace, so a crash
-never leaves a half-written file. Nothing is unpickled; Keras loads with safe_mode=True.
+A checkpoint is committed through a journal (`folder_txn`), so a crash at any moment leaves the
+previous epoch's set or the new one, never a mix. Loading cross-checks the manifest against the
+files and falls back to the consistent ones. Folders of the first format (one `model.keras`, the
+best epoch with its optimizer) still load and resume. Nothing is unpickled; Keras loads with
+safe_mode=True, and generation reads the weights without Keras at all.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
+import math
 import os
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -24,31 +32,22 @@ from typing import Any
 from textgen_tui import __version__
 from textgen_tui.core.config import Config
 from textgen_tui.core.errors import BundleError, TextgenError
+from textgen_tui.core.folder_txn import commit, recover, write_json_atomic
 from textgen_tui.core.tokenizers import Tokenizer
 
-MODEL_FILE = "model.keras"
+BEST_FILE = "best.keras"
+LAST_FILE = "last.keras"
+LEGACY_MODEL_FILE = "model.keras"  # format 1
 CONFIG_FILE = "config.json"
 TOKENIZER_FILE = "tokenizer.json"
 STATE_FILE = "state.json"
 HISTORY_FILE = "history.json"
 SAMPLES_FILE = "samples.json"
-REQUIRED = (MODEL_FILE, CONFIG_FILE, TOKENIZER_FILE, STATE_FILE)
-FORMAT = 1
+FORMAT = 2
+MARKER = "textgen-tui model"
+"""state.json's "kind": a folder is a model only when its manifest says so."""
 
-
-def write_json_atomic(path: Path, obj: Any) -> None:
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.chmod(tmp, 0o644)  # mkstemp makes it private; a model folder is meant to be shared
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(obj, f, ensure_ascii=False, indent=1)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        _unlink(tmp)
-        raise
+__all__ = ["write_json_atomic"]  # re-exported for callers of the first format's API
 
 
 def save_model_atomic(model, path: Path) -> None:
@@ -59,20 +58,18 @@ def save_model_atomic(model, path: Path) -> None:
     try:
         model.save(tmp, overwrite=True)
         os.chmod(tmp, 0o644)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        _unlink(tmp)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
         raise
 
 
-def _unlink(p: str) -> None:
-    try:
-        os.unlink(p)
-    except OSError:
-        pass
-
-
 def _read_json(folder: Path, name: str) -> Any:
+    import json
+
     path = folder / name
     try:
         with open(path, encoding="utf-8") as f:
@@ -85,9 +82,97 @@ def _read_json(folder: Path, name: str) -> Any:
         raise BundleError(f"{folder}: {name} cannot be read ({exc.strerror or exc})") from None
 
 
+# -- what makes a folder a model -------------------------------------------------------------
+def manifest_of(folder: Path) -> dict | None:
+    """state.json when it carries the model marker (or is a first-format manifest), else None."""
+    try:
+        state = _read_json(Path(folder), STATE_FILE)
+    except BundleError:
+        return None
+    if not isinstance(state, dict):
+        return None
+    if state.get("kind") == MARKER:
+        return state
+    # First format: no marker yet, but a format number, a version and an epoch count.
+    if state.get("format") == 1 and "version" in state and "epochs_done" in state:
+        return state
+    return None
+
+
+def is_model(folder: str | Path) -> bool:
+    """A folder is a model only when its manifest says so (deleting and overwriting depend on it)."""
+    folder = Path(folder)
+    return folder.is_dir() and manifest_of(folder) is not None
+
+
+def looks_like_model(folder: Path) -> bool:
+    """Has some of a model's files (listed as broken when it is not a readable model)."""
+    return any((folder / n).exists() for n in (STATE_FILE, BEST_FILE, LAST_FILE, LEGACY_MODEL_FILE))
+
+
+# -- checking values ------------------------------------------------------------------------
+def _bad(folder: Path, name: str, key: str, value: Any) -> BundleError:
+    shown = repr(value)
+    return BundleError(f"{folder}: {name} has a bad value for {key!r} ({shown[:60]})")
+
+
+def _is_int(v: Any, lo: int = 0) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= lo
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def check_state(folder: Path, state: Any) -> dict:
+    """Every value the app and the CLI read from state.json has the right type, or BundleError."""
+    if not isinstance(state, dict):
+        raise BundleError(f"{folder}: state.json is corrupt (not an object)")
+    checks = {
+        "epochs_done": lambda v: _is_int(v),
+        "best_epoch": lambda v: v is None or _is_int(v, 1),
+        "best_value": lambda v: v is None or _is_number(v),
+        "params": lambda v: _is_int(v),
+        "vocab_size": lambda v: _is_int(v, 1),
+        "updated": _is_number,
+        "created": _is_number,
+        "monitor": lambda v: isinstance(v, str),
+        "seeds": lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v),
+        "corpus": lambda v: isinstance(v, dict),
+        "files": lambda v: (
+            isinstance(v, dict)
+            and all(
+                isinstance(f, dict) and _is_int(f.get("epoch"), 0) and _is_int(f.get("bytes"))
+                for f in v.values()
+            )
+        ),
+    }
+    for key, ok in checks.items():
+        if key in state and not ok(state[key]):
+            raise _bad(folder, "state.json", key, state[key])
+    return state
+
+
+def _check_history(folder: Path, history: Any) -> dict:
+    if not isinstance(history, dict) or not all(isinstance(v, list) for v in history.values()):
+        raise BundleError(f"{folder}: history.json is corrupt (not an object of lists)")
+    for key in ("loss", "val_loss", "lr", "seconds", "epoch"):
+        for v in history.get(key, []):
+            if v is not None and not isinstance(v, (int, float)):
+                raise _bad(folder, "history.json", key, v)
+    return history
+
+
+def _check_samples(folder: Path, samples: Any) -> list:
+    if not isinstance(samples, list) or not all(isinstance(s, dict) for s in samples):
+        raise BundleError(f"{folder}: samples.json is corrupt (not a list of objects)")
+    return samples
+
+
+# -- reading --------------------------------------------------------------------------------
 @dataclass
 class BundleInfo:
-    """What a model folder says about itself, read without TensorFlow."""
+    """What a model folder says about itself, read and checked without TensorFlow."""
 
     path: Path
     config: Config
@@ -95,6 +180,14 @@ class BundleInfo:
     state: dict
     history: dict = field(default_factory=dict)
     samples: list = field(default_factory=list)
+    best_file: Path | None = None
+    """The model to generate with: best.keras (or the first format's model.keras)."""
+    resume_file: Path | None = None
+    """The model to resume from: last.keras when it is consistent, else the best one."""
+    resume_epoch: int = 0
+    """The epoch `resume_file` ends (history and samples are cut back to it on resume)."""
+    notes: list[str] = field(default_factory=list)
+    """What loading had to work around (a file that did not match the manifest...)."""
 
     @property
     def name(self) -> str:
@@ -110,12 +203,31 @@ class BundleInfo:
         return float(v) if v is not None else None
 
     @property
+    def best_epoch(self) -> int | None:
+        v = self.state.get("best_epoch")
+        return int(v) if v is not None else None
+
+    @property
     def seeds(self) -> list[str]:
         return list(self.state.get("seeds", []))
 
     @property
     def corpus(self) -> dict:
         return dict(self.state.get("corpus", {}))
+
+    @property
+    def format(self) -> int:
+        return FORMAT if self.state.get("kind") == MARKER else 1
+
+
+def _file_ok(folder: Path, name: str, entry: dict | None) -> bool:
+    path = folder / name
+    if entry is None or not path.is_file():
+        return False
+    try:
+        return path.stat().st_size == entry.get("bytes")
+    except OSError:
+        return False
 
 
 def read_info(folder: str | Path) -> BundleInfo:
@@ -125,7 +237,13 @@ def read_info(folder: str | Path) -> BundleInfo:
         raise BundleError(f"{folder} does not exist")
     if not folder.is_dir():
         raise BundleError(f"{folder} is not a model folder (it is a file)")
-    missing = [n for n in REQUIRED if not (folder / n).is_file()]
+    recover(folder)  # finish or discard a save that a crash interrupted
+    if not (folder / STATE_FILE).is_file():
+        raise BundleError(f"{folder} is not a model folder: state.json missing")
+    state = check_state(folder, _read_json(folder, STATE_FILE))
+    if manifest_of(folder) is None:
+        raise BundleError(f"{folder} is not a textgen-tui model folder (its state.json has no model marker)")
+    missing = [n for n in (CONFIG_FILE, TOKENIZER_FILE) if not (folder / n).is_file()]
     if missing:
         raise BundleError(f"{folder} is not a complete model folder: {', '.join(missing)} missing")
     try:
@@ -140,22 +258,60 @@ def read_info(folder: str | Path) -> BundleInfo:
         raise
     except TextgenError as exc:
         raise BundleError(f"{folder}: {exc}") from None
-    state = _read_json(folder, STATE_FILE)
-    if not isinstance(state, dict):
-        raise BundleError(f"{folder}: state.json is corrupt (not an object)")
+    except Exception as exc:  # noqa: BLE001 - any wrong-typed value is a broken folder, not a crash
+        raise BundleError(f"{folder}: tokenizer.json is invalid ({type(exc).__name__}: {exc})") from None
     if state.get("vocab_size") not in (None, tokenizer.vocab_size):
         raise BundleError(
             f"{folder}: the vocabulary ({tokenizer.vocab_size} tokens) does not match the model "
             f"({state.get('vocab_size')} tokens)"
         )
-    history = _read_json(folder, HISTORY_FILE) if (folder / HISTORY_FILE).exists() else {}
-    samples = _read_json(folder, SAMPLES_FILE) if (folder / SAMPLES_FILE).exists() else []
-    return BundleInfo(folder, config, tokenizer, state, history or {}, samples or [])
+    history = (
+        _check_history(folder, _read_json(folder, HISTORY_FILE)) if (folder / HISTORY_FILE).exists() else {}
+    )
+    samples = (
+        _check_samples(folder, _read_json(folder, SAMPLES_FILE)) if (folder / SAMPLES_FILE).exists() else []
+    )
+    info = BundleInfo(folder, config, tokenizer, state, history, samples)
+    _resolve_files(info)
+    return info
+
+
+def _resolve_files(info: BundleInfo) -> None:
+    """Cross-check the manifest with the model files; pick what generation and resume use."""
+    folder, state = info.path, info.state
+    done = info.epochs_done
+    if info.format == 1:
+        if not (folder / LEGACY_MODEL_FILE).is_file():
+            raise BundleError(f"{folder} is not a complete model folder: model.keras missing")
+        info.best_file = info.resume_file = folder / LEGACY_MODEL_FILE
+        # The first format kept only the best epoch: resuming continues from it.
+        info.resume_epoch = info.best_epoch or done
+        return
+    files = state.get("files", {})
+    best_ok = _file_ok(folder, BEST_FILE, files.get(BEST_FILE))
+    last_ok = _file_ok(folder, LAST_FILE, files.get(LAST_FILE))
+    if last_ok:
+        info.resume_file, info.resume_epoch = folder / LAST_FILE, int(files[LAST_FILE]["epoch"])
+    elif best_ok:
+        info.resume_file, info.resume_epoch = folder / BEST_FILE, int(files[BEST_FILE]["epoch"])
+        if files.get(LAST_FILE) is not None:
+            info.notes.append(
+                f"last.keras does not match the manifest: resuming from the best epoch {info.resume_epoch}"
+            )
+    if best_ok:
+        info.best_file = folder / BEST_FILE
+    elif last_ok:
+        info.best_file = folder / LAST_FILE
+        if files.get(BEST_FILE) is not None:
+            info.notes.append("best.keras does not match the manifest: using the last epoch's model")
+    if info.best_file is None:
+        what = "best.keras and last.keras are" if files else "no model file is"
+        raise BundleError(f"{folder} is not a complete model folder: {what} missing or damaged")
 
 
 @dataclass
 class Bundle:
-    """A loaded model folder: its info plus the Keras model."""
+    """A loaded model folder: its info plus the Keras model (training and evaluation only)."""
 
     info: BundleInfo
     model: Any
@@ -171,31 +327,58 @@ class Bundle:
     def generator(self):
         from textgen_tui.core.generation import Generator, RecurrentNet
 
-        maxlen = self.config.data.maxlen if self.config.data.layout == "window" else None
-        return Generator(RecurrentNet.from_keras(self.model), self.tokenizer, maxlen)
+        return Generator(RecurrentNet.from_keras(self.model), self.tokenizer, _window(self.config))
 
 
-def load_bundle(folder: str | Path, *, compile: bool = True) -> Bundle:
-    info = read_info(folder)
+def _window(config: Config) -> int | None:
+    return config.data.maxlen if config.data.layout == "window" else None
+
+
+def load_keras_model(path: Path, tokenizer: Tokenizer, *, compile: bool = True):
+    """Load one .keras file with Keras (in the thread that owns the backend)."""
     from textgen_tui.core.tf_quiet import import_keras
 
     keras = import_keras()
-    path = info.path / MODEL_FILE
     try:
         model = keras.saving.load_model(path, compile=compile, safe_mode=True)
     except Exception as exc:  # Keras raises many kinds for a damaged zip or config
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise BundleError(f"{info.path}: model.keras is corrupt or unreadable ({first[:200]})") from None
+        raise BundleError(f"{path.parent}: {path.name} is corrupt or unreadable ({first[:200]})") from None
     out = model.output_shape[-1]
-    if out != info.tokenizer.vocab_size:
+    if out != tokenizer.vocab_size:
         raise BundleError(
-            f"{info.path}: the model predicts {out} tokens but tokenizer.json has "
+            f"{path.parent}: the model predicts {out} tokens but tokenizer.json has "
+            f"{tokenizer.vocab_size}: the files do not belong together"
+        )
+    return model
+
+
+def load_bundle(folder: str | Path, *, compile: bool = True, which: str = "best") -> Bundle:
+    """Load the folder's best (or, with which="resume", its resume) model with Keras."""
+    info = read_info(folder)
+    path = info.best_file if which == "best" else info.resume_file
+    assert path is not None
+    return Bundle(info, load_keras_model(path, info.tokenizer, compile=compile))
+
+
+def load_generator(folder: str | Path):
+    """A Generator for the folder's best model, read without Keras (safe beside training)."""
+    from textgen_tui.core.generation import Generator
+    from textgen_tui.core.weights_file import read_recurrent_net
+
+    info = read_info(folder)
+    assert info.best_file is not None
+    net = read_recurrent_net(info.best_file)
+    if net.vocab_size != info.tokenizer.vocab_size:
+        raise BundleError(
+            f"{info.path}: the model predicts {net.vocab_size} tokens but tokenizer.json has "
             f"{info.tokenizer.vocab_size}: the files do not belong together"
         )
-    return Bundle(info, model)
+    return Generator(net, info.tokenizer, _window(info.config))
 
 
-def save_bundle(
+# -- writing --------------------------------------------------------------------------------
+def save_checkpoint(
     folder: str | Path,
     *,
     config: Config,
@@ -203,49 +386,109 @@ def save_bundle(
     state: dict,
     history: dict,
     samples: list,
-    model=None,
-) -> None:
-    """Write the folder. The model goes first, so state.json never names a model not yet saved."""
+    model,
+    epoch: int,
+    best: bool,
+) -> dict:
+    """Commit one epoch: last.keras (and best.keras when `best`), the JSON files, the manifest.
+
+    Returns the manifest written. Without `best`, the manifest keeps naming the earlier
+    best.keras (which stays in place)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    if model is not None:
-        save_model_atomic(model, folder / MODEL_FILE)
-    state = {**state, "format": FORMAT, "version": __version__, "updated": time.time()}
-    state.setdefault("created", state["updated"])
-    state["vocab_size"] = tokenizer.vocab_size
-    write_json_atomic(folder / CONFIG_FILE, config.to_dict())
-    write_json_atomic(folder / TOKENIZER_FILE, tokenizer.to_dict())
-    write_json_atomic(folder / HISTORY_FILE, history)
-    write_json_atomic(folder / SAMPLES_FILE, samples)
-    write_json_atomic(folder / STATE_FILE, state)
+    previous = manifest_of(folder) or {}
+    files = dict(previous.get("files", {})) if previous.get("kind") == MARKER else {}
+    now = time.time()
+    manifest = {
+        **state,
+        "kind": MARKER,
+        "format": FORMAT,
+        "version": __version__,
+        "updated": now,
+        "vocab_size": tokenizer.vocab_size,
+    }
+    manifest.setdefault("created", now)
+    sizes: dict[str, int] = {}
+
+    def write_last(path: Path) -> None:
+        model.save(path, overwrite=True)
+        with open(path, "rb+") as f:
+            os.fsync(f.fileno())
+        os.chmod(path, 0o644)
+        sizes[LAST_FILE] = path.stat().st_size
+
+    def write_best(path: Path) -> None:
+        last = path.parent / LAST_FILE
+        try:
+            os.link(last, path)  # the same bytes: a second name costs nothing
+        except OSError:
+            shutil.copy2(last, path)
+        sizes[BEST_FILE] = path.stat().st_size
+
+    def write_manifest(path: Path) -> None:
+        files[LAST_FILE] = {"epoch": epoch, "bytes": sizes[LAST_FILE]}
+        if best:
+            files[BEST_FILE] = {"epoch": epoch, "bytes": sizes[BEST_FILE]}
+        manifest["files"] = files
+        write_json_atomic(path, manifest)
+
+    writers: list = [(LAST_FILE, write_last)]
+    if best:
+        writers.append((BEST_FILE, write_best))
+    elif BEST_FILE not in files and (folder / LEGACY_MODEL_FILE).is_file():
+        # A first-format folder resumed without a better epoch: its model.keras becomes best.keras.
+        legacy_epoch = int(previous.get("best_epoch") or previous.get("epochs_done") or 0)
+
+        def write_legacy(path: Path) -> None:
+            try:
+                os.link(folder / LEGACY_MODEL_FILE, path)
+            except OSError:
+                shutil.copy2(folder / LEGACY_MODEL_FILE, path)
+            files[BEST_FILE] = {"epoch": legacy_epoch, "bytes": path.stat().st_size}
+
+        writers.append((BEST_FILE, write_legacy))
+    writers += [
+        (CONFIG_FILE, lambda p: write_json_atomic(p, config.to_dict())),
+        (TOKENIZER_FILE, lambda p: write_json_atomic(p, tokenizer.to_dict())),
+        (HISTORY_FILE, lambda p: write_json_atomic(p, history)),
+        (SAMPLES_FILE, lambda p: write_json_atomic(p, samples)),
+        (STATE_FILE, write_manifest),  # last: the manifest names what is now in place
+    ]
+    commit(folder, writers, remove=(LEGACY_MODEL_FILE,))
+    return manifest
 
 
-def is_bundle(folder: Path) -> bool:
-    return folder.is_dir() and (folder / STATE_FILE).exists()
-
-
+# -- listing --------------------------------------------------------------------------------
 def list_bundles(*roots: str | Path) -> list[BundleInfo | tuple[Path, str]]:
-    """Every model folder directly under the roots: info, or (path, error) for a broken one."""
+    """Every model folder directly under the roots: info, or (path, reason) for a broken one.
+
+    Folders that are not models (no marker, no model files) are left out; nothing here raises."""
     out: list[BundleInfo | tuple[Path, str]] = []
     seen: set[Path] = set()
     for root in roots:
         root = Path(root).expanduser()
-        if not root.is_dir():
+        try:
+            children = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+        except OSError:
             continue
-        for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            key = folder.resolve()
-            if key in seen or not any((folder / n).exists() for n in REQUIRED):
-                continue
-            seen.add(key)
+        for folder in children:
             try:
+                key = folder.resolve()
+                if key in seen or not looks_like_model(folder):
+                    continue
+                seen.add(key)
+                if manifest_of(folder) is None and not (folder / STATE_FILE).is_file():
+                    continue  # model-like files without a manifest: not ours to list
                 out.append(read_info(folder))
             except BundleError as exc:
                 out.append((folder, str(exc)))
+            except Exception as exc:  # noqa: BLE001 - a listing never crashes
+                out.append((folder, f"{folder}: unreadable ({type(exc).__name__}: {exc})"))
     return out
 
 
 def strip_optimizer(folder: str | Path) -> None:
-    """Re-save model.keras without its optimizer state (a third of the size): for shipping.
+    """Re-save the best model without its optimizer state (a third of the size): for shipping.
     Resuming such a folder starts a fresh optimizer."""
     from textgen_tui.core.tf_quiet import import_keras
 
@@ -253,4 +496,14 @@ def strip_optimizer(folder: str | Path) -> None:
     bundle = load_bundle(folder, compile=False)
     clone = keras.models.clone_model(bundle.model)
     clone.set_weights(bundle.model.get_weights())
-    save_model_atomic(clone, Path(folder) / MODEL_FILE)
+    target = bundle.info.best_file
+    assert target is not None
+    save_model_atomic(clone, target)
+    if bundle.info.format == FORMAT:  # the manifest records sizes: keep it true
+        state = dict(bundle.info.state)
+        files = dict(state.get("files", {}))
+        for name in (BEST_FILE, LAST_FILE):
+            if name in files and (Path(folder) / name).exists():
+                files[name] = {**files[name], "bytes": (Path(folder) / name).stat().st_size}
+        state["files"] = files
+        write_json_atomic(Path(folder) / STATE_FILE, state)

@@ -270,3 +270,93 @@ def preset(name: str) -> Config:
         return PRESETS[name]()
     except KeyError:
         raise ConfigError(f"unknown preset {name!r}: choose {' or '.join(PRESETS)}") from None
+
+
+# -- one place that turns a preset and the user's choices into a Config ----------------------
+def _sections(cfg: Config) -> dict[str, Any]:
+    return {"data": cfg.data, "model": cfg.model, "train": cfg.train, "sample": cfg.sample}
+
+
+def field_section(name: str) -> str:
+    """The section ("data", "model", "train", "sample") that holds the field `name`."""
+    for section, kind in (
+        ("data", DataConfig),
+        ("model", ModelConfig),
+        ("train", TrainConfig),
+        ("sample", SampleConfig),
+    ):
+        if name in {f.name for f in fields(kind)}:
+            return section
+    raise ConfigError(f"unknown setting {name!r}")
+
+
+def make_config(preset_name: str = "fast", overrides: dict[str, Any] | None = None) -> Config:
+    """The preset with the user's overrides (field name → value), validated.
+
+    The CLI (its flags) and the app (its form) both build their Config here, so the same choices
+    give the same run. A word or clause tokenizer on the book preset keeps its window layout."""
+    cfg = preset(preset_name)
+    sections = _sections(cfg)
+    for name, value in (overrides or {}).items():
+        if value is None:
+            continue
+        if name == "temperatures":
+            value = tuple(float(t) for t in value)
+        setattr(sections[field_section(name)], name, value)
+    if (overrides or {}).get("tokenizer") not in (None, "char") and preset_name == "book":
+        cfg.data.layout = "window"
+    return cfg.validate()
+
+
+# Knobs a resumed run may change; everything else belongs to the saved model and its data.
+RESUMABLE = frozenset(
+    {
+        "epochs",
+        "learning_rate",
+        "batch_size",
+        "steps_per_epoch",
+        "validation_steps",
+        "min_lr_fraction",
+        "reduce_lr_patience",
+        "reduce_lr_factor",
+        "early_stopping_patience",
+        "seed",
+        "temperatures",
+        "length",
+        "top_k",
+        "top_p",
+    }
+)
+
+
+def resume_config(saved: Config, overrides: dict[str, Any] | None = None) -> tuple[Config, list[str]]:
+    """The saved folder's Config with the changeable knobs applied.
+
+    Returns (config, what changed as "name: old → new"). A fixed knob (architecture, tokenizer,
+    layout...) that differs from the folder's raises ConfigError naming it."""
+    cfg = saved.copy()
+    sections = _sections(cfg)
+    changed: list[str] = []
+    for name, value in (overrides or {}).items():
+        if value is None:
+            continue
+        target = sections[field_section(name)]
+        old = getattr(target, name)
+        if name == "temperatures":
+            value = tuple(float(t) for t in value)
+        if value == old:
+            continue
+        if name not in RESUMABLE:
+            raise ConfigError(
+                f"{name} cannot change when resuming (this model has {_shown(old)}, asked "
+                f"{_shown(value)}): train a new folder to change it"
+            )
+        setattr(target, name, value)
+        changed.append(f"{name}: {_shown(old)} → {_shown(value)}")
+    return cfg.validate(), changed
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ", ".join(f"{v:g}" for v in value)
+    return f"{value:g}" if isinstance(value, float) else str(value)

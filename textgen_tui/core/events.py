@@ -26,6 +26,8 @@ class Started(TrainingEvent):
     train_tokens: int
     val_tokens: int
     preset: str
+    changes: tuple[str, ...] = ()
+    """Resuming: the knobs changed from the folder's settings ("learning_rate: 0.006 → 0.003")."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,37 @@ class LearningRateReduced(TrainingEvent):
 
 
 @dataclass(frozen=True)
+class Snapshot(TrainingEvent):
+    """The weights at the end of an epoch, as the numpy generator's network: the shells generate
+    from "the model being trained" with this, never by calling Keras beside the training thread."""
+
+    epoch: int
+    net: object = field(compare=False, repr=False)
+    tokenizer: object = field(compare=False, repr=False)
+    config: object = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Stalled(TrainingEvent):
+    """No batch has finished for a long time (the session's watchdog)."""
+
+    epoch: int
+    batch: int
+    since: float
+    """time.time() of the last sign of progress."""
+    seconds: float
+    """How long it has been quiet when reported."""
+
+
+@dataclass(frozen=True)
+class StallCleared(TrainingEvent):
+    """Progress again after a Stalled event."""
+
+    seconds: float
+    """How long the stall lasted."""
+
+
+@dataclass(frozen=True)
 class Stopped(TrainingEvent):
     epoch: int
     reason: str
@@ -119,6 +152,8 @@ class Failed(TrainingEvent):
     message: str
     last_good: str | None
     """Folder of the last good model, if one was saved."""
+    started: bool = True
+    """False when the run was refused or failed before training began (bad input, not a crash)."""
 
 
 Listener = Callable[[TrainingEvent], None]

@@ -60,24 +60,45 @@ class RecurrentNet:
                 dense = layer
         if embedding is None or not rnn_layers or dense is None:
             raise GenerationError("the model is not an Embedding/one-hot → RNN → Dense stack")
-        layers = []
+        recurrent = []
         for layer in rnn_layers:
             cell = "lstm" if type(layer).__name__ == "LSTM" else "gru"
             if cell == "gru" and not getattr(layer.cell, "reset_after", True):
                 raise GenerationError("GRU layers must use reset_after=True")
-            w = [np.asarray(a, dtype=np.float32) for a in layer.get_weights()]
-            kernel, recurrent, bias = w[0], w[1], w[2]
+            recurrent.append((cell, *layer.get_weights()[:3]))
+        return cls.from_arrays(embedding, recurrent, *dense.get_weights())
+
+    @classmethod
+    def from_arrays(
+        cls,
+        embedding: np.ndarray,
+        recurrent: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]],
+        dense_w: np.ndarray,
+        dense_b: np.ndarray,
+    ) -> RecurrentNet:
+        """Build the net from Keras's arrays (from a live model or straight from a .keras file).
+
+        `recurrent` holds (cell, kernel, recurrent_kernel, bias) per layer, bottom first; the GRU
+        bias has shape (2, 3*units) (reset_after=True)."""
+        embedding = np.asarray(embedding, dtype=np.float32)
+        layers = []
+        for cell, kernel, recurrent_kernel, bias in recurrent:
+            kernel, recurrent_kernel, bias = (
+                np.asarray(a, dtype=np.float32) for a in (kernel, recurrent_kernel, bias)
+            )
             recurrent_bias = None
             if cell == "gru":
                 bias, recurrent_bias = bias[0], bias[1]
-            units = recurrent.shape[0]
+            units = recurrent_kernel.shape[0]
             if cell == "lstm":
-                kernel, recurrent, bias = (_lstm_reorder(a, units) for a in (kernel, recurrent, bias))
-            layers.append(_Layer(cell, units, kernel, recurrent, bias, recurrent_bias))
+                kernel, recurrent_kernel, bias = (
+                    _lstm_reorder(a, units) for a in (kernel, recurrent_kernel, bias)
+                )
+            layers.append(_Layer(cell, units, kernel, recurrent_kernel, bias, recurrent_bias))
         first = layers[0]
         table = embedding @ first.kernel + first.bias
         first.kernel = None
-        dw, db = (np.asarray(a, dtype=np.float32) for a in dense.get_weights())
+        dw, db = (np.asarray(a, dtype=np.float32) for a in (dense_w, dense_b))
         return cls(table.astype(np.float32), layers, dw, db)
 
     # -- evaluation -----------------------------------------------------------------------------
@@ -108,7 +129,8 @@ class RecurrentNet:
                 h *= gates[:, 2 * u : 3 * u]
             else:
                 r_in = h @ layer.recurrent + layer.recurrent_bias
-                zr = 1.0 / (1.0 + np.exp(-(z[:, : 2 * u] + r_in[:, : 2 * u])))
+                with np.errstate(over="ignore"):  # exp overflow is a sigmoid of 0: fine
+                    zr = 1.0 / (1.0 + np.exp(-(z[:, : 2 * u] + r_in[:, : 2 * u])))
                 cand = np.tanh(z[:, 2 * u :] + zr[:, u:] * r_in[:, 2 * u :])
                 h[...] = zr[:, :u] * h + (1.0 - zr[:, :u]) * cand
             x = h

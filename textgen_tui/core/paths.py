@@ -54,16 +54,3 @@ def default_out_dir(name: str) -> Path:
         candidate = base / f"{stem}-{n}"
         n += 1
     return candidate
-
-
-def resume_target(folder: str | Path) -> Path:
-    """Resuming the bundled model trains a copy under models/, never the shipped files."""
-    import shutil
-
-    folder = Path(folder).expanduser()
-    bundled = bundled_model()
-    if bundled is not None and folder.exists() and folder.resolve() == bundled.resolve():
-        dest = default_out_dir(bundled.name)
-        shutil.copytree(bundled, dest)
-        return dest
-    return folder

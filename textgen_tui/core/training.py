@@ -15,17 +15,39 @@ from pathlib import Path
 import numpy as np
 
 from textgen_tui.core import events as ev
-from textgen_tui.core.bundle import MODEL_FILE, load_bundle, read_info, save_bundle
-from textgen_tui.core.config import Config
+from textgen_tui.core.bundle import is_model, load_keras_model, read_info, save_checkpoint
+from textgen_tui.core.config import Config, resume_config
 from textgen_tui.core.corpus import Corpus
 from textgen_tui.core.data import count_batches, example_length, make_dataset, split_ids
 from textgen_tui.core.errors import BundleError, TextgenError
-from textgen_tui.core.paths import resume_target
+from textgen_tui.core.folder_txn import FolderBusy, folder_lock
 from textgen_tui.core.tf_quiet import import_keras
 from textgen_tui.core.tokenizers import fit_tokenizer
 
 PROGRESS_INTERVAL = 0.1  # seconds between BatchProgress events
 SEED_COUNT = 16  # random seeds stored in the folder for generation
+QUICK_VALIDATION = 1.0  # seconds of validation after a quick stop (quitting)
+
+
+def check_new_out_dir(out: Path) -> None:
+    """A new run writes only into a missing or empty folder, never over a model or a user's files."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise BundleError(f"{out} is a file: choose another output folder")
+    if is_model(out):
+        raise BundleError(f"{out} already holds a model: resume it, or choose another output folder")
+    if any(out.iterdir()):
+        raise BundleError(f"{out} is not empty and is not a model folder: choose another output folder")
+
+
+def cosine_lr(cfg: Config, step: int, total_steps: int) -> float:
+    """The cosine schedule as a function of the step: from the learning rate down to
+    `min_lr_fraction` of it over `total_steps` (Keras's CosineDecay with alpha)."""
+    t = cfg.train
+    lo = t.learning_rate * t.min_lr_fraction
+    frac = min(max(step / max(total_steps, 1), 0.0), 1.0)
+    return lo + (t.learning_rate - lo) * 0.5 * (1.0 + math.cos(math.pi * frac))
 
 
 class Trainer:
@@ -37,27 +59,45 @@ class Trainer:
         *,
         listeners: list[ev.Listener] | None = None,
         resume: bool = False,
+        overrides: dict | None = None,
     ):
+        """`config` is the run's settings for a new folder. Resuming, the folder's own config is
+        used with `overrides` (field name → value, what the user asked for) applied: the knobs
+        that can change do, the others must match (ConfigError otherwise). `epochs` then means
+        epochs to add; without it, the run continues to the total planned before."""
         self.corpus = corpus
         self.config = config.copy().validate()
         self.out_dir = Path(out_dir).expanduser()
         self.listeners = list(listeners or [])
         self.resume = resume
+        self.overrides = dict(overrides or {})
+        self.changes: list[str] = []
         self.model = None
         self._stop = threading.Event()
+        self.quick = False
         self.stop_reason: str | None = None
         self.finished: ev.Finished | None = None
+        self.epochs_saved = 0
+        # Liveness, read by the session's watchdog from another thread.
+        self.last_beat = time.monotonic()
+        self.position: tuple[int, int] = (0, 0)  # (epoch, batch) of the last finished batch
+        self.batch_seconds: list[float] = []
 
     # -- control ------------------------------------------------------------------------------
     def add_listener(self, listener: ev.Listener) -> None:
         self.listeners.append(listener)
 
-    def stop(self) -> None:
-        """Ask training to stop after the current batch. Safe from any thread."""
+    def stop(self, quick: bool = False) -> None:
+        """Ask training to stop after the current batch; the epoch is validated and saved.
+        `quick` (quitting) cuts that validation short. Safe from any thread."""
+        self.quick = self.quick or quick
         self._stop.set()
         model = self.model
         if model is not None:
             model.stop_training = True
+
+    def beat(self) -> None:
+        self.last_beat = time.monotonic()
 
     @property
     def stop_requested(self) -> bool:
@@ -75,7 +115,7 @@ class Trainer:
         except TextgenError:
             raise
         except Exception as exc:
-            last_good = str(self.out_dir) if (self.out_dir / MODEL_FILE).exists() else None
+            last_good = str(self.out_dir) if is_model(self.out_dir) else None
             message = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
             self.emit(ev.Failed(message[:300], last_good))
             raise
@@ -84,45 +124,43 @@ class Trainer:
         keras = import_keras()
         cfg = self.config
         if self.resume:
-            self.out_dir = resume_target(self.out_dir)
             info = read_info(self.out_dir)
-            saved = info.config
-            # Architecture and data layout come from the folder; the run's knobs from the caller.
-            saved.train.epochs = cfg.train.epochs
-            saved.train.steps_per_epoch = cfg.train.steps_per_epoch
-            saved.train.validation_steps = cfg.train.validation_steps
-            saved.sample = cfg.sample
-            cfg = self.config = saved
+            overrides = dict(self.overrides)
+            add = overrides.pop("epochs", None)
+            cfg, self.changes = resume_config(info.config, overrides)
+            initial = info.resume_epoch
+            planned = int(info.state.get("planned_epochs") or 0)
+            if add is None:  # continue to the total planned before, or run the config's epochs again
+                add = planned - initial if planned > initial else cfg.train.epochs
+            cfg.train.epochs = int(add)
+            cfg.validate()
+            self.config = cfg
             tokenizer = info.tokenizer
-            encoded = tokenizer.encode_seed(self._text())
-            ids = encoded.ids
-            bundle = load_bundle(self.out_dir, compile=True)
-            model = bundle.model
+            ids = tokenizer.encode_seed(self._text()).ids
+            assert info.resume_file is not None
+            model = load_keras_model(info.resume_file, tokenizer, compile=True)
             state = dict(info.state)
-            history = {k: list(v) for k, v in info.history.items()}
-            samples = list(info.samples)
+            state["epochs_done"] = initial
+            history = {k: list(v)[:initial] for k, v in info.history.items()}
+            samples = [s for s in info.samples if int(s.get("epoch", 0)) <= initial]
         else:
-            if self.out_dir.exists() and (self.out_dir / MODEL_FILE).exists():
-                raise BundleError(
-                    f"{self.out_dir} already holds a model: use --resume to continue it, or another --out"
-                )
             text, lower = self.corpus.text, cfg.data.lowercase
             tokenizer = fit_tokenizer(cfg.data.tokenizer, text, cfg.data.max_vocab, lowercase=lower)
             ids = tokenizer.encode(text, lowercase=lower)
             model = None
+            initial = 0
             state = {"epochs_done": 0, "best_value": None, "best_epoch": None}
             history = {}
             samples = []
         split = split_ids(ids, cfg.data)
         batches = cfg.train.steps_per_epoch or count_batches(len(split.train), cfg)
+        from textgen_tui.core.model import build_model
+
         if model is None:
-            from textgen_tui.core.model import build_model
-
-            model = build_model(cfg, tokenizer.vocab_size, total_steps=batches * cfg.train.epochs)
-        elif model.optimizer is None:  # saved without its optimizer (the bundled model): a fresh one
-            from textgen_tui.core.model import compile_model
-
-            compile_model(model, cfg, total_steps=batches * cfg.train.epochs)
+            model = build_model(cfg, tokenizer.vocab_size)
+        else:
+            _fresh_optimizer(model, cfg)
+        state["planned_epochs"] = initial + cfg.train.epochs
         state["corpus"] = {
             "source": self.corpus.source,
             "characters": len(self.corpus.text),
@@ -132,13 +170,28 @@ class Trainer:
         state["params"] = int(model.count_params())
         rng = np.random.default_rng(cfg.train.seed)
         state["seeds"] = [_random_seed(split.train, tokenizer, cfg, rng) for _ in range(SEED_COUNT)]
-        return keras, cfg, tokenizer, split, model, state, history, samples
+        return keras, cfg, tokenizer, split, model, state, history, samples, batches
 
     def _text(self) -> str:
         return self.corpus.text.lower() if self.config.data.lowercase else self.corpus.text
 
     def _run(self) -> ev.Finished:
-        keras, cfg, tokenizer, split, model, state, history, samples = self._prepare()
+        if self.resume:
+            read_info(self.out_dir)  # a missing or broken folder: its clear error, before the lock
+        else:
+            check_new_out_dir(self.out_dir)
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            with folder_lock(self.out_dir):
+                return self._locked_run()
+        except FolderBusy:
+            raise BundleError(f"{self.out_dir} is being trained by another session") from None
+        finally:
+            if not self.resume and self.epochs_saved == 0:
+                _remove_if_empty(self.out_dir)
+
+    def _locked_run(self) -> ev.Finished:
+        keras, cfg, tokenizer, split, model, state, history, samples, batches = self._prepare()
         self.model = model
         if self._stop.is_set():
             model.stop_training = True
@@ -147,7 +200,6 @@ class Trainer:
         repeat = cfg.train.steps_per_epoch is not None
         train_ds = make_dataset(split.train, cfg, shuffle=True, repeat=repeat)
         val_ds = make_dataset(split.val, cfg, shuffle=False) if split.val is not None else None
-        batches = cfg.train.steps_per_epoch or count_batches(len(split.train), cfg)
         monitor = "val_loss" if val_ds is not None else "loss"
         state["monitor"] = monitor
         self.emit(
@@ -161,6 +213,7 @@ class Trainer:
                 len(split.train),
                 0 if split.val is None else len(split.val),
                 cfg.preset,
+                tuple(self.changes),
             )
         )
         recorder = _EventCallback(
@@ -197,7 +250,7 @@ class Trainer:
             verbose=0,
         )
         if recorder.nan:
-            last_good = str(self.out_dir) if (self.out_dir / MODEL_FILE).exists() else None
+            last_good = str(self.out_dir) if is_model(self.out_dir) else None
             where = f"the best model so far is in {last_good}" if last_good else "no model was saved"
             self.emit(ev.Stopped(recorder.epoch, "nan", f"the loss became NaN; {where}"))
             if last_good is None:
@@ -217,6 +270,43 @@ class Trainer:
         )
         self.emit(self.finished)
         return self.finished
+
+
+def _remove_if_empty(folder: Path) -> None:
+    """A new run that saved nothing leaves no folder behind (only its lock file, if anything)."""
+    try:
+        leftovers = [p for p in folder.iterdir() if p.name != ".lock"]
+        if not leftovers:
+            (folder / ".lock").unlink(missing_ok=True)
+            folder.rmdir()
+    except OSError:
+        pass
+
+
+def _fresh_optimizer(model, cfg: Config) -> None:
+    """Compile a resumed model with an optimizer built from the run's settings (a plain learning
+    rate that the schedule callback sets each batch) and carry the saved optimizer's state over:
+    step count and moments. A model saved without an optimizer starts a fresh one."""
+    from textgen_tui.core.model import compile_model
+
+    old = getattr(model, "optimizer", None)  # Keras 3: no attribute at all when never compiled
+    old_vars = [] if old is None or not old.built else list(old.variables)
+    compile_model(model, cfg)
+    new = model.optimizer
+    new.build(model.trainable_variables)
+    if not old_vars:
+        return
+
+    def state_vars(variables):
+        return [v for v in variables if not v.path.endswith("learning_rate")]
+
+    pairs = list(zip(state_vars(new.variables), state_vars(old_vars)))
+    if len(state_vars(new.variables)) != len(state_vars(old_vars)) or any(
+        tuple(a.shape) != tuple(b.shape) for a, b in pairs
+    ):
+        return  # a different optimizer kind: keep the fresh one
+    for a, b in pairs:
+        a.assign(b.value)
 
 
 def _random_seed(ids: np.ndarray, tokenizer, cfg: Config, rng) -> str:
@@ -262,44 +352,90 @@ def _build_event_callback_class():
         # batches -------------------------------------------------------------------------
         def on_train_begin(self, logs=None):
             self.t_train = time.monotonic()
+            if self.cfg.train.schedule == "plateau":
+                self.model.optimizer.learning_rate.assign(self._planned_lr(0))
+
+        def _planned_lr(self, step: int) -> float:
+            t = self.cfg.train
+            if t.schedule == "cosine":
+                return cosine_lr(self.cfg, step, self.batches * self.total)
+            if self.trainer.resume and "learning_rate" not in self.trainer.overrides:
+                return _lr(self.model)  # plateau: keep what the last run had lowered it to
+            return t.learning_rate
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch = epoch + 1
             self.t_epoch = time.monotonic()
             self.t_last = 0.0
-            self.lr_begin = _lr(self.model)
+            self.t_batch = self.t_epoch
+            self.lr_begin = self._current_lr()
+            self.trainer.beat()
+
+        def _current_lr(self) -> float:
+            if self.cfg.train.schedule == "cosine":
+                return cosine_lr(
+                    self.cfg, int(self.model.optimizer.iterations.numpy()), self.batches * self.total
+                )
+            return _lr(self.model)
+
+        def on_train_batch_begin(self, batch, logs=None):
+            if self.cfg.train.schedule == "cosine":
+                # The schedule is a function of the step and of the whole run's planned length,
+                # which a resumed run re-plans: no Keras schedule object is frozen into the save.
+                step = (self.epoch - 1) * self.batches + batch
+                self.model.optimizer.learning_rate.assign(
+                    cosine_lr(self.cfg, step, self.batches * self.total)
+                )
 
         def on_train_batch_end(self, batch, logs=None):
             if self.trainer.stop_requested:
                 self.model.stop_training = True
+            now = time.monotonic()
+            trainer = self.trainer
+            trainer.batch_seconds.append(now - self.t_batch)
+            del trainer.batch_seconds[:-200]
+            self.t_batch = now
+            done = batch + 1
+            trainer.position = (self.epoch, done)
+            trainer.beat()
             loss = float((logs or {}).get("loss", math.nan))
             if not math.isfinite(loss):
                 self.nan = True
                 self.model.stop_training = True
-            now = time.monotonic()
-            done = batch + 1
             if done != 1 and done != self.batches and now - self.t_last < PROGRESS_INTERVAL:
                 return
             self.t_last = now
             spent = now - self.t_epoch
             per_batch = spent / done
-            self.trainer.emit(
+            lr = self._current_lr() if self.cfg.train.schedule == "cosine" else self.lr_begin
+            trainer.emit(
                 ev.BatchProgress(
                     self.epoch,
                     self.total,
                     done,
                     self.batches,
                     loss,
-                    self.lr_begin,
+                    lr,
                     self.tokens_per_batch / per_batch if per_batch > 0 else 0.0,
                     max(0.0, (self.batches - done) * per_batch),
                     now - self.t_train,
                 )
             )
 
+        def on_test_begin(self, logs=None):
+            self.t_test = time.monotonic()
+            self.trainer.beat()
+
+        def on_test_batch_end(self, batch, logs=None):
+            self.trainer.beat()
+            if self.trainer.quick and time.monotonic() - self.t_test > QUICK_VALIDATION:
+                self.model.stop_evaluating = True  # quitting: a partial validation will do
+                self.partial_validation = True
+
         # epochs --------------------------------------------------------------------------
         def on_epoch_end(self, epoch, logs=None):
             logs = logs or {}
+            self.trainer.beat()
             seconds = time.monotonic() - self.t_epoch
             loss = float(logs.get("loss", math.nan))
             val = logs.get("val_loss")
@@ -318,31 +454,44 @@ def _build_event_callback_class():
             ):
                 h.setdefault(key, []).append(v)
             self.state["epochs_done"] = epoch + 1
-            best = value is not None and math.isfinite(value) and (self.best is None or value < self.best)
+            partial = getattr(self, "partial_validation", False)
+            best = (
+                not partial
+                and value is not None
+                and math.isfinite(value)
+                and (self.best is None or value < self.best)
+            )
             self.trainer.emit(ev.EpochEnd(epoch + 1, self.total, loss, val, self.lr_begin, seconds, best))
             if self.cfg.train.schedule == "plateau" and lr_now < self.lr_begin * 0.999:
                 self.trainer.emit(ev.LearningRateReduced(epoch + 1, self.lr_begin, lr_now))
+            from textgen_tui.core.generation import RecurrentNet
+
+            net = RecurrentNet.from_keras(self.model)  # numpy: the shells generate from this
             user_stop = self.trainer.stop_requested
             if not user_stop and not self.nan:
-                self._sample(epoch + 1)
-            model = None
+                self._sample(epoch + 1, net)
             if best:
                 self.best = value
                 self.state["best_value"] = value
                 self.state["best_epoch"] = epoch + 1
-                model = self.model
             out = self.trainer.out_dir
-            save_bundle(
-                out,
-                config=self.cfg,
-                tokenizer=self.tokenizer,
-                state=self.state,
-                history=self.history,
-                samples=self.samples,
-                model=model,
-            )
+            if not self.nan or best:
+                save_checkpoint(
+                    out,
+                    config=self.cfg,
+                    tokenizer=self.tokenizer,
+                    state=self.state,
+                    history=self.history,
+                    samples=self.samples,
+                    model=self.model,
+                    epoch=epoch + 1,
+                    best=best,
+                )
+                self.trainer.epochs_saved += 1
+                self.trainer.beat()
+            self.trainer.emit(ev.Snapshot(epoch + 1, net, self.tokenizer, self.cfg))
             if best:
-                self.trainer.emit(ev.CheckpointSaved(epoch + 1, str(out / MODEL_FILE), self.monitor, value))
+                self.trainer.emit(ev.CheckpointSaved(epoch + 1, str(out), self.monitor, value))
             user_stop = user_stop or self.trainer.stop_requested  # Stop may come while we sampled
             if user_stop:
                 self.trainer.stop_reason = "user"
@@ -353,12 +502,12 @@ def _build_event_callback_class():
                     ev.Stopped(epoch + 1, "early_stopping", f"no {self.monitor} improvement; best epoch kept")
                 )
 
-        def _sample(self, epoch: int) -> None:
-            from textgen_tui.core.generation import Generator, RecurrentNet
+        def _sample(self, epoch: int, net) -> None:
+            from textgen_tui.core.generation import Generator
 
             s = self.cfg.sample
             maxlen = self.cfg.data.maxlen
-            generator = Generator(RecurrentNet.from_keras(self.model), self.tokenizer, maxlen)
+            generator = Generator(net, self.tokenizer, maxlen)
             train = self.split.train
             n = min(maxlen, len(train) - 1)
             start = int(self.rng.integers(0, max(1, len(train) - n)))
@@ -378,6 +527,7 @@ def _build_event_callback_class():
                 exact_window=self.cfg.data.layout == "window",  # the book's semantics for its models
             ):
                 pieces = tuple(vocab[i] for i in ids.tolist())
+                self.trainer.beat()
                 for acc, piece in zip(parts, pieces):
                     acc.append(piece)
                 self.trainer.emit(ev.SampleStep(epoch, pieces))

@@ -28,7 +28,7 @@ import h5py
 import numpy as np
 
 from textgen_tui.core.errors import BundleError
-from textgen_tui.core.generation import RecurrentNet, _Layer, _lstm_reorder
+from textgen_tui.core.generation import RecurrentNet
 
 CONFIG_ENTRY = "config.json"
 WEIGHTS_ENTRY = "model.weights.h5"
@@ -74,40 +74,7 @@ def read_recurrent_net(path: str | Path) -> RecurrentNet:
         raise BundleError(
             f"{path}: {WEIGHTS_ENTRY} inside it is corrupt or unreadable ({_first_line(exc)})"
         ) from None
-    return assemble_recurrent_net(*arrays)
-
-
-def assemble_recurrent_net(
-    embedding: np.ndarray,
-    recurrent: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]],
-    dense_w: np.ndarray,
-    dense_b: np.ndarray,
-) -> RecurrentNet:
-    """Build the net from Keras's arrays, exactly as `RecurrentNet.from_keras` does.
-
-    `recurrent` holds (cell, kernel, recurrent_kernel, bias) per layer, bottom first, with cell
-    "lstm" or "gru" and the GRU bias of shape (2, 3*units) (reset_after=True).
-    """
-    embedding = np.asarray(embedding, dtype=np.float32)
-    layers = []
-    for cell, kernel, recurrent_kernel, bias in recurrent:
-        kernel, recurrent_kernel, bias = (
-            np.asarray(a, dtype=np.float32) for a in (kernel, recurrent_kernel, bias)
-        )
-        recurrent_bias = None
-        if cell == "gru":
-            bias, recurrent_bias = bias[0], bias[1]
-        units = recurrent_kernel.shape[0]
-        if cell == "lstm":
-            kernel, recurrent_kernel, bias = (
-                _lstm_reorder(a, units) for a in (kernel, recurrent_kernel, bias)
-            )
-        layers.append(_Layer(cell, units, kernel, recurrent_kernel, bias, recurrent_bias))
-    first = layers[0]
-    table = embedding @ first.kernel + first.bias
-    first.kernel = None
-    dw, db = (np.asarray(a, dtype=np.float32) for a in (dense_w, dense_b))
-    return RecurrentNet(table.astype(np.float32), layers, dw, db)
+    return RecurrentNet.from_arrays(*arrays)
 
 
 # -- the archive ---------------------------------------------------------------------------------
@@ -247,7 +214,7 @@ def _int(layer_cfg: dict, key: str, layer_name: str, path: Path) -> int:
 
 
 def _read_arrays(h5: h5py.File, layers: list[tuple[str, dict, str]], path: Path):
-    """Every array `assemble_recurrent_net` needs, with shapes checked against the config."""
+    """Every array `RecurrentNet.from_arrays` needs, with shapes checked against the config."""
     kind, cfg, group = layers[0]
     name = cfg.get("name", kind)
     vocab = _int(cfg, "input_dim", name, path)
