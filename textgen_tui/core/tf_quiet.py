@@ -35,6 +35,7 @@ def import_keras():
             import tensorflow as tf
 
             tf.get_logger().setLevel("ERROR")
+            _thread_counts(tf)
             try:
                 import absl.logging
 
@@ -47,3 +48,18 @@ def import_keras():
                 os.close(saved)
         _keras = keras
         return keras
+
+
+def _thread_counts(tf) -> None:
+    """TEXTGEN_TUI_INTRA_OP_THREADS / TEXTGEN_TUI_INTER_OP_THREADS set TensorFlow's thread pools
+    (before the runtime starts); unset, TensorFlow chooses."""
+    for name, setter in (
+        ("TEXTGEN_TUI_INTRA_OP_THREADS", tf.config.threading.set_intra_op_parallelism_threads),
+        ("TEXTGEN_TUI_INTER_OP_THREADS", tf.config.threading.set_inter_op_parallelism_threads),
+    ):
+        value = os.environ.get(name, "").strip()
+        if value.isdigit():
+            try:
+                setter(int(value))
+            except RuntimeError:  # the runtime already started: too late, keep its pools
+                pass
