@@ -7,7 +7,6 @@ import json
 import time
 from pathlib import Path
 
-from textgen_tui.core.bundle import save_bundle
 from textgen_tui.core.config import preset
 from textgen_tui.core.tokenizers import fit_tokenizer
 
@@ -50,25 +49,46 @@ def notifications(app, severity: str | None = None) -> list[str]:
 def fake_bundle(
     folder: Path, *, updated: float = 1_700_000_000.0, epochs: int = 3, best: float = 1.2345
 ) -> Path:
-    """A model folder with real JSON files and a placeholder model.keras (enough for listing)."""
+    """A model folder with real JSON files, a real manifest and placeholder .keras files
+    (enough for listing, seeds and refusals; not for generating)."""
+    from textgen_tui.core.bundle import MARKER
+
+    folder.mkdir(parents=True, exist_ok=True)
     cfg = preset("fast")
     tokenizer = fit_tokenizer("char", TINY_TEXT)
+    for name in ("best.keras", "last.keras"):
+        (folder / name).write_bytes(b"placeholder")
+    (folder / "config.json").write_text(json.dumps(cfg.to_dict()))
+    (folder / "tokenizer.json").write_text(json.dumps(tokenizer.to_dict()))
+    (folder / "history.json").write_text("{}")
+    (folder / "samples.json").write_text("[]")
     state = {
+        "kind": MARKER,
+        "format": 2,
+        "version": "test",
         "epochs_done": epochs,
         "best_value": best,
         "best_epoch": epochs,
         "params": 12345,
+        "vocab_size": tokenizer.vocab_size,
         "seeds": ["the quick brown fox ", "a stitch in time "],
         "corpus": {"source": "tiny.txt", "characters": len(TINY_TEXT), "encoding": "utf-8"},
+        "files": {n: {"epoch": epochs, "bytes": len(b"placeholder")} for n in ("best.keras", "last.keras")},
+        "updated": updated,
+        "created": updated,
     }
-    save_bundle(folder, config=cfg, tokenizer=tokenizer, state=state, history={}, samples=[])
-    (folder / "model.keras").write_bytes(b"placeholder")
-    data = json.loads((folder / "state.json").read_text())
-    data["updated"] = data["created"] = updated
-    (folder / "state.json").write_text(json.dumps(data))
+    (folder / "state.json").write_text(json.dumps(state))
     return folder
 
 
 async def settle(pilot) -> None:
     await pilot.pause()
     await asyncio.sleep(0)
+
+
+async def type_into(pilot, selector: str, text: str) -> None:
+    """Click a field, clear it with the keyboard, and type `text` key by key, as a user does."""
+    await pilot.click(selector)
+    await pilot.press("end", "shift+home", "backspace")
+    for ch in text:
+        await pilot.press(ch)

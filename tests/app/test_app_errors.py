@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -112,7 +113,7 @@ async def test_random_seed_and_history(workdir: Path) -> None:
         assert app.query_one("#seed", Input).value == "first seed"
 
 
-async def test_models_pane_lists_and_deletes(workdir: Path) -> None:
+async def test_models_pane_lists_trashes_and_restores(workdir: Path) -> None:
     fake_bundle(workdir / "models" / "alpha")
     fake_bundle(workdir / "models" / "beta")
     broken = workdir / "models" / "broken"
@@ -127,18 +128,64 @@ async def test_models_pane_lists_and_deletes(workdir: Path) -> None:
         assert "broken" in str(table.get_row_at(2)[1])
         await pilot.press("down", "down")
         note = app.query_one("#models-note")
-        await wait_for(
-            pilot, lambda: "not a complete model folder" in str(note.render()), timeout=5, what="note"
-        )
-        table.move_cursor(row=1)
+        await wait_for(pilot, lambda: "state.json is corrupt" in str(note.render()), timeout=5, what="note")
+
+        # a folder without the model marker is never deleted (bug 8)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: notifications(app, "error"), timeout=5, what="the refusal")
+        assert "not a textgen-tui model folder" in notifications(app, "error")[-1]
+        assert (broken / "state.json").exists()
+
+        # a model goes to the trash, and comes back
+        await pilot.press("up")
         await pilot.press("d")
         await pilot.pause()
         await pilot.press("y")
-        await wait_for(pilot, lambda: not (workdir / "models" / "beta").exists(), timeout=10, what="deletion")
+        await wait_for(pilot, lambda: not (workdir / "models" / "beta").exists(), timeout=10, what="trash")
+        assert (workdir / "models" / ".trash" / "beta" / "state.json").exists()
         assert table.row_count == 2 + shipped
+        await pilot.press("x")  # the trash
+        await wait_for(pilot, lambda: table.row_count == 1, timeout=5, what="the trash view")
+        assert "beta" in str(table.get_row_at(0)[0])
+        await pilot.press("u")
+        await wait_for(pilot, lambda: (workdir / "models" / "beta").exists(), timeout=10, what="restore")
+        await pilot.press("x")
+        await wait_for(pilot, lambda: table.row_count == 3 + shipped, timeout=5, what="the models view")
+
         # open for resume: switches to Train with the folder as output
         table.move_cursor(row=0)
         await pilot.press("t")
         await pilot.pause()
         assert app.train_pane.out_dir == "models/alpha"
         assert app.query_one("TabbedContent").active == "train"
+
+
+async def test_a_models_root_full_of_junk_opens(workdir: Path) -> None:
+    """Bug 9: one wrong-typed value closed the app at launch; junk of every kind must not."""
+    models = workdir / "models"
+    good = fake_bundle(models / "good")
+    bad = fake_bundle(models / "typed")
+    state = json.loads((bad / "state.json").read_text())
+    state["best_value"] = "x"
+    (bad / "state.json").write_text(json.dumps(state))
+    (models / "notes").mkdir()
+    (models / "notes" / "config.json").write_text('{"editor": "vim"}')
+    (models / "notes" / "notes.txt").write_text("mine")
+    (models / "file.txt").write_text("not a folder")
+    (models / "empty").mkdir()
+    (models / "garbage").mkdir()
+    (models / "garbage" / "state.json").write_bytes(b"\xff\xfe\x00garbage")
+    (models / "dangling").symlink_to(workdir / "nowhere")
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4")
+        await pilot.pause()
+        table = app.query_one("#models-table")
+        names = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        assert "good" in names and "typed" in names and "notes" not in names
+        row = names.index("typed")
+        assert "broken" in str(table.get_row_at(row)[1])
+        table.move_cursor(row=row)
+        await pilot.pause()
+        assert "best_value" in str(app.query_one("#models-note").render())
+        assert app.is_running and good.exists()

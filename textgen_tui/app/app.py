@@ -1,17 +1,15 @@
 """The Textual app: four panes (Corpus, Train, Generate, Models) around the core engine.
 
-Threads: TensorFlow is imported by a background worker at start-up (the first screen never waits
-for it); training runs in ONE thread worker that owns TensorFlow; corpus loading, model loading
-and generation run in their own thread workers. Workers report back through Textual messages
-(thread-safe `post_message`) and one `on_worker_state_changed` handler deals with their results
-and errors.
+`app.py` lays out, binds keys and routes messages. Training belongs to a core `TrainingSession`
+(its one thread owns TensorFlow; its events reach the UI through the throttled `TrainingRelay`),
+generation to a core `GenerationService` (numpy only, so it runs beside training safely). Panes
+post messages; the app answers by setting attributes and calling the panes' own methods.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import sys
 import tempfile
 import threading
@@ -23,25 +21,27 @@ from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
+from textual.widgets import Footer, Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from textgen_tui.app import messages as msg
-from textgen_tui.app.dialogs import ConfirmDialog, MessageDialog
+from textgen_tui.app.dialogs import ConfirmDialog, MessageDialog, QuitDialog
 from textgen_tui.app.panes.corpus import CorpusPane, CorpusSummary, summarise
 from textgen_tui.app.panes.generate import GeneratePane, GenerateRequest
 from textgen_tui.app.panes.models import ModelsPane
 from textgen_tui.app.panes.train import TrainPane
 from textgen_tui.app.worker import ChunkBuffer, TrainingRelay
 from textgen_tui.core import events as ev
-from textgen_tui.core.bundle import BundleInfo, list_bundles, read_info
-from textgen_tui.core.config import Config
+from textgen_tui.core import session as ses
+from textgen_tui.core.bundle import is_model, list_bundles, read_info
+from textgen_tui.core.config import make_config, preset
 from textgen_tui.core.corpus import Corpus
-from textgen_tui.core.errors import BundleError, TextgenError
+from textgen_tui.core.errors import TextgenError
+from textgen_tui.core.generation_service import GenerationService
 from textgen_tui.core.paths import bundled_model, default_out_dir, model_roots
 
 PANES = ("corpus", "train", "generate", "models")
-TRAINING_LABEL = "being trained (last checkpoint)"
+TRAINING_LABEL = "being trained"
 
 
 class TextgenApp(App):
@@ -62,7 +62,12 @@ class TextgenApp(App):
     ]
 
     def __init__(
-        self, *, preload_tensorflow: bool = True, generation_rate: float = 800.0, demo: bool = False
+        self,
+        *,
+        preload_tensorflow: bool = True,
+        generation_rate: float = 800.0,
+        demo: bool = False,
+        session: ses.TrainingSession | None = None,
     ) -> None:
         super().__init__()
         self.preload_tensorflow = preload_tensorflow
@@ -71,15 +76,13 @@ class TextgenApp(App):
         self.generation_rate = generation_rate  # tokens per second per stream; 0: as fast as possible
         self.tf_ready = threading.Event()
         self.corpus: Corpus | None = None
-        self.trainer = None
-        self.training_dir: Path | None = None
-        self._failure_shown = False
-        self._stop_requested = False
-        self._generators: dict[str, tuple[float, object]] = {}
-        self._generator_lock = threading.Lock()
+        self.corpus_options = ("char", preset("fast").data.lowercase)  # (tokenizer, lowercase)
+        self.session = session or ses.TrainingSession()
+        self.session.add_listener(TrainingRelay(self.post_message))
+        self.generation = GenerationService()
+        self._quitting = False
         self._gen_stop = threading.Event()
         self._gen_run = 0
-        self._infos: dict[str, BundleInfo] = {}
 
     # -- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -99,8 +102,11 @@ class TextgenApp(App):
         self.sub_title = "TensorFlow loading…"
         if self.preload_tensorflow:  # after the first paint: the import competes for the GIL
             self.call_after_refresh(self.load_tensorflow)
+        # The Corpus pane's options start as the default preset's, so a default run in the app
+        # is the CLI's `train --preset fast`.
+        self.corpus_pane.set_options(*self.corpus_options)
         self.refresh_models()
-        self.query_one("#corpus-path").focus()
+        self.corpus_pane.focus_first()
         bundled = bundled_model()
         if self._demo_pending and bundled is not None:
             self.call_after_refresh(self._start_demo, str(bundled))
@@ -110,24 +116,24 @@ class TextgenApp(App):
     def _start_demo(self, path: str) -> None:
         """First launch delight: the bundled model, one of its seeds, generation on its own."""
         seeds = self.seeds_for(path)
-        if seeds:  # an Input shows one line: the seed's line breaks become spaces
-            self.query_one("#seed", Input).value = seeds[0].replace("\n", " ")
+        if seeds:
+            self.generate_pane.seed_text = seeds[0]
         self.open_for_generation(path)
         self.notify(
             "A pretrained Nietzsche model is writing. Type your own seed and press Enter.", title="Welcome"
         )
 
-    FOCUS_ON_SHOW = {
-        "corpus": "#corpus-path",
-        "train": "#preset",
-        "generate": "#seed",
-        "models": "#models-table",
-    }
-
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        target = self.FOCUS_ON_SHOW.get(event.pane.id or "")
-        if target and not isinstance(self.screen, (MessageDialog, ConfirmDialog)):
-            self.query_one(target).focus()
+        if isinstance(self.screen, (MessageDialog, ConfirmDialog, QuitDialog)):
+            return
+        pane = {
+            "corpus": self.corpus_pane,
+            "train": self.train_pane,
+            "generate": self.generate_pane,
+            "models": self.models_pane,
+        }.get(event.pane.id or "")
+        if pane is not None:
+            pane.focus_first()
 
     @property
     def corpus_pane(self) -> CorpusPane:
@@ -163,6 +169,35 @@ class TextgenApp(App):
     def _show(self, pane: str):
         return lambda: self.action_show_pane(pane)
 
+    # -- quitting -------------------------------------------------------------------------------
+    async def action_quit(self) -> None:
+        """Quitting while training asks first; nothing trains on unseen after the screen goes."""
+        if not self.session.active:
+            self.exit()
+            return
+        if self._quitting:  # Ctrl+Q again while stopping: leave now (the folder stays consistent)
+            self.exit()
+            return
+        if isinstance(self.screen, QuitDialog):
+            return
+
+        def answer(choice: str | None) -> None:
+            if choice == "stop":
+                self._stop_and_quit()
+            elif choice == "keep":
+                self.exit(result="keep-training")
+
+        self.push_screen(QuitDialog(str(self.session.out_dir or "")), answer)
+
+    def _stop_and_quit(self) -> None:
+        self._quitting = True
+        if not self.session.stop(quick=True):
+            self.exit()
+            return
+        self.train_pane.live.set_status("Stopping after this batch, saving, then quitting…")
+        self.notify("Stopping after this batch and saving; the app then quits.", title="Quit")
+        self.set_timer(20.0, self.exit)  # a save that hangs must not keep the app open
+
     # -- TensorFlow -----------------------------------------------------------------------------
     @work(thread=True, group="tensorflow", exit_on_error=False, description="importing TensorFlow")
     def load_tensorflow(self) -> None:
@@ -183,17 +218,14 @@ class TextgenApp(App):
         else:
             self.sub_title = "TensorFlow ready"
 
-    def _wait_for_tensorflow(self) -> None:
-        """In a worker thread: TF must be imported by one thread only (see load_tensorflow)."""
-        if not self.preload_tensorflow and not self.tf_ready.is_set():
-            self.load_tensorflow()
-        self.tf_ready.wait()
-
     # -- corpus ---------------------------------------------------------------------------------
+    def on_load_corpus(self, message: msg.LoadCorpus) -> None:
+        self.load_corpus(message.spec)
+
     def load_corpus(self, spec: str) -> None:
-        pane = self.corpus_pane
-        pane.show_loading(spec)
-        self._load_corpus(spec, pane.lowercase, pane.tokenizer)
+        self.corpus_pane.show_loading(spec)
+        tokenizer, lowercase = self.corpus_options
+        self._load_corpus(spec, lowercase, tokenizer)
 
     @work(thread=True, exclusive=True, group="corpus", exit_on_error=False, description="loading the corpus")
     def _load_corpus(self, spec: str, lowercase: bool, tokenizer: str) -> CorpusSummary:
@@ -205,23 +237,23 @@ class TextgenApp(App):
     def _summarise(self, corpus: Corpus, tokenizer: str) -> CorpusSummary:
         return summarise(corpus, tokenizer)
 
-    def corpus_options_changed(self, reload: bool) -> None:
+    def on_corpus_options_changed(self, message: msg.CorpusOptionsChanged) -> None:
+        self.corpus_options = (message.tokenizer, message.lowercase)
         if self.corpus is None:
             return
-        pane = self.corpus_pane
-        if reload:
+        if message.reload:
             self.load_corpus(self.corpus.source)
         else:
-            self._summarise(self.corpus, pane.tokenizer)
+            self._summarise(self.corpus, message.tokenizer)
 
-    def apply_corpus_options(self, tokenizer: str, lowercase: bool) -> None:
-        self.corpus_pane.set_options(tokenizer, lowercase)
+    def on_preset_chosen(self, message: msg.PresetChosen) -> None:
+        self.corpus_pane.set_options(message.tokenizer, message.lowercase)
 
     def _corpus_loaded(self, summary: CorpusSummary) -> None:
         new = self.corpus is None or summary.corpus.source != self.corpus.source
         self.corpus = summary.corpus
         self.corpus_pane.show(summary)
-        if new and self.trainer is None:
+        if new and not self.session.active:
             self.train_pane.out_dir = str(default_out_dir(self._corpus_name()))
         chars = len(summary.corpus.text)
         if chars < 2000:
@@ -238,54 +270,63 @@ class TextgenApp(App):
     # -- training -------------------------------------------------------------------------------
     @property
     def training(self) -> bool:
-        return self.trainer is not None or any(
-            w.group == "train" and w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in self.workers
-        )
+        return self.session.active
 
-    def start_training(self, cfg: Config, out_dir: str, *, resume: bool = False) -> None:
-        if self.training:
-            self.notify("Training is already running: stop it first (F6).", severity="warning")
+    @property
+    def training_dir(self) -> Path | None:
+        return self.session.out_dir if self.session.active else None
+
+    def on_start_training(self, message: msg.StartTraining) -> None:
+        """Start or resume with the form's settings; any refusal is a notification and the pane
+        stays ready for the next try."""
+        session = self.session
+        try:
+            if message.resume:
+                out = self._resume(message)
+            else:
+                out = self._start(message)
+        except TextgenError as exc:
+            self.notify(str(exc), title="Resume" if message.resume else "Train", severity="error")
             return
-        if resume and not out_dir:
-            self.notify("Type the model folder to resume in 'output folder'.", severity="error")
-            return
-        if not resume and self.corpus is None:
-            self.notify("Load a corpus first (Corpus pane, F1).", title="Train", severity="error")
-            return
-        cfg.data.tokenizer = self.corpus_pane.tokenizer
-        cfg.data.lowercase = self.corpus_pane.lowercase
-        out = Path(out_dir) if out_dir else default_out_dir(self._corpus_name())
         self.train_pane.out_dir = str(out)
-        self.training_dir = out
-        self._failure_shown = False
-        self._stop_requested = False
         self.train_pane.set_running(True)
-        self.train_pane.live.reset(("Resuming " if resume else "Preparing ") + f"{out}…")
-        self._train(cfg, out, resume, self.corpus)
+        verb = "Resuming" if message.resume else "Preparing"
+        self.train_pane.live.reset(f"{verb} {out}…")
+        if session.copied_from is not None:
+            self.notify(f"The bundled model stays as shipped: training a copy in {out}.", title="Resume")
+        self._refresh_generate_models()
 
-    @work(thread=True, exclusive=True, group="train", exit_on_error=False, description="training")
-    def _train(self, cfg: Config, out: Path, resume: bool, corpus: Corpus | None) -> ev.Finished:
-        from textgen_tui.core.training import Trainer
+    def _start(self, message: msg.StartTraining) -> Path:
+        tokenizer, lowercase = self.corpus_options
+        overrides = {**message.overrides, "tokenizer": tokenizer, "lowercase": lowercase}
+        make_config(message.preset, overrides)  # bad settings are named first
+        if self.corpus is None:
+            raise TextgenError("Load a corpus first (Corpus pane, F1).")
+        out = message.out_dir
+        if not out or (Path(out).exists() and is_model(out)):
+            # The form still names a model (the last run's): a new run gets a fresh folder.
+            fresh = default_out_dir(self._corpus_name())
+            if out:
+                self.notify(f"{out} holds a model (F7 resumes it): starting {fresh} instead.", title="Train")
+            out = str(fresh)
+        return self.session.start(self.corpus, out, preset=message.preset, overrides=overrides)
 
-        if resume and corpus is None:
-            from textgen_tui.core.catalog import resolve_corpus
+    def _resume(self, message: msg.StartTraining) -> Path:
+        if not message.out_dir:
+            raise TextgenError("Type the model folder to resume in 'output folder'.")
+        info = read_info(message.out_dir)
+        corpus = self.corpus
+        if corpus is not None and corpus.lowercase != info.config.data.lowercase:
+            corpus = None  # the folder's own corpus, read as the model was trained
+        return self.session.resume(message.out_dir, corpus=corpus, overrides=message.overrides)
 
-            source = read_info(out).corpus.get("source")
-            if not source:
-                raise BundleError(f"{out} does not say which corpus it was trained on: load it first")
-            corpus = resolve_corpus(str(source), cfg.data.lowercase)
-        self._wait_for_tensorflow()
-        trainer = Trainer(corpus, cfg, out, listeners=[TrainingRelay(self.post_message)], resume=resume)
-        self.trainer = trainer
-        return trainer.run()
+    def on_stop_training(self, message: msg.StopTraining) -> None:
+        self.stop_training()
 
     def stop_training(self) -> None:
-        trainer = self.trainer
-        if trainer is None:
+        if not self.session.stop():
             self.notify("Nothing is training.", severity="warning")
             return
-        self._stop_requested = True
-        trainer.stop()
         self.train_pane.live.set_status("Stopping after this batch (the epoch is validated and saved)…")
 
     def on_batch_progress(self, message: msg.BatchProgress) -> None:
@@ -299,6 +340,8 @@ class TextgenApp(App):
         live = self.train_pane.live
         if isinstance(e, ev.Started):
             live.started(e)
+            if e.changes:
+                self.notify("; ".join(e.changes), title="Changed for this run")
             self._refresh_generate_models()
         elif isinstance(e, ev.EpochEnd):
             live.epoch_end(e)
@@ -306,14 +349,21 @@ class TextgenApp(App):
             live.sample_started(e)
         elif isinstance(e, ev.SampleFinished):
             live.sample_finished(e)
-        elif isinstance(e, ev.CheckpointSaved):
-            self._refresh_generate_models()
+        elif isinstance(e, ev.Snapshot):
+            if self.session.out_dir is not None:
+                self.generation.set_live(self.session.out_dir, e)
+                self.refresh_models()  # the folder is a model now (or has a new epoch)
         elif isinstance(e, ev.LearningRateReduced):
             self.notify(f"Learning rate {e.old:.3g} → {e.new:.3g} (plateau)", title=f"Epoch {e.epoch}")
+        elif isinstance(e, ev.Stalled):
+            since = time.strftime("%H:%M:%S", time.localtime(e.since))
+            text = f"Training seems stalled: no progress since {since} (epoch {e.epoch}, batch {e.batch})."
+            live.set_status(text)
+            self.notify(text + " F6 stops it.", title="Stalled?", severity="warning", timeout=30)
+        elif isinstance(e, ev.StallCleared):
+            self.notify(f"Training goes on again after {e.seconds:.0f}s.", title="Training")
         elif isinstance(e, ev.Stopped):
-            # The core reports a stop asked for while the epoch's sample ran as early stopping.
-            text = "stopped by request" if self._stop_requested and e.reason != "nan" else e.message
-            self.notify(text, title=f"Stopped after epoch {e.epoch}", severity="warning")
+            self.notify(e.message, title=f"Stopped after epoch {e.epoch}", severity="warning")
         elif isinstance(e, ev.Finished):
             best = (
                 ""
@@ -323,41 +373,52 @@ class TextgenApp(App):
             live.set_status(f"Done: {e.epochs_run} epoch(s) in {e.seconds:.0f}s{best}. Model: {e.out_dir}")
             self.notify(f"Model saved in {e.out_dir}", title="Training finished")
         elif isinstance(e, ev.Failed):
-            self._show_failure(e.message, e.last_good)
+            self._show_failure(e)
+        elif isinstance(e, ses.SessionStatus):
+            self._session_status(e)
 
-    def _show_failure(self, message: str, last_good: str | None) -> None:
-        if self._failure_shown:
+    def _session_status(self, e: ses.SessionStatus) -> None:
+        if e.status in ses.ACTIVE:
             return
-        self._failure_shown = True
+        # The run has ended (finished or failed): the pane is ready for the next try, and its
+        # output folder keeps naming the run's folder, so F7 continues it.
+        self.generation.clear_live()
+        self.train_pane.set_running(False)
+        if self.session.out_dir is not None and is_model(self.session.out_dir):
+            self.train_pane.out_dir = str(self.session.out_dir)
+        self.refresh_models()
+        trained = self.session.out_dir
+        if trained is not None and is_model(trained) and self.generate_pane.model is None:
+            self._refresh_generate_models(select=str(trained))  # ready to play with in Generate
+        if self._quitting:
+            self.exit()
+
+    def _show_failure(self, e: ev.Failed) -> None:
+        if not e.started:  # refused or failed before training: say why, the pane stays ready
+            self.train_pane.live.set_status(f"Not started: {e.message}")
+            self.notify(e.message, title="Train", severity="error")
+            return
         where = (
-            f"The last good model is in {last_good}: it can be opened or resumed."
-            if last_good
+            f"The last good model is in {e.last_good}: it can be opened or resumed."
+            if e.last_good
             else "No model was saved before the failure."
         )
-        self.train_pane.live.set_status(f"Failed: {message}")
-        self.push_screen(MessageDialog("Training failed", f"{message}\n\n{where}"))
-
-    def _training_ended(self) -> None:
-        self.trainer = None
-        self.train_pane.set_running(False)
-        if self.corpus is not None:
-            self.train_pane.out_dir = str(default_out_dir(self._corpus_name()))
-        self.refresh_models()
-        trained = self.training_dir
-        if trained is not None and (trained / "model.keras").exists() and self.generate_pane.model is None:
-            self._refresh_generate_models(select=str(trained))  # ready to play with in Generate
+        self.train_pane.live.set_status(f"Failed: {e.message}")
+        self.push_screen(MessageDialog("Training failed", f"{e.message}\n\n{where}"))
 
     # -- generation -----------------------------------------------------------------------------
     def _model_options(self, entries) -> list[tuple[str, str]]:
         options: list[tuple[str, str]] = []
-        running = self.trainer is not None and self.training_dir is not None
+        live_dir = self.session.out_dir if self.session.active else None
         bundled = bundled_model()
-        if running:
-            options.append((f"{self.training_dir.name}: {TRAINING_LABEL}", str(self.training_dir)))
+        if live_dir is not None:
+            epoch = self.generation.live_epoch(live_dir)
+            state = f"epoch {epoch}" if epoch else "no epoch finished yet"
+            options.append((f"{live_dir.name}: {TRAINING_LABEL} ({state})", str(live_dir)))
         for entry in entries:
             if isinstance(entry, tuple):
                 continue
-            if running and entry.path.resolve() == self.training_dir.resolve():
+            if live_dir is not None and entry.path.resolve() == live_dir.resolve():
                 continue
             tag = " (bundled)" if bundled is not None and entry.path.resolve() == bundled.resolve() else ""
             options.append((f"{entry.name}{tag}", str(entry.path)))
@@ -375,57 +436,47 @@ class TextgenApp(App):
         except TextgenError:
             return []
 
-    def _model_mtime(self, path: str) -> float:
-        try:
-            return (Path(path) / "model.keras").stat().st_mtime
-        except OSError:
-            return -1.0
+    def on_random_seed_wanted(self, message: msg.RandomSeedWanted) -> None:
+        self.generate_pane.offer_seeds(self.seeds_for(message.model))
 
-    def _generator(self, path: str):
-        """In a worker thread: the cached generator for a folder, reloaded when its model changed."""
-        self._wait_for_tensorflow()
-        with self._generator_lock:
-            mtime = self._model_mtime(path)
-            cached = self._generators.get(path)
-            if cached is not None and cached[0] == mtime:
-                return cached[1]
-            if mtime < 0 and self.training_dir is not None and Path(path) == self.training_dir:
-                raise BundleError("the model being trained has no checkpoint yet: wait for the first epoch")
-            from textgen_tui.core.bundle import load_bundle
-
-            generator = load_bundle(path, compile=False).generator()
-            self._generators[path] = (mtime, generator)
-            return generator
+    def on_model_chosen(self, message: msg.ModelChosen) -> None:
+        self.prepare_generator(message.path)
 
     def prepare_generator(self, path: str) -> None:
-        cached = self._generators.get(path)
-        if cached is None or cached[0] != self._model_mtime(path):
-            self._prepare(path)
+        self._prepare(path)
 
     @work(thread=True, exclusive=True, group="model", exit_on_error=False, description="loading a model")
     def _prepare(self, path: str) -> None:
-        self._generator(path)
+        if (
+            self.session.active
+            and self.session.out_dir == Path(path)
+            and not self.generation.live_epoch(path)
+        ):
+            return  # nothing to load until the first epoch ends
+        self.generation.generator(path)
+
+    def on_generate_wanted(self, message: msg.GenerateWanted) -> None:
+        self.start_generation(message.request)
 
     def start_generation(self, request: GenerateRequest) -> None:
         self._gen_stop.set()
         self._gen_stop = threading.Event()
         self._gen_run += 1
-        training = self.trainer is not None and self.training_dir is not None
-        header = TRAINING_LABEL if training and Path(request.model) == self.training_dir else ""
+        live = self.generation.live_epoch(request.model)
+        header = f"{TRAINING_LABEL} (epoch {live})" if live and self.session.active else ""
         header = f"{Path(request.model).name} {header}".strip() + ": generating with seed"
         self.generate_pane.begin(request, header)
         self._generate(request, self._gen_run, self._gen_stop)
 
     @work(thread=True, exclusive=True, group="generate", exit_on_error=False, description="generating")
     def _generate(self, request: GenerateRequest, run: int, stop: threading.Event) -> bool:
-        generator = self._generator(request.model)
-        note = generator.tokenizer.encode_seed(request.seed).note
-        if note:
-            self.call_from_thread(self.notify, note, title="Seed", severity="warning")
-        buffer = ChunkBuffer(len(request.temperatures))
-        start = time.monotonic()
-        stopped = False
-        stream = generator.stream(
+        if self.session.active and self.session.out_dir == Path(request.model):
+            if not self.generation.live_epoch(request.model):
+                raise TextgenError(
+                    "the model being trained has no finished epoch yet: wait for the first one"
+                )
+        prepared, stream = self.generation.stream(
+            request.model,
             request.seed,
             request.temperatures,
             request.length,
@@ -433,6 +484,13 @@ class TextgenApp(App):
             top_p=request.top_p,
             exact_window=request.exact_window,
         )
+        if prepared.text != request.seed:
+            self.post_message(msg.GenerationSeed(run, prepared.text))
+        if prepared.note:
+            self.call_from_thread(self.notify, prepared.note, title="Seed", severity="warning")
+        buffer = ChunkBuffer(len(request.temperatures))
+        start = time.monotonic()
+        stopped = False
         for i, pieces in enumerate(stream, 1):
             if stop.is_set():
                 stopped = True
@@ -449,6 +507,10 @@ class TextgenApp(App):
         self.post_message(msg.GenerationDone(run, stopped))
         return stopped
 
+    def on_generation_seed(self, message: msg.GenerationSeed) -> None:
+        if message.run == self._gen_run:
+            self.generate_pane.use_seed(message.seed)
+
     def on_generation_chunk(self, message: msg.GenerationChunk) -> None:
         if message.run == self._gen_run and message.pieces:
             self.generate_pane.add(message.pieces)
@@ -457,18 +519,18 @@ class TextgenApp(App):
         if message.run == self._gen_run:
             self.generate_pane.finish(message.stopped)
 
-    def stop_generation(self) -> None:
+    def on_stop_generation(self, message: msg.StopGeneration) -> None:
         self._gen_stop.set()
 
-    def save_generation(self, model: str | None, text: str) -> None:
+    def on_save_output(self, message: msg.SaveOutput) -> None:
         name = time.strftime("generated-%Y%m%d-%H%M%S.txt")
         bundled = bundled_model()
-        folder = Path(model) if model else Path.cwd()
+        folder = Path(message.model) if message.model else Path.cwd()
         if bundled is not None and folder.resolve() == bundled.resolve():
             folder = Path.cwd()
         for target in (folder / name, Path.cwd() / name):
             try:
-                target.write_text(text, encoding="utf-8")
+                target.write_text(message.text, encoding="utf-8")
             except OSError:
                 continue
             self.notify(f"Saved to {target}", title="Generate")
@@ -476,11 +538,20 @@ class TextgenApp(App):
         self.notify("Could not write the output (no writable folder).", severity="error")
 
     # -- models ---------------------------------------------------------------------------------
+    def on_refresh_models(self, message: msg.RefreshModels) -> None:
+        self.refresh_models()
+
     def refresh_models(self) -> None:
         roots = model_roots()
         entries = list_bundles(*roots)
-        self.models_pane.show(entries, roots)
+        self.models_pane.show(entries, roots, self._trash())
         self.generate_pane.set_models(self._model_options(entries))
+
+    def on_open_model(self, message: msg.OpenModel) -> None:
+        if message.purpose == "resume":
+            self.open_for_resume(message.path)
+        else:
+            self.open_for_generation(message.path)
 
     def open_for_generation(self, path: str) -> None:
         self._refresh_generate_models(select=path)
@@ -494,42 +565,85 @@ class TextgenApp(App):
             self.notify(str(exc), severity="error")
             return
         pane = self.train_pane
-        pane.fill(info.config)
         pane.out_dir = path
         self.corpus_pane.set_options(info.config.data.tokenizer, info.config.data.lowercase)
         self.action_show_pane("train")
-        pane.query_one("#resume").focus()
+        pane.focus_resume()
         self.notify(
-            f"{info.name}: {info.epochs_done} epoch(s) done. Set the epochs to add and press Resume (F7).",
+            f"{info.name}: {info.resume_epoch} epoch(s) done. Set the epochs to add and press Resume (F7).",
             title="Resume training",
         )
 
-    def delete_model(self, path: Path) -> None:
-        bundled = bundled_model()
-        if bundled is not None and path.resolve() == bundled.resolve():
-            self.notify("The bundled model cannot be deleted.", severity="error")
-            return
+    def on_delete_model(self, message: msg.DeleteModel) -> None:
+        from textgen_tui.core.library import move_to_trash
+
+        path = Path(message.path)
         if (
-            self.trainer is not None
-            and self.training_dir is not None
-            and path.resolve() == self.training_dir.resolve()
+            self.session.active
+            and self.session.out_dir is not None
+            and path.resolve() == self.session.out_dir.resolve()
         ):
             self.notify("This model is being trained: stop training first.", severity="error")
+            return
+        if not is_model(path):
+            self.notify(f"{path} is not a textgen-tui model folder: it is not deleted.", severity="error")
             return
 
         def answer(yes: bool | None) -> None:
             if not yes:
                 return
             try:
-                shutil.rmtree(path)
-            except OSError as exc:
-                self.notify(f"Could not delete {path}: {exc.strerror or exc}", severity="error")
+                entry = move_to_trash(path)
+            except TextgenError as exc:
+                self.notify(str(exc), severity="error")
             else:
-                self._generators.pop(str(path), None)
-                self.notify(f"Deleted {path}", title="Models")
+                self.generation.forget(path)
+                self.notify(
+                    f"Moved {path.name} to the trash ({entry.path.parent}); u restores it.", title="Models"
+                )
             self.refresh_models()
 
-        self.push_screen(ConfirmDialog("Delete model", f"Delete {path} and everything in it?"), answer)
+        self.push_screen(
+            ConfirmDialog(
+                "Delete model", f"Move {path} to the trash? It can be restored from the Models pane."
+            ),
+            answer,
+        )
+
+    def on_restore_model(self, message: msg.RestoreModel) -> None:
+        from textgen_tui.core.library import restore
+
+        entry = next((t for t in self._trash() if str(t.path) == message.path), None)
+        if entry is None:
+            self.notify("That trash entry is gone.", severity="warning")
+            return
+        try:
+            back = restore(entry)
+        except TextgenError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.notify(f"Restored {back}", title="Models")
+        self.refresh_models()
+
+    def on_empty_trash(self, message: msg.EmptyTrash) -> None:
+        from textgen_tui.core.library import empty_trash
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                count = sum(empty_trash(root) for root in self._writable_roots())
+                self.notify(f"Emptied the trash ({count} model folder(s) deleted for good).", title="Models")
+                self.refresh_models()
+
+        self.push_screen(ConfirmDialog("Empty trash", "Delete every model in the trash for good?"), answer)
+
+    def _writable_roots(self) -> list[Path]:
+        bundled = bundled_model()
+        return [r for r in model_roots() if bundled is None or r.resolve() != bundled.parent.resolve()]
+
+    def _trash(self):
+        from textgen_tui.core.library import list_trash
+
+        return [t for root in self._writable_roots() for t in list_trash(root)]
 
     # -- workers --------------------------------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -544,29 +658,14 @@ class TextgenApp(App):
             error = worker.error
             if worker.group == "model":
                 self._demo_pending = False
-            if worker.group == "train" and self._failure_shown:
-                pass  # the Failed event already opened the dialog
-            elif isinstance(error, TextgenError):
+            if isinstance(error, TextgenError):
                 self.notify(str(error), title=worker.description.capitalize(), severity="error")
                 if worker.group == "corpus":
                     self.corpus_pane.set_loading_failed(str(error))
-            elif worker.group == "train":
-                last = (
-                    str(self.training_dir)
-                    if self.training_dir and (self.training_dir / "model.keras").exists()
-                    else None
-                )
-                self._show_failure(f"{type(error).__name__}: {error}", last)
             else:
                 self.notify(f"{type(error).__name__}: {error}", title=worker.description, severity="error")
             if worker.group == "generate":
                 self.generate_pane.finish(stopped=True)
-        if worker.group == "train" and state in (
-            WorkerState.SUCCESS,
-            WorkerState.ERROR,
-            WorkerState.CANCELLED,
-        ):
-            self._training_ended()
 
 
 def create_app(models_dir: str | os.PathLike | None = None, **options) -> TextgenApp:
@@ -578,8 +677,36 @@ def create_app(models_dir: str | os.PathLike | None = None, **options) -> Textge
 
 def run_app(models_dir: str | None = None) -> None:
     app = create_app(models_dir, demo=True)
-    with _screen_owns_stderr():
-        app.run()
+    result = None
+    session = app.session
+    try:
+        with _screen_owns_stderr():
+            result = app.run()
+    finally:
+        if session.active and result != "keep-training":
+            session.close(timeout=20.0)  # the app went away some other way: stop and save
+    if result == "keep-training" and session.active:
+        _follow_in_terminal(session)
+
+
+def _follow_in_terminal(session) -> None:
+    """ "Keep training" on quit: the run goes on in the terminal, shown like `textgen-tui train`."""
+    from textgen_tui.cli.commands import follow
+    from textgen_tui.cli.render import RichListener
+
+    listener = RichListener()
+    print(
+        f"textgen-tui: training {session.out_dir} goes on here; Ctrl-C stops it after the batch and saves.",
+        file=sys.stderr,
+        flush=True,
+    )
+    session.add_listener(listener)
+    try:
+        follow(session, listener)
+    except TextgenError as exc:
+        print(f"textgen-tui: error: {exc}", file=sys.stderr)
+    finally:
+        listener.close()
 
 
 @contextlib.contextmanager

@@ -70,6 +70,48 @@ class ConfirmDialog(ModalScreen[bool]):
         self.dismiss(yes)
 
 
+class QuitDialog(ModalScreen[str | None]):
+    """Quitting while training: "stop" (stop after the batch, save, quit — the default: Enter or a
+    second Ctrl+Q), "keep" (quit the screen; training goes on in the terminal, visibly, and
+    Ctrl-C stops it there) or None (cancel: back to the app)."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [
+        Binding("ctrl+q", "answer('stop')", "Stop and quit", priority=True),
+        Binding("k", "answer('keep')", "Keep training"),
+        Binding("escape,c", "answer(None)", "Cancel"),
+    ]
+
+    def __init__(self, folder: str) -> None:
+        super().__init__()
+        self.folder = folder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label("Training is running", id="dialog-title")
+            yield Static(
+                f"Quit now? Stop and quit stops after the current batch and saves {self.folder}; "
+                "it can be resumed later (F7). Keep training closes the screen and shows the run in "
+                "the terminal until it ends (Ctrl-C stops it there).",
+                id="dialog-message",
+                markup=False,
+            )
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Stop and quit", variant="error", id="stop")
+                yield Button("Keep training", id="keep")
+                yield Button("Cancel", variant="primary", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#stop", Button).focus()  # Enter: the safe default
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None if event.button.id == "cancel" else event.button.id)
+
+    def action_answer(self, answer: str | None) -> None:
+        self.dismiss(answer)
+
+
 class PathPicker(ModalScreen[str | None]):
     """Browse the filesystem; Enter on a file picks it, 'Use folder' picks the highlighted folder."""
 

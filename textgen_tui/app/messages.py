@@ -49,6 +49,15 @@ class GenerationChunk(Message):
         self.pieces = pieces
 
 
+class GenerationSeed(Message):
+    """The seed as the model reads it (lowercased for a lowercase model)."""
+
+    def __init__(self, run: int, seed: str) -> None:
+        super().__init__()
+        self.run = run
+        self.seed = seed
+
+
 class GenerationDone(Message):
     def __init__(self, run: int, stopped: bool) -> None:
         super().__init__()
@@ -63,3 +72,92 @@ class OpenModel(Message):
         super().__init__()
         self.path = path
         self.purpose = purpose  # "generate" or "resume"
+
+
+# -- requests from the panes (messages up; the app routes them) -------------------------------
+class LoadCorpus(Message):
+    def __init__(self, spec: str) -> None:
+        super().__init__()
+        self.spec = spec
+
+
+class CorpusOptionsChanged(Message):
+    """The tokenizer or lowercase choice changed (reload: the text must be read again)."""
+
+    def __init__(self, tokenizer: str, lowercase: bool, reload: bool) -> None:
+        super().__init__()
+        self.tokenizer = tokenizer
+        self.lowercase = lowercase
+        self.reload = reload
+
+
+class PresetChosen(Message):
+    def __init__(self, name: str, tokenizer: str, lowercase: bool) -> None:
+        super().__init__()
+        self.name = name
+        self.tokenizer = tokenizer
+        self.lowercase = lowercase
+
+
+class StartTraining(Message):
+    """Start (resume=False) or resume a run with the form's settings (field → value)."""
+
+    def __init__(self, preset: str, overrides: dict, out_dir: str, resume: bool) -> None:
+        super().__init__()
+        self.preset = preset
+        self.overrides = overrides
+        self.out_dir = out_dir
+        self.resume = resume
+
+
+class StopTraining(Message):
+    pass
+
+
+class ModelChosen(Message):
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+
+
+class GenerateWanted(Message):
+    def __init__(self, request) -> None:
+        super().__init__()
+        self.request = request
+
+
+class StopGeneration(Message):
+    pass
+
+
+class RandomSeedWanted(Message):
+    def __init__(self, model: str | None) -> None:
+        super().__init__()
+        self.model = model
+
+
+class SaveOutput(Message):
+    def __init__(self, model: str | None, text: str) -> None:
+        super().__init__()
+        self.model = model
+        self.text = text
+
+
+class DeleteModel(Message):
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+
+
+class RestoreModel(Message):
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+
+
+class EmptyTrash(Message):
+    pass
+
+
+class RefreshModels(Message):
+    pass

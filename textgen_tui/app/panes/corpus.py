@@ -11,6 +11,7 @@ from textual.content import Content
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from textgen_tui.app import messages as msg
 from textgen_tui.app.suggest import PathSuggester
 from textgen_tui.core.catalog import CATALOG
 from textgen_tui.core.config import TOKENIZERS
@@ -108,10 +109,13 @@ class CorpusPane(Horizontal):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "tokenizer":
-            self.app.corpus_options_changed(reload=False)
+            self.post_message(msg.CorpusOptionsChanged(self.tokenizer, self.lowercase, reload=False))
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
-        self.app.corpus_options_changed(reload=True)
+        self.post_message(msg.CorpusOptionsChanged(self.tokenizer, self.lowercase, reload=True))
+
+    def focus_first(self) -> None:
+        self.query_one("#corpus-path", Input).focus()
 
     # -- choosing -------------------------------------------------------------------------------
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -128,14 +132,14 @@ class CorpusPane(Horizontal):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
             self.query_one("#corpus-path", Input).value = event.option.id
-            self.app.load_corpus(event.option.id)
+            self.post_message(msg.LoadCorpus(event.option.id))
 
     def action_load(self) -> None:
         spec = self.query_one("#corpus-path", Input).value.strip()
         if not spec:
-            self.app.notify("Type a path to a text file or folder first.", severity="warning")
+            self.notify("Type a path to a text file or folder first.", severity="warning")
             return
-        self.app.load_corpus(spec)
+        self.post_message(msg.LoadCorpus(spec))
 
     def action_browse(self) -> None:
         from textgen_tui.app.dialogs import PathPicker
@@ -143,16 +147,19 @@ class CorpusPane(Horizontal):
         def chosen(path: str | None) -> None:
             if path:
                 self.query_one("#corpus-path", Input).value = path
-                self.app.load_corpus(path)
+                self.post_message(msg.LoadCorpus(path))
 
         start = self.query_one("#corpus-path", Input).value.strip() or "."
         self.app.push_screen(PathPicker(start), chosen)
 
     # -- showing --------------------------------------------------------------------------------
+    loaded = False
+
     def show_loading(self, spec: str) -> None:
         self.query_one("#corpus-stats", Static).update(Content.from_markup("Loading [b]$s[/b]…", s=spec))
 
     def show(self, s: CorpusSummary) -> None:
+        self.loaded = True
         st = s.stats
         top = "  ".join(f"{shown(t)} {n:,}" for t, n in s.top_tokens[:8])
         lines = [
@@ -174,5 +181,5 @@ class CorpusPane(Horizontal):
         self.query_one("#preview-text", Static).update(text[:PREVIEW_CHARS] + more)
 
     def set_loading_failed(self, error: str) -> None:
-        if self.app.corpus is None:
+        if not self.loaded:
             self.query_one("#corpus-stats", Static).update(Content.from_markup("[$text-error]$e[/]", e=error))

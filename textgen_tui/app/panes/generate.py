@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
 
+from textgen_tui.app import messages as msg
 from textgen_tui.app.panes.fields import parse_temperatures
 from textgen_tui.app.render import printout
 from textgen_tui.core.config import BOOK_TEMPERATURES
@@ -110,7 +111,7 @@ class GeneratePane(Vertical):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "gen-model" and isinstance(event.value, str):
-            self.app.prepare_generator(event.value)
+            self.post_message(msg.ModelChosen(event.value))
 
     # -- requests -------------------------------------------------------------------------------
     def build_request(self) -> GenerateRequest:
@@ -151,27 +152,41 @@ class GeneratePane(Vertical):
         try:
             request = self.build_request()
         except GenerationError as exc:
-            self.app.notify(str(exc), title="Generate", severity="error")
+            self.notify(str(exc), title="Generate", severity="error")
             return
         self.remember(request.seed)
-        self.app.start_generation(request)
+        self.post_message(msg.GenerateWanted(request))
 
     def action_stop(self) -> None:
-        self.app.stop_generation()
+        self.post_message(msg.StopGeneration())
 
     def action_random_seed(self) -> None:
-        seeds = self.app.seeds_for(self.model) if self.model else []
+        self.post_message(msg.RandomSeedWanted(self.model))
+
+    def offer_seeds(self, seeds: list[str]) -> None:
+        """The app's answer to RandomSeedWanted: the chosen model's stored seeds."""
         if not seeds:
-            self.app.notify("This model has no stored seeds (or no model is chosen).", severity="warning")
+            self.notify("This model has no stored seeds (or no model is chosen).", severity="warning")
             return
-        self.query_one("#seed", Input).value = random.choice(seeds).replace("\n", " ")  # one line
+        self.seed_text = random.choice(seeds)
+        self.query_one("#seed", Input).focus()
+
+    @property
+    def seed_text(self) -> str:
+        return self.query_one("#seed", Input).value
+
+    @seed_text.setter
+    def seed_text(self, text: str) -> None:
+        self.query_one("#seed", Input).value = text.replace("\n", " ")  # an Input shows one line
+
+    def focus_first(self) -> None:
         self.query_one("#seed", Input).focus()
 
     def action_save(self) -> None:
         if not self.texts:
-            self.app.notify("Nothing generated yet.", severity="warning")
+            self.notify("Nothing generated yet.", severity="warning")
             return
-        self.app.save_generation(self.model, self.plain_text())
+        self.post_message(msg.SaveOutput(self.model, self.plain_text()))
 
     # -- history --------------------------------------------------------------------------------
     def remember(self, seed: str) -> None:
@@ -194,6 +209,11 @@ class GeneratePane(Vertical):
         self.texts = ["" for _ in request.temperatures]
         self.header = header
         self.set_running(True)
+        self._paint_output()
+
+    def use_seed(self, seed: str) -> None:
+        """The seed as the model reads it (a lowercase model sees a lowercased seed)."""
+        self.seed = seed
         self._paint_output()
 
     def add(self, pieces: tuple[str, ...]) -> None:

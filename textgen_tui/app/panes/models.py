@@ -10,16 +10,20 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Static
 
+from textgen_tui.app import messages as msg
 from textgen_tui.core.bundle import BundleInfo
 from textgen_tui.core.paths import bundled_models_dir
 
 COLUMNS = ("name", "corpus", "tokenizer", "parameters", "epochs", "best val loss", "date")
+TRASH_COLUMNS = ("name in the trash", "came from", "moved to the trash")
 
 
 def row_for(entry: BundleInfo | tuple[Path, str]) -> tuple[str, ...]:
     if isinstance(entry, tuple):
         path, error = entry
         return (path.name, "⚠ broken", "", "", "", "", "")
+    if not isinstance(entry, BundleInfo):
+        return ("", "", "", "", "", "", "")
     info = entry
     source = str(info.corpus.get("source", "?"))
     corpus = Path(source).name or source
@@ -44,6 +48,9 @@ class ModelsPane(Vertical):
         Binding("t", "open_resume", "Resume training"),
         Binding("d,delete", "delete", "Delete"),
         Binding("r,f5", "refresh", "Refresh"),
+        Binding("x", "toggle_trash", "Trash"),
+        Binding("u", "restore", "Restore"),
+        Binding("e", "empty_trash", "Empty trash"),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -51,6 +58,10 @@ class ModelsPane(Vertical):
         self.paths: list[Path] = []
         self.broken: dict[Path, str] = {}
         self.summary = ""
+        self.trash: list = []
+        self.showing_trash = False
+        self._entries: list = []
+        self._roots: list[Path] = []
 
     def compose(self) -> ComposeResult:
         table = DataTable(id="models-table", cursor_type="row", zebra_stripes=True)
@@ -65,10 +76,23 @@ class ModelsPane(Vertical):
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(*COLUMNS)
 
-    def show(self, entries: list[BundleInfo | tuple[Path, str]], roots: list[Path]) -> None:
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """In the trash, only what makes sense there; the Footer follows."""
+        if action in ("open_generate", "open_resume", "delete"):
+            return not self.showing_trash
+        if action in ("restore", "empty_trash"):
+            return self.showing_trash
+        return True
+
+    def show(self, entries: list[BundleInfo | tuple[Path, str]], roots: list[Path], trash=()) -> None:
+        self._entries, self._roots, self.trash = list(entries), list(roots), list(trash)
+        if self.showing_trash:
+            self._show_trash()
+            return
         table = self.query_one(DataTable)
         row = table.cursor_row
-        table.clear()
+        table.clear(columns=True)
+        table.add_columns(*COLUMNS)
         self.paths = []
         self.broken = {}
         for entry in entries:
@@ -90,7 +114,51 @@ class ModelsPane(Vertical):
             if self.paths
             else f"No model folders in {where} yet."
         )
+        if self.trash:
+            self.summary += f" · {len(self.trash)} in the trash (x shows it)"
         self._show_note()
+
+    def _show_trash(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        table.add_columns(*TRASH_COLUMNS)
+        self.paths = []
+        self.broken = {}
+        for entry in self.trash:
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.trashed)) if entry.trashed else ""
+            self.paths.append(entry.path)
+            table.add_row(entry.name, str(entry.original), when, key=str(entry.path))
+        self.summary = (
+            f"Trash: {len(self.trash)} model folder(s). u restores the selected one, e empties the trash, "
+            "x goes back to the models."
+            if self.trash
+            else "The trash is empty. x goes back to the models."
+        )
+        self._show_note()
+
+    def action_toggle_trash(self) -> None:
+        self.showing_trash = not self.showing_trash
+        self.show(self._entries, self._roots, self.trash)
+        self.refresh_bindings()
+
+    def action_restore(self) -> None:
+        if not self.showing_trash:
+            self.notify("Press x to see the trash first.", severity="warning")
+            return
+        path = self.selected
+        if path is None:
+            self.notify("Nothing in the trash is selected.", severity="warning")
+            return
+        self.post_message(msg.RestoreModel(str(path)))
+
+    def action_empty_trash(self) -> None:
+        if not self.showing_trash:
+            self.notify("Press x to see the trash first.", severity="warning")
+            return
+        if not self.trash:
+            self.notify("The trash is already empty.", severity="warning")
+            return
+        self.post_message(msg.EmptyTrash())
 
     def _show_note(self) -> None:
         path = self.selected
@@ -112,10 +180,10 @@ class ModelsPane(Vertical):
     def _chosen(self, usable: bool = True) -> Path | None:
         path = self.selected
         if path is None:
-            self.app.notify("No model folder selected.", severity="warning")
+            self.notify("No model folder selected.", severity="warning")
             return None
         if usable and path in self.broken:
-            self.app.notify(f"{path.name} is broken and cannot be opened.", severity="error")
+            self.notify(f"{path.name} is broken and cannot be opened.", severity="error")
             return None
         return path
 
@@ -133,19 +201,25 @@ class ModelsPane(Vertical):
         actions[event.button.id or "refresh"]()
 
     def action_open_generate(self) -> None:
+        if self.showing_trash:
+            self.action_restore()
+            return
         path = self._chosen()
         if path is not None:
-            self.app.open_for_generation(str(path))
+            self.post_message(msg.OpenModel(str(path), "generate"))
 
     def action_open_resume(self) -> None:
         path = self._chosen()
         if path is not None:
-            self.app.open_for_resume(str(path))
+            self.post_message(msg.OpenModel(str(path), "resume"))
 
     def action_delete(self) -> None:
         path = self._chosen(usable=False)
         if path is not None:
-            self.app.delete_model(path)
+            self.post_message(msg.DeleteModel(str(path)))
 
     def action_refresh(self) -> None:
-        self.app.refresh_models()
+        self.post_message(msg.RefreshModels())
+
+    def focus_first(self) -> None:
+        self.query_one(DataTable).focus()

@@ -7,10 +7,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Select
 
-from textgen_tui.app.panes.fields import FIELDS, FieldValidator, apply, field_docs, format_value
+from textgen_tui.app import messages as msg
+from textgen_tui.app.panes.fields import FIELDS, FieldValidator, field_docs, format_value, parse
 from textgen_tui.app.panes.train_live import LiveView
-from textgen_tui.core.config import CELLS, LAYOUTS, PRESETS, Config, preset
-from textgen_tui.core.errors import ConfigError
+from textgen_tui.core.config import CELLS, LAYOUTS, PRESETS, RESUMABLE, Config, preset
+from textgen_tui.core.errors import ConfigError, TextgenError
+
+# Form fields that belong to a saved model: shown from its folder, and fixed, when resuming it.
+FIXED_WHEN_RESUMING = ("layout", "cell", *(f.name for f in FIELDS if f.name not in RESUMABLE))
 
 
 class TrainPane(Horizontal):
@@ -55,6 +59,7 @@ class TrainPane(Horizontal):
                     yield field_input
             yield Label("output folder", classes="field-label wide")
             yield Input(id="out-dir", compact=True, placeholder="models/<corpus>")
+            yield Label("", id="resume-hint")
             yield Label("", id="form-error")
             with Horizontal(id="train-buttons"):
                 yield Button("Start", id="start", variant="success", compact=True)
@@ -73,27 +78,78 @@ class TrainPane(Horizontal):
             value = getattr(getattr(cfg, f.section), f.name)
             self.query_one(f"#field-{f.name}", Input).value = format_value(f, value)
 
-    def build_config(self) -> Config:
-        """The form as a validated Config (ConfigError names the first bad field)."""
-        cfg = preset(self.preset_name)
-        layout = self.query_one("#layout", Select).value
-        if isinstance(layout, str):
-            cfg.data.layout = layout
-        cell = self.query_one("#cell", Select).value
-        if isinstance(cell, str):
-            cfg.model.cell = cell
+    def overrides(self) -> dict:
+        """The form as Config field → value (ConfigError names the first field that is not a number)."""
+        out: dict = {}
+        for name in ("layout", "cell"):
+            value = self.query_one(f"#{name}", Select).value
+            if isinstance(value, str):
+                out[name] = value
         for f in FIELDS:
-            apply(cfg, f, self.query_one(f"#field-{f.name}", Input).value)
-        return cfg.validate()
+            out[f.name] = parse(f, self.query_one(f"#field-{f.name}", Input).value)
+        return out
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "preset" and isinstance(event.value, str) and event.value != self.preset_name:
             self.preset_name = event.value
             cfg = preset(event.value)
             self.fill(cfg)
-            self.app.apply_corpus_options(cfg.data.tokenizer, cfg.data.lowercase)
+            self._show_resume_mode()
+            self.post_message(msg.PresetChosen(event.value, cfg.data.tokenizer, cfg.data.lowercase))
+
+    # -- resuming -------------------------------------------------------------------------------
+    resuming_info = None
+    """The model folder named in "output folder", when there is one (F7 continues it)."""
+
+    def _show_resume_mode(self) -> None:
+        """When the output folder is a model: its fixed settings shown and locked, epochs to add."""
+        from textgen_tui.core.bundle import read_info
+
+        path = self.out_dir
+        info = None
+        if path:
+            try:
+                info = read_info(path)
+            except TextgenError:
+                info = None
+        previous, self.resuming_info = self.resuming_info, info
+        hint = self.query_one("#resume-hint", Label)
+        if info is None:
+            hint.update("")
+            for name in FIXED_WHEN_RESUMING:
+                self._widget(name).disabled = False
+            return
+        cfg = info.config
+        self.query_one("#layout", Select).value = cfg.data.layout
+        self.query_one("#cell", Select).value = cfg.model.cell
+        for f in FIELDS:
+            if f.name in FIXED_WHEN_RESUMING:
+                self.query_one(f"#field-{f.name}", Input).value = format_value(
+                    f, getattr(getattr(cfg, f.section), f.name)
+                )
+        for name in FIXED_WHEN_RESUMING:
+            self._widget(name).disabled = True
+        if previous is None or previous.path != info.path:
+            planned = int(info.state.get("planned_epochs") or 0)
+            left = planned - info.resume_epoch if planned > info.resume_epoch else cfg.train.epochs
+            self.query_one("#field-epochs", Input).value = str(left)
+        hint.update(
+            f"{info.name}: {info.resume_epoch} epoch(s) done. F7 resumes it (greyed: fixed by the model); "
+            "F5 starts a new folder."
+        )
+
+    def _widget(self, name: str):
+        return self.query_one(f"#{name}" if name in ("layout", "cell") else f"#field-{name}")
+
+    def focus_first(self) -> None:
+        self.query_one("#preset", Select).focus()
+
+    def focus_resume(self) -> None:
+        self.query_one("#resume", Button).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "out-dir":
+            self._show_resume_mode()
         if event.input.id and event.input.id.startswith("field-"):
             error = ""
             if event.validation_result is not None and not event.validation_result.is_valid:
@@ -131,11 +187,11 @@ class TrainPane(Horizontal):
 
     def _launch(self, resume: bool) -> None:
         try:
-            cfg = self.build_config()
+            overrides = self.overrides()
         except ConfigError as exc:
-            self.app.notify(str(exc), title="Settings", severity="error")
+            self.notify(str(exc), title="Settings", severity="error")
             return
-        self.app.start_training(cfg, self.out_dir, resume=resume)
+        self.post_message(msg.StartTraining(self.preset_name, overrides, self.out_dir, resume))
 
     def action_stop(self) -> None:
-        self.app.stop_training()
+        self.post_message(msg.StopTraining())
