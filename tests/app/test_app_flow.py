@@ -63,7 +63,7 @@ async def test_train_stop_generate(workdir: Path) -> None:
         await pilot.press("f6")
         await wait_for(pilot, lambda: not app.training, what="training to stop")
         out = workdir / "models" / "tiny"
-        assert (out / "model.keras").exists()
+        assert (out / "best.keras").exists()
         assert any("stopped by request" in m for m in notifications(app)), notifications(app)
         assert app.is_running
 
@@ -134,4 +134,4 @@ async def test_keys_answer_while_training(workdir: Path) -> None:
         assert latencies[-1] < 2.0, latencies
         app.stop_training()
         await wait_for(pilot, lambda: not app.training, what="training to stop")
-        assert (workdir / "models" / "tiny" / "model.keras").exists()
+        assert (workdir / "models" / "tiny" / "best.keras").exists()
