@@ -20,7 +20,7 @@ from textgen_tui.core.config import Config, resume_config
 from textgen_tui.core.corpus import Corpus
 from textgen_tui.core.data import count_batches, example_length, make_dataset, split_ids
 from textgen_tui.core.errors import BundleError, TextgenError
-from textgen_tui.core.folder_txn import FolderBusy, folder_lock
+from textgen_tui.core.folder_txn import JOURNAL, LOCK, FolderBusy, folder_lock, recover
 from textgen_tui.core.tf_quiet import import_keras
 from textgen_tui.core.tokenizers import fit_tokenizer
 
@@ -35,9 +35,10 @@ def check_new_out_dir(out: Path) -> None:
         return
     if not out.is_dir():
         raise BundleError(f"{out} is a file: choose another output folder")
+    recover(out)  # a crashed first save: committed → finished (then a model), else discarded
     if is_model(out):
         raise BundleError(f"{out} already holds a model: resume it, or choose another output folder")
-    if any(out.iterdir()):
+    if any(p.name not in (LOCK, JOURNAL) for p in out.iterdir()):
         raise BundleError(f"{out} is not empty and is not a model folder: choose another output folder")
 
 

@@ -163,6 +163,7 @@ class TrainPane(Horizontal):
     @out_dir.setter
     def out_dir(self, value: str) -> None:
         self.query_one("#out-dir", Input).value = value
+        self._show_resume_mode()  # also when the value is unchanged but the folder is now a model
 
     def set_running(self, running: bool) -> None:
         self.query_one("#start", Button).disabled = running
