@@ -17,6 +17,11 @@ CORE = [
     "textgen_tui.core.data",
     "textgen_tui.core.model",
     "textgen_tui.core.evaluate",
+    "textgen_tui.core.session",
+    "textgen_tui.core.generation_service",
+    "textgen_tui.core.folder_txn",
+    "textgen_tui.core.library",
+    "textgen_tui.core.weights_file",
 ]
 
 
