@@ -135,3 +135,29 @@ def test_first_format_folders_still_load(folder):
     info = read_info(folder)
     assert info.format == 1 and info.best_file == folder / "model.keras"
     assert load_generator(folder).generate("the ", [0.5], 10, rng_seed=1)[0]
+
+
+def test_a_folder_read_during_a_save_waits_for_it(folder):
+    """Seen in the soak: Generate read a folder between the renames of a save and got "best.keras
+    and last.keras are missing or damaged". A reader now waits for the save under way."""
+    import threading
+    import time
+
+    from textgen_tui.core.folder_txn import JOURNAL, folder_lock
+
+    aside = folder.parent / "aside"
+    aside.mkdir()
+    for name in ("best.keras", "last.keras"):
+        os.replace(folder / name, aside / name)
+    (folder / JOURNAL).mkdir()  # a save is under way: its files are not in place yet
+
+    def finish():
+        time.sleep(0.4)
+        for name in ("best.keras", "last.keras"):
+            os.replace(aside / name, folder / name)
+        (folder / JOURNAL).rmdir()
+
+    with folder_lock(folder):  # the writer holds the lock, so the reader does not recover
+        threading.Thread(target=finish).start()
+        info = read_info(folder)
+    assert info.best_file == folder / "best.keras"

@@ -121,3 +121,18 @@ def test_divergence_keeps_the_best_weights(tmp_path, text, trained_folder):
     assert (out / "best.keras").read_bytes() == best_bytes  # the best weights survived
     info = read_info(out)
     assert info.best_value == best and info.state["best_epoch"] == 1 and info.epochs_done == 3
+
+
+def test_datasets_do_not_autotune(text):
+    """Issue 8, bug 3: an autotuned tf.data iterator paused 6-20 s at 0 % CPU when Keras
+    destroyed it at an epoch start (benchmarks/results/soak.md): no autotuning, fixed sizes."""
+    from textgen_tui.core.data import make_dataset, split_ids
+    from textgen_tui.core.tokenizers import fit_tokenizer
+
+    cfg = tiny_config()
+    tok = fit_tokenizer("char", text)
+    split = split_ids(tok.encode(text), cfg.data)
+    for ds in (make_dataset(split.train, cfg, shuffle=True), make_dataset(split.val, cfg, shuffle=False)):
+        assert ds.options().autotune.enabled is False
+        inputs, targets = next(iter(ds))
+        assert 0 < inputs.shape[0] <= cfg.train.batch_size and targets.shape[0] == inputs.shape[0]

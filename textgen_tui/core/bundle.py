@@ -32,7 +32,7 @@ from typing import Any
 from textgen_tui import __version__
 from textgen_tui.core.config import Config
 from textgen_tui.core.errors import BundleError, TextgenError
-from textgen_tui.core.folder_txn import commit, recover, write_json_atomic
+from textgen_tui.core.folder_txn import JOURNAL, commit, recover, write_json_atomic
 from textgen_tui.core.tokenizers import Tokenizer
 
 BEST_FILE = "best.keras"
@@ -231,7 +231,24 @@ def _file_ok(folder: Path, name: str, entry: dict | None) -> bool:
 
 
 def read_info(folder: str | Path) -> BundleInfo:
-    """Check a model folder and read its JSON files. Raises BundleError with a clear message."""
+    """Check a model folder and read its JSON files. Raises BundleError with a clear message.
+
+    A folder caught in the middle of a save (its journal is being moved into place by the
+    training thread) is read again once the save is done, for up to a few seconds."""
+    deadline = time.monotonic() + SAVE_WAIT
+    while True:
+        try:
+            return _read_info_once(folder)
+        except BundleError:
+            if time.monotonic() > deadline or not (Path(folder).expanduser() / JOURNAL).is_dir():
+                raise
+            time.sleep(0.05)
+
+
+SAVE_WAIT = 5.0  # seconds a reader waits for a save under way
+
+
+def _read_info_once(folder: str | Path) -> BundleInfo:
     folder = Path(folder).expanduser()
     if not folder.exists():
         raise BundleError(f"{folder} does not exist")

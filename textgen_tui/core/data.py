@@ -97,5 +97,10 @@ def make_dataset(ids: np.ndarray, cfg: Config, *, shuffle: bool, repeat: bool = 
     else:
         ds = tf.data.Dataset.from_tensor_slices(starts)
         ds = (ds.repeat() if repeat else ds).batch(batch)
-    ds = ds.map(gather, num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.prefetch(tf.data.AUTOTUNE)
+    ds = ds.map(gather, num_parallel_calls=2).prefetch(2)
+    # No tf.data autotuning: destroying an autotuned iterator waits for the autotune thread, and
+    # Keras destroys one at every full-pass epoch start and at the end of fit. The soak measured
+    # 6-20 s silences at ~0 % CPU there (the "stall" of issue 8); fixed sizes are also faster here.
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return ds.with_options(options)
