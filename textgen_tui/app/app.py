@@ -337,6 +337,8 @@ class TextgenApp(App):
 
     def on_training_event(self, message: msg.TrainingEvent) -> None:
         e = message.event
+        if not self.query(TrainPane):  # the screen is gone (quitting): nothing to show
+            return
         live = self.train_pane.live
         if isinstance(e, ev.Started):
             live.started(e)
