@@ -19,11 +19,9 @@ safe_mode=True, and generation reads the weights without Keras at all.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +30,7 @@ from typing import Any
 from textgen_tui import __version__
 from textgen_tui.core.config import Config
 from textgen_tui.core.errors import BundleError, TextgenError
-from textgen_tui.core.folder_txn import JOURNAL, commit, recover, write_json_atomic
+from textgen_tui.core.folder_txn import JOURNAL, atomic_file, commit, recover, write_json_atomic
 from textgen_tui.core.tokenizers import Tokenizer
 
 BEST_FILE = "best.keras"
@@ -47,24 +45,10 @@ FORMAT = 2
 MARKER = "textgen-tui model"
 """state.json's "kind": a folder is a model only when its manifest says so."""
 
-__all__ = ["write_json_atomic"]  # re-exported for callers of the first format's API
-
 
 def save_model_atomic(model, path: Path) -> None:
     """Keras writes straight into its target: write a temporary .keras, then os.replace."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=".model-", suffix=".keras", dir=path.parent)
-    os.close(fd)
-    try:
-        model.save(tmp, overwrite=True)
-        os.chmod(tmp, 0o644)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    atomic_file(path, lambda tmp: model.save(tmp, overwrite=True), suffix=".keras")
 
 
 def _read_json(folder: Path, name: str) -> Any:

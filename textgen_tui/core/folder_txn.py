@@ -36,20 +36,30 @@ LOCK = ".lock"
 _PAUSE = float(os.environ.get("TEXTGEN_TUI_TEST_COMMIT_PAUSE", "0") or 0)
 
 
-def write_json_atomic(path: Path, obj: Any) -> None:
+def atomic_file(path: Path, write: Callable[[Path], None], suffix: str = ".tmp") -> None:
+    """`write(tmp)` writes a temporary file beside `path`; it is synced and moved into place, so
+    `path` is the old file or the whole new one, never a part."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.chmod(tmp, 0o644)  # mkstemp makes it private; a model folder is meant to be shared
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(obj, f, ensure_ascii=False, indent=1)
-            f.flush()
+        write(Path(tmp))
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a model folder is meant to be shared
+        with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def write_json_atomic(path: Path, obj: Any) -> None:
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(obj, f, ensure_ascii=False, indent=1)
+
+    atomic_file(path, write)
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from textgen_tui.core import events as ev
 from textgen_tui.core.bundle import load_generator, read_info
-from textgen_tui.core.errors import BundleError
 from textgen_tui.core.generation import Generator
 
 
@@ -100,11 +99,7 @@ class GenerationService:
 
 def _stamp(folder: Path) -> tuple:
     """Changes whenever the folder's best model changes (it is replaced, never edited in place)."""
-    try:
-        info = read_info(folder)
-    except BundleError:
-        raise
-    path = info.best_file
+    path = read_info(folder).best_file
     assert path is not None
     st = path.stat()
     return (str(path), st.st_ino, st.st_mtime_ns, st.st_size)

@@ -71,6 +71,7 @@ class TrainingSession:
         self._thread: threading.Thread | None = None
         self._watchdog: threading.Thread | None = None
         self._stall_started: float | None = None
+        self._status_before_stall = RUNNING
         self._lock = threading.Lock()
 
     # -- listeners ------------------------------------------------------------------------------
@@ -283,6 +284,6 @@ class TrainingSession:
             lasted = trainer.last_beat - self._stall_started
             self._stall_started = None
             if self.status == STALLED:
-                self.status = getattr(self, "_status_before_stall", RUNNING)
+                self.status = self._status_before_stall
             self.emit(ev.StallCleared(lasted))
             self.emit(SessionStatus(self.status, str(self.out_dir or ""), "progress again"))
