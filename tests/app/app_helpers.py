@@ -92,3 +92,20 @@ async def type_into(pilot, selector: str, text: str) -> None:
     await pilot.press("end", "shift+home", "backspace")
     for ch in text:
         await pilot.press(ch)
+
+
+async def choose_model(app, pilot, name: str) -> None:
+    """Models pane (F4), move to the model's row, `g`: the Generate pane opens with it."""
+    await pilot.press("f4")
+    table = app.query_one("#models-table")
+    await wait_for(
+        pilot,
+        lambda: any(str(table.get_row_at(i)[0]) == name for i in range(table.row_count)),
+        timeout=30,
+        what=f"{name} in the Models pane",
+    )
+    row = next(i for i in range(table.row_count) if str(table.get_row_at(i)[0]) == name)
+    await pilot.press("home", *["down"] * row, "g")
+    await wait_for(
+        pilot, lambda: (app.generate_pane.model or "").endswith(name), timeout=10, what="the model"
+    )

@@ -6,17 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
-from app_helpers import fake_bundle, notifications, wait_for
-from textual.widgets import Input, Select
+from app_helpers import choose_model, fake_bundle, notifications, type_into, wait_for
+from textual.widgets import Input
 
 from textgen_tui.app.app import create_app
 from textgen_tui.core.paths import bundled_model
 
 
 async def load(app, pilot, spec: str) -> None:
-    field = app.query_one("#corpus-path", Input)
-    field.value = spec
-    field.focus()
+    await type_into(pilot, "#corpus-path", spec)
     await pilot.press("enter")
 
 
@@ -55,14 +53,13 @@ async def test_training_without_corpus_and_bad_settings(workdir: Path) -> None:
     app = create_app(models_dir="models", preload_tensorflow=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f2")
-        field = app.query_one("#field-dropout", Input)
-        field.value = "2"
+        await type_into(pilot, "#field-dropout", "2")
         await pilot.pause()
         assert "dropout must be a number from 0 to 0.9" in str(app.query_one("#form-error").render())
         await pilot.press("f5")
         await pilot.pause()
         assert any("dropout" in m for m in notifications(app, "error"))
-        field.value = "0"
+        await type_into(pilot, "#field-dropout", "0")
         await pilot.press("f5")
         await pilot.pause()
         assert any("Load a corpus first" in m for m in notifications(app, "error"))
@@ -77,11 +74,10 @@ async def test_bad_temperature_notifies(workdir: Path, temps, expected) -> None:
     fake_bundle(workdir / "models" / "demo")
     app = create_app(models_dir="models", preload_tensorflow=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f3")
-        app.query_one("#gen-model", Select).value = "models/demo"
-        app.query_one("#seed", Input).value = "the quick"
-        app.query_one("#gen-temps", Input).value = temps
-        app.generate_pane.action_generate()
+        await choose_model(app, pilot, "demo")
+        await type_into(pilot, "#seed", "the quick")
+        await type_into(pilot, "#gen-temps", temps)
+        await pilot.press("f5")
         await pilot.pause()
         assert any(expected in m for m in notifications(app, "error")), notifications(app)
         assert app.is_running
@@ -97,9 +93,7 @@ async def test_random_seed_and_history(workdir: Path) -> None:
     fake_bundle(workdir / "models" / "demo")
     app = create_app(models_dir="models", preload_tensorflow=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f3")
-        app.query_one("#gen-model", Select).value = "models/demo"
-        await pilot.pause()
+        await choose_model(app, pilot, "demo")
         await pilot.press("ctrl+r")
         assert app.query_one("#seed", Input).value in ("the quick brown fox ", "a stitch in time ")
         pane = app.generate_pane

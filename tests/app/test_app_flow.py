@@ -6,9 +6,9 @@ import asyncio
 import time
 from pathlib import Path
 
-from app_helpers import TINY_SETTINGS, notifications, wait_for
+from app_helpers import TINY_SETTINGS, choose_model, notifications, type_into, wait_for
 from textual import events
-from textual.widgets import Input, ProgressBar, Select, Static, TabbedContent
+from textual.widgets import ProgressBar, Static, TabbedContent
 
 from textgen_tui.app.app import create_app
 from textgen_tui.app.panes.train_live import SampleView
@@ -16,20 +16,19 @@ from textgen_tui.app.panes.train_live import SampleView
 
 async def load_tiny_corpus(app, pilot) -> None:
     await wait_for(pilot, app.tf_ready.is_set, what="TensorFlow")
-    app.action_show_pane("corpus")
-    await pilot.pause()
-    app.query_one("#corpus-path", Input).value = "tiny.txt"
-    app.query_one("#corpus-path", Input).focus()
+    await pilot.press("f1")
+    await type_into(pilot, "#corpus-path", "tiny.txt")
     await pilot.press("enter")
     await wait_for(pilot, lambda: app.corpus is not None, what="the corpus")
 
 
 async def fill_tiny_settings(app, pilot, epochs: int) -> None:
-    app.query_one("#preset", Select).value = "book"  # no early stopping: the run lasts until stopped
+    await pilot.click("#preset")  # the book preset: no early stopping, the run lasts until stopped
+    await pilot.press("down", "enter")
     await wait_for(pilot, lambda: app.train_pane.preset_name == "book", what="the preset")
     await pilot.pause()
     for name, value in {**TINY_SETTINGS, "epochs": str(epochs)}.items():
-        app.query_one(f"#field-{name}", Input).value = value
+        await type_into(pilot, f"#field-{name}", value)
 
 
 async def test_train_stop_generate(workdir: Path) -> None:
@@ -68,15 +67,8 @@ async def test_train_stop_generate(workdir: Path) -> None:
         assert app.is_running
 
         # generate from the saved model
-        await pilot.press("f3")
-        chooser = app.query_one("#gen-model", Select)
-        await wait_for(
-            pilot, lambda: "models/tiny" in [str(v) for _, v in chooser._options], what="the model"
-        )
-        chooser.value = "models/tiny"
-        seed = app.query_one("#seed", Input)
-        seed.value = "the quick brown fox"
-        seed.focus()
+        await choose_model(app, pilot, "tiny")
+        await type_into(pilot, "#seed", "the quick brown fox")
         await pilot.press("enter")
         pane = app.generate_pane
         await wait_for(
@@ -89,7 +81,7 @@ async def test_train_stop_generate(workdir: Path) -> None:
         assert "the quick brown fox" in output.plain
 
         # unknown seed characters: a notification, never a crash
-        seed.value = "the ЖЖ fox"
+        await type_into(pilot, "#seed", "the ЖЖ fox")
         await pilot.press("enter")
         await wait_for(
             pilot, lambda: any("unknown character" in m for m in notifications(app)), what="the seed note"

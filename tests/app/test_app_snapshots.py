@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
-from app_helpers import fake_bundle, wait_for
+from app_helpers import fake_bundle, type_into, wait_for
 from textual.widgets import Input
 
 from textgen_tui.app.app import create_app
@@ -42,8 +42,8 @@ async def prepare(pilot) -> None:
 async def load_tiny(pilot) -> None:
     app = pilot.app
     await prepare(pilot)
-    app.query_one("#corpus-path", Input).value = "tiny.txt"
-    app.load_corpus("tiny.txt")
+    await type_into(pilot, "#corpus-path", "tiny.txt")
+    await pilot.press("enter")
     await wait_for(pilot, lambda: app.corpus is not None, timeout=20, what="the corpus")
     await pilot.pause()
 
