@@ -132,6 +132,13 @@ def test_resuming_the_bundled_model_trains_a_copy(tmp_path, text, fast_folder, m
     assert out.parent == models and session.out_dir == out and session.copied_from == bundled
     assert next(e for e in seen if isinstance(e, ev.Started)).out_dir == str(out)
     assert read_info(out).epochs_done == 2
+    # a fresh optimizer (none was shipped): the rate shown is the one applied, late in the plan
+    started = next(e for e in seen if isinstance(e, ev.Started))
+    batch = next(e for e in seen if isinstance(e, ev.BatchProgress))
+    planned = cosine_lr(
+        read_info(out).config, 1 * started.batches_per_epoch + batch.batch, 2 * started.batches_per_epoch
+    )
+    assert batch.learning_rate == pytest.approx(planned, rel=1e-3)
     after = {p.name: p.read_bytes() for p in bundled.iterdir() if p.is_file()}
     assert after == before  # the shipped files are never touched
 
@@ -203,3 +210,20 @@ def test_the_cli_and_the_app_build_the_same_config():
     args = build_parser().parse_args(["train", "x.txt", "--preset", "fast"])
     assert build_config(args) == make_config("fast", {})
     assert make_config("fast", {}).data.lowercase is True
+
+
+def test_a_plateau_resume_keeps_the_rate_the_last_run_ended_with(tmp_path, text, trained_folder):
+    """Plateau schedules lower the rate on their own; resuming must not reset it to the start."""
+    out = tmp_path / "plateau"
+    shutil.copytree(trained_folder, out)
+    assert read_info(out).config.train.schedule == "plateau"
+    lowered = TrainingSession()
+    lowered.resume(out, corpus=corpus_from_text(text), overrides={"epochs": 1, "learning_rate": 0.002})
+    run(lowered)
+    seen: list = []
+    again = TrainingSession([seen.append])
+    again.resume(out, corpus=corpus_from_text(text), overrides={"epochs": 1})
+    run(again)
+    assert again.status == FINISHED, again.error
+    end = next(e for e in seen if isinstance(e, ev.EpochEnd))
+    assert end.learning_rate == pytest.approx(0.002)

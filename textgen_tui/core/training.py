@@ -79,6 +79,7 @@ class Trainer:
         self.stop_reason: str | None = None
         self.finished: ev.Finished | None = None
         self.epochs_saved = 0
+        self.saved_lr: float | None = None  # resuming: the learning rate the folder's optimizer had
         # Liveness, read by the session's watchdog from another thread.
         self.last_beat = time.monotonic()
         self.position: tuple[int, int] = (0, 0)  # (epoch, batch) of the last finished batch
@@ -160,7 +161,7 @@ class Trainer:
         if model is None:
             model = build_model(cfg, tokenizer.vocab_size)
         else:
-            _fresh_optimizer(model, cfg)
+            self.saved_lr = _fresh_optimizer(model, cfg)
         state["planned_epochs"] = initial + cfg.train.epochs
         state["corpus"] = {
             "source": self.corpus.source,
@@ -284,7 +285,7 @@ def _remove_if_empty(folder: Path) -> None:
         pass
 
 
-def _fresh_optimizer(model, cfg: Config) -> None:
+def _fresh_optimizer(model, cfg: Config) -> float | None:
     """Compile a resumed model with an optimizer built from the run's settings (a plain learning
     rate that the schedule callback sets each batch) and carry the saved optimizer's state over:
     step count and moments. A model saved without an optimizer starts a fresh one."""
@@ -292,11 +293,12 @@ def _fresh_optimizer(model, cfg: Config) -> None:
 
     old = getattr(model, "optimizer", None)  # Keras 3: no attribute at all when never compiled
     old_vars = [] if old is None or not old.built else list(old.variables)
+    old_lr = float(np.asarray(old.learning_rate)) if old_vars else None
     compile_model(model, cfg)
     new = model.optimizer
     new.build(model.trainable_variables)
     if not old_vars:
-        return
+        return None
 
     def state_vars(variables):
         return [v for v in variables if not v.path.endswith("learning_rate")]
@@ -305,9 +307,10 @@ def _fresh_optimizer(model, cfg: Config) -> None:
     if len(state_vars(new.variables)) != len(state_vars(old_vars)) or any(
         tuple(a.shape) != tuple(b.shape) for a, b in pairs
     ):
-        return  # a different optimizer kind: keep the fresh one
+        return None  # a different optimizer kind: keep the fresh one
     for a, b in pairs:
         a.assign(b.value)
+    return old_lr
 
 
 def _random_seed(ids: np.ndarray, tokenizer, cfg: Config, rng) -> str:
@@ -360,8 +363,9 @@ def _build_event_callback_class():
             t = self.cfg.train
             if t.schedule == "cosine":
                 return cosine_lr(self.cfg, step, self.batches * self.total)
-            if self.trainer.resume and "learning_rate" not in self.trainer.overrides:
-                return _lr(self.model)  # plateau: keep what the last run had lowered it to
+            saved = self.trainer.saved_lr
+            if saved is not None and "learning_rate" not in self.trainer.overrides:
+                return saved  # plateau: keep what the last run had lowered it to
             return t.learning_rate
 
         def on_epoch_begin(self, epoch, logs=None):
@@ -369,24 +373,21 @@ def _build_event_callback_class():
             self.t_epoch = time.monotonic()
             self.t_last = 0.0
             self.t_batch = self.t_epoch
-            self.lr_begin = self._current_lr()
+            self.lr_begin = self._current_lr(0)
             self.trainer.beat()
 
-        def _current_lr(self) -> float:
+        def _current_lr(self, batch: int) -> float:
+            """The rate at `batch` of this epoch: the cosine schedule is a function of the position
+            in the whole run's planned length, which a resumed run re-plans (no Keras schedule
+            object is frozen into the save)."""
             if self.cfg.train.schedule == "cosine":
-                return cosine_lr(
-                    self.cfg, int(self.model.optimizer.iterations.numpy()), self.batches * self.total
-                )
+                step = (self.epoch - 1) * self.batches + batch
+                return cosine_lr(self.cfg, step, self.batches * self.total)
             return _lr(self.model)
 
         def on_train_batch_begin(self, batch, logs=None):
             if self.cfg.train.schedule == "cosine":
-                # The schedule is a function of the step and of the whole run's planned length,
-                # which a resumed run re-plans: no Keras schedule object is frozen into the save.
-                step = (self.epoch - 1) * self.batches + batch
-                self.model.optimizer.learning_rate.assign(
-                    cosine_lr(self.cfg, step, self.batches * self.total)
-                )
+                self.model.optimizer.learning_rate.assign(self._current_lr(batch))
 
         def on_train_batch_end(self, batch, logs=None):
             if self.trainer.stop_requested:
@@ -408,7 +409,7 @@ def _build_event_callback_class():
             self.t_last = now
             spent = now - self.t_epoch
             per_batch = spent / done
-            lr = self._current_lr() if self.cfg.train.schedule == "cosine" else self.lr_begin
+            lr = self._current_lr(done) if self.cfg.train.schedule == "cosine" else self.lr_begin
             trainer.emit(
                 ev.BatchProgress(
                     self.epoch,
