@@ -109,3 +109,12 @@ async def choose_model(app, pilot, name: str) -> None:
     await wait_for(
         pilot, lambda: (app.generate_pane.model or "").endswith(name), timeout=10, what="the model"
     )
+
+
+async def load_tiny_corpus(app, pilot) -> None:
+    """Corpus pane (F1): type tiny.txt, Enter, wait until it is loaded (TensorFlow first)."""
+    await wait_for(pilot, app.tf_ready.is_set, what="TensorFlow")
+    await pilot.press("f1")
+    await type_into(pilot, "#corpus-path", "tiny.txt")
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: app.corpus is not None, what="the corpus")

@@ -6,20 +6,12 @@ import asyncio
 import time
 from pathlib import Path
 
-from app_helpers import TINY_SETTINGS, choose_model, notifications, type_into, wait_for
+from app_helpers import TINY_SETTINGS, choose_model, load_tiny_corpus, notifications, type_into, wait_for
 from textual import events
 from textual.widgets import ProgressBar, Static, TabbedContent
 
 from textgen_tui.app.app import create_app
 from textgen_tui.app.panes.train_live import SampleView
-
-
-async def load_tiny_corpus(app, pilot) -> None:
-    await wait_for(pilot, app.tf_ready.is_set, what="TensorFlow")
-    await pilot.press("f1")
-    await type_into(pilot, "#corpus-path", "tiny.txt")
-    await pilot.press("enter")
-    await wait_for(pilot, lambda: app.corpus is not None, what="the corpus")
 
 
 async def fill_tiny_settings(app, pilot, epochs: int) -> None:

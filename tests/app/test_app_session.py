@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from app_helpers import notifications, type_into, wait_for
+from app_helpers import load_tiny_corpus, notifications, type_into, wait_for
 from textual.widgets import Button, Static
 
 from textgen_tui.app.app import create_app
@@ -26,17 +26,9 @@ TINY_FORM = {
 }
 
 
-async def load_corpus(app, pilot) -> None:
-    await wait_for(pilot, app.tf_ready.is_set, what="TensorFlow")
-    await pilot.press("f1")
-    await type_into(pilot, "#corpus-path", "tiny.txt")
-    await pilot.press("enter")
-    await wait_for(pilot, lambda: app.corpus is not None, what="the corpus")
-
-
 async def load_and_fill(app, pilot, preset: str = "book") -> None:
     """The book preset: no early stopping, so the run lasts until it is stopped."""
-    await load_corpus(app, pilot)
+    await load_tiny_corpus(app, pilot)
     await pilot.press("f2")
     if preset == "book":
         await pilot.click("#preset")
@@ -112,7 +104,7 @@ async def test_the_default_run_is_the_clis_fast_preset(workdir: Path) -> None:
     `train --preset fast` lowercases; both now build their Config with make_config."""
     app = create_app(models_dir="models")
     async with app.run_test(size=(120, 40)) as pilot:
-        await load_corpus(app, pilot)
+        await load_tiny_corpus(app, pilot)
         await pilot.press("f2", "f5")
         await wait_for(pilot, lambda: app.training, what="training to start")
         assert app.session.config == make_config("fast", {})

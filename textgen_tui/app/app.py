@@ -444,11 +444,8 @@ class TextgenApp(App):
     def on_model_chosen(self, message: msg.ModelChosen) -> None:
         self.prepare_generator(message.path)
 
-    def prepare_generator(self, path: str) -> None:
-        self._prepare(path)
-
     @work(thread=True, exclusive=True, group="model", exit_on_error=False, description="loading a model")
-    def _prepare(self, path: str) -> None:
+    def prepare_generator(self, path: str) -> None:
         if (
             self.session.active
             and self.session.out_dir == Path(path)

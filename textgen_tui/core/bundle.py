@@ -354,12 +354,11 @@ def load_keras_model(path: Path, tokenizer: Tokenizer, *, compile: bool = True):
     return model
 
 
-def load_bundle(folder: str | Path, *, compile: bool = True, which: str = "best") -> Bundle:
-    """Load the folder's best (or, with which="resume", its resume) model with Keras."""
+def load_bundle(folder: str | Path, *, compile: bool = True) -> Bundle:
+    """Load the folder's best model with Keras (training's thread, evaluation, shipping)."""
     info = read_info(folder)
-    path = info.best_file if which == "best" else info.resume_file
-    assert path is not None
-    return Bundle(info, load_keras_model(path, info.tokenizer, compile=compile))
+    assert info.best_file is not None
+    return Bundle(info, load_keras_model(info.best_file, info.tokenizer, compile=compile))
 
 
 def load_generator(folder: str | Path):

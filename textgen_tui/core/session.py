@@ -53,13 +53,16 @@ class TrainingSession:
         stall_after: float = 30.0,
         stall_factor: float = 20.0,
         poll: float = 1.0,
+        first_batch_after: float = 120.0,
     ) -> None:
         """`stall_after` and `stall_factor`: training counts as stalled when nothing has moved
-        for max(stall_after, stall_factor × the median batch time so far)."""
+        for max(stall_after, stall_factor × the median batch time so far); before the first batch
+        (which also traces and compiles the step), for max(stall_after, first_batch_after)."""
         self.listeners: list[ev.Listener] = list(listeners or [])
         self.stall_after = stall_after
         self.stall_factor = stall_factor
         self.poll = poll
+        self.first_batch_after = first_batch_after
         self.status = IDLE
         self.out_dir: Path | None = None
         self.copied_from: Path | None = None
@@ -67,7 +70,6 @@ class TrainingSession:
         self.trainer = None
         self.error: str | None = None
         self.finished: ev.Finished | None = None
-        self.resuming = False
         self._thread: threading.Thread | None = None
         self._watchdog: threading.Thread | None = None
         self._stall_started: float | None = None
@@ -127,7 +129,7 @@ class TrainingSession:
         self._check_idle()
         folder = Path(out_dir).expanduser()
         info = read_info(folder)  # a missing, foreign or broken folder: its one-line error
-        resume_config(info.config, {k: v for k, v in (overrides or {}).items() if k != "epochs"})
+        config, _ = resume_config(info.config, {k: v for k, v in (overrides or {}).items() if k != "epochs"})
         if is_locked(folder):
             raise BundleError(f"{folder} is being trained by another session")
         copied_from = None
@@ -137,7 +139,7 @@ class TrainingSession:
             folder = default_out_dir(bundled.name)
             shutil.copytree(copied_from, folder, ignore=shutil.ignore_patterns(".lock", ".saving"))
         self.copied_from = copied_from
-        self._launch(corpus, info.config, folder, resume=True, overrides=dict(overrides or {}))
+        self._launch(corpus, config, folder, resume=True, overrides=dict(overrides or {}))
         return folder
 
     def _check_idle(self) -> None:
@@ -149,7 +151,6 @@ class TrainingSession:
     def _launch(self, corpus, config: Config, out: Path, *, resume: bool, overrides: dict) -> None:
         self.out_dir = out
         self.config = config
-        self.resuming = resume
         self.error = None
         self.finished = None
         self.trainer = None
@@ -251,7 +252,7 @@ class TrainingSession:
         trainer = self.trainer
         times = list(trainer.batch_seconds) if trainer is not None else []
         if not times:  # the first batch also traces and compiles the step: give it longer
-            return 4 * self.stall_after
+            return max(self.stall_after, self.first_batch_after)
         return max(self.stall_after, self.stall_factor * statistics.median(times))
 
     def _start_watchdog(self) -> None:
