@@ -103,7 +103,7 @@ def main():
         text_path = tmp / "slice.txt"
         text_path.write_text(CORPUS.read_text(encoding="utf-8")[:chars], encoding="utf-8")
         paint = first_paint_seconds(str(tmp / "empty-models"), runs=1 if a.quick else 3)
-        from textgen_tui.core.tf_quiet import import_keras
+        from textgen_tui.core.backend import import_keras
 
         import_keras()
         headless = headless_epoch(text_path, tmp / "headless")

@@ -22,7 +22,7 @@ from benchmarks.time_to_quality import CORPUS  # noqa: E402
 
 def book_recipe(batches: int | None) -> dict:
     from benchmarks import book
-    from textgen_tui.core.tf_quiet import import_keras
+    from textgen_tui.core.backend import import_keras
 
     import_keras()
     text = CORPUS.read_text(encoding="utf-8").lower()
@@ -76,7 +76,7 @@ def main():
     p.add_argument("--mb", type=float, default=100)
     a = p.parse_args()
     if a.what == "import-tf":
-        from textgen_tui.core.tf_quiet import import_keras
+        from textgen_tui.core.backend import import_keras
 
         import_keras()
         out = {"import_s": time.perf_counter() - T0}

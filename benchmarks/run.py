@@ -234,7 +234,7 @@ def main():
         (a.out / "latest.md").write_text(md)
         print(md)
         return res
-    from textgen_tui.core.tf_quiet import import_keras
+    from textgen_tui.core.backend import import_keras
 
     import_keras()
     res: dict = {}

@@ -110,9 +110,9 @@ def python_stacks() -> str:
 
 def apply_threads(log: Log) -> dict:
     """Import Keras the app's way, then make sure the thread counts asked for are in force (the
-    product's tf_quiet is meant to honour the env vars; if it does not yet, apply them here)."""
+    product's backend is meant to honour the env vars; if it does not yet, apply them here)."""
     t = time.monotonic()
-    from textgen_tui.core.tf_quiet import import_keras
+    from textgen_tui.core.backend import import_keras
 
     import_keras()
     import tensorflow as tf
@@ -129,7 +129,7 @@ def apply_threads(log: Log) -> dict:
         if not want:
             continue
         if get() == int(want):
-            applied = applied or "tf_quiet"
+            applied = applied or "backend"
         else:
             try:
                 put(int(want))
@@ -942,7 +942,7 @@ def section(invocation: dict, n: int | None = None) -> str:
     for r in done:
         if r["threads_applied_by"] == "soak":
             lines += [f"Note: in `{r['variant']}` the thread counts were applied by the soak script, "
-                      "not by the product (tf_quiet did not honour the env vars yet).", ""]  # fmt: skip
+                      "not by the product (backend did not honour the env vars yet).", ""]  # fmt: skip
             break
     for r in done:
         gen = r.get("generation") or {}

@@ -52,7 +52,7 @@ def run(
     from textgen_tui.core import events as ev
     from textgen_tui.core.config import preset
     from textgen_tui.core.corpus import corpus_from_text, load_corpus
-    from textgen_tui.core.tf_quiet import import_keras
+    from textgen_tui.core.backend import import_keras
     from textgen_tui.core.training import Trainer
 
     import_keras()
@@ -162,7 +162,7 @@ def book_curve(
     on the held-out last 10 %. Returns [(training seconds so far, val loss)]."""
     from benchmarks import book
     from benchmarks.metric import held_out, window_loss
-    from textgen_tui.core.tf_quiet import import_keras
+    from textgen_tui.core.backend import import_keras
     from textgen_tui.core.tokenizers import CharTokenizer
 
     import_keras()

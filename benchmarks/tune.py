@@ -28,7 +28,7 @@ def main():
     from textgen_tui.core.corpus import load_corpus
     from textgen_tui.core.data import make_dataset
     from textgen_tui.core.model import build_model
-    from textgen_tui.core.tf_quiet import import_keras
+    from textgen_tui.core.backend import import_keras
     from textgen_tui.core.tokenizers import CharTokenizer
 
     import_keras()

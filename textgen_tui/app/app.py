@@ -202,7 +202,7 @@ class TextgenApp(App):
     @work(thread=True, group="tensorflow", exit_on_error=False, description="importing TensorFlow")
     def load_tensorflow(self) -> None:
         try:
-            from textgen_tui.core.tf_quiet import import_keras
+            from textgen_tui.core.backend import import_keras
 
             import_keras()
             self.post_message(msg.TensorFlowReady())

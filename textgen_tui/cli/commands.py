@@ -55,7 +55,7 @@ def overrides_from(args: argparse.Namespace) -> dict:
 def build_config(args: argparse.Namespace):
     from textgen_tui.core.config import make_config
 
-    return make_config(args.preset, overrides_from(args))
+    return make_config(args.preset or "fast", overrides_from(args))
 
 
 def train(args: argparse.Namespace) -> int:
@@ -69,26 +69,51 @@ def train(args: argparse.Namespace) -> int:
         from textgen_tui.core.bundle import read_info
         from textgen_tui.core.config import resume_config
 
-        info = read_info(args.out)  # fails fast, before the corpus and TensorFlow load
+        info = read_info(args.out)  # fails fast, before the corpus and the backend load
         resume_config(info.config, {k: v for k, v in overrides.items() if k != "epochs"})
         corpus = resolve_corpus(args.corpus, info.config.data.lowercase)
+        batch_size = overrides.get("batch_size", info.config.train.batch_size)
     else:
-        build_config(args)  # bad settings fail before the corpus loads
+        batch_size = build_config(args).train.batch_size  # bad settings fail before the corpus loads
         corpus = resolve_corpus(args.corpus)
     if corpus.replaced:
         _warn(f"warning: {corpus.replaced:,} undecodable bytes in {corpus.source} were replaced with U+FFFD")
-    listener = RichListener(plain=args.plain)
-    session = TrainingSession([listener])
+    parallel = _parallel(args, batch_size)
+    if not args.resume and args.preset is None:
+        from textgen_tui.core.backend import has_gpu
+
+        args.preset = "gpu" if has_gpu() else "fast"
+        if args.preset == "gpu" and parallel.chief:
+            _warn("a GPU is there: the gpu preset (--preset fast or book to choose another)")
+        if args.batch_size is None and parallel.distributed:
+            parallel = _parallel(args, build_config(args).train.batch_size)
+    listener = RichListener(plain=args.plain or not parallel.chief)
+    session = TrainingSession([listener], parallel=parallel)
     if args.resume:
         out = session.resume(args.out, corpus=corpus, overrides=overrides)
         if session.copied_from is not None:
             _warn(f"the bundled model is not changed: training a copy in {out}")
     else:
         session.start(corpus, args.out, preset=args.preset, overrides=overrides)
+    if parallel.distributed and parallel.chief:
+        _warn(f"data-parallel: {parallel.describe()}")
     try:
         return follow(session, listener)
     finally:
         listener.close()
+
+
+def _parallel(args: argparse.Namespace, batch_size: int):
+    from textgen_tui.core.parallel import setup
+
+    return setup(
+        args.devices,
+        coordinator=args.coordinator,
+        num_processes=args.num_processes,
+        process_id=args.process_id,
+        batch_size=batch_size,
+        peer_timeout=args.peer_timeout,
+    )
 
 
 def follow(session, listener=None) -> int:
@@ -111,7 +136,13 @@ def follow(session, listener=None) -> int:
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         while not session.wait(0.2):  # short waits: the main thread handles signals between them
-            pass
+            if session.peer_lost is not None:
+                # The training thread waits in a collective that will never complete, and the
+                # backend's own exit would wait for the lost process too: leave now.
+                if listener is not None:
+                    listener.close()
+                _warn(f"error: {session.peer_lost}")
+                os._exit(2)
     finally:
         signal.signal(signal.SIGINT, previous)
     if session.error is not None:

@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         "With no command, opens the terminal app.",
     )
     p.add_argument("--version", action="version", version=f"textgen-tui {__version__}")
+    _backend_option(p, argparse.SUPPRESS)
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     t = sub.add_parser("train", help="train a model on a corpus (a file, a folder or a catalog name)")
@@ -42,7 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     t.add_argument("--out", help="model folder to write (default: models/<corpus name>)")
     t.add_argument(
-        "--preset", choices=["fast", "book"], default="fast", help="starting configuration (default: fast)"
+        "--preset",
+        choices=["fast", "book", "gpu"],
+        help="starting configuration (default: gpu when the backend sees a GPU, else fast)",
     )
     t.add_argument("--tokenizer", choices=["char", "word", "clause"], help="token kind")
     t.add_argument("--epochs", type=int, help="epochs to run (more epochs, with --resume)")
@@ -63,6 +66,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     t.add_argument("--resume", action="store_true", help="continue training the model in --out")
     t.add_argument("--plain", action="store_true", help="plain text output, no colors or progress bar")
+    _backend_option(t, argparse.SUPPRESS)
+    s = t.add_argument_group("devices and machines (JAX)")
+    s.add_argument("--devices", help="train data-parallel on 'all' local devices or N of them (default 1)")
+    s.add_argument("--coordinator", metavar="HOST:PORT", help="several processes: process 0's address")
+    s.add_argument("--num-processes", type=int, metavar="N", help="several processes: how many")
+    s.add_argument("--process-id", type=int, metavar="I", help="several processes: this one's rank (0 … N-1)")
+    s.add_argument(
+        "--peer-timeout",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="several processes: give up when the run makes no progress for S seconds (default 60)",
+    )
 
     g = sub.add_parser("generate", help="generate text from a model folder")
     g.add_argument("model", nargs="?", help="model folder (default: the bundled Nietzsche model)")
@@ -86,10 +102,20 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("evaluate", help="cross-entropy of a model on a text")
     e.add_argument("model", help="model folder")
     e.add_argument("corpus", help="a text file, a folder or a catalog name")
+    _backend_option(e, argparse.SUPPRESS)
 
     m = sub.add_parser("models", help="list model folders and the corpus catalog")
     m.add_argument("--catalog", action="store_true", help="list only the corpus catalog")
     return p
+
+
+def _backend_option(parser: argparse.ArgumentParser, default) -> None:
+    parser.add_argument(
+        "--backend",
+        choices=["tensorflow", "jax", "torch"],
+        default=default,
+        help="Keras backend (default: KERAS_BACKEND, else tensorflow); jax needs textgen-tui[jax]",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,6 +123,13 @@ def main(argv: list[str] | None = None) -> int:
     _safe_stdio()
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "backend", None) or args.command in ("train", "evaluate", None):
+        from textgen_tui.core.backend import choose
+
+        try:
+            choose(getattr(args, "backend", None))  # before anything imports Keras
+        except TextgenError as exc:
+            return _fail(str(exc))
     if args.command is None:
         from textgen_tui.app.app import run_app
 

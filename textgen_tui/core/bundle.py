@@ -337,7 +337,7 @@ def _window(config: Config) -> int | None:
 
 def load_keras_model(path: Path, tokenizer: Tokenizer, *, compile: bool = True):
     """Load one .keras file with Keras (in the thread that owns the backend)."""
-    from textgen_tui.core.tf_quiet import import_keras
+    from textgen_tui.core.backend import import_keras
 
     keras = import_keras()
     try:
@@ -490,7 +490,7 @@ def list_bundles(*roots: str | Path) -> list[BundleInfo | tuple[Path, str]]:
 def strip_optimizer(folder: str | Path) -> None:
     """Re-save the best model without its optimizer state (a third of the size): for shipping.
     Resuming such a folder starts a fresh optimizer."""
-    from textgen_tui.core.tf_quiet import import_keras
+    from textgen_tui.core.backend import import_keras
 
     keras = import_keras()
     bundle = load_bundle(folder, compile=False)

@@ -69,7 +69,7 @@ def load_nietzsche(lowercase: bool = False) -> Corpus:
     cached = nietzsche_cache()
     if not cached.exists():
         _probe(NIETZSCHE_URL)
-        from textgen_tui.core.tf_quiet import import_keras
+        from textgen_tui.core.backend import import_keras
 
         keras = import_keras()
         old = socket.getdefaulttimeout()

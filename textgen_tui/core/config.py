@@ -262,7 +262,30 @@ def fast_preset() -> Config:
     )
 
 
-PRESETS = {"fast": fast_preset, "book": book_preset}
+def gpu_preset() -> Config:
+    """Sized for one modern GPU on JAX (cuDNN LSTM): two LSTM(512) layers over chunks of 128,
+    256 chunks a batch, epochs of 200 batches (about 6.5 M characters) so that saving and sampling
+    stay a small share of the time. The default when the backend sees a GPU; run
+    `python -m benchmarks.gpu` to measure it."""
+    return Config(
+        data=DataConfig(tokenizer="char", lowercase=True, layout="sequence", seq_len=128),
+        model=ModelConfig(input="embedding", embedding_dim=64, cell="lstm", units=512, layers=2, dropout=0.3),
+        train=TrainConfig(
+            optimizer="adam",
+            learning_rate=0.002,
+            clipnorm=1.0,
+            batch_size=256,
+            epochs=30,
+            steps_per_epoch=200,
+            schedule="cosine",
+            min_lr_fraction=0.05,
+            early_stopping_patience=4,
+        ),
+        preset="gpu",
+    )
+
+
+PRESETS = {"fast": fast_preset, "book": book_preset, "gpu": gpu_preset}
 
 
 def preset(name: str) -> Config:

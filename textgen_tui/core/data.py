@@ -1,4 +1,4 @@
-"""Token-id arrays → tf.data pipelines, without ever materialising one-hot windows.
+"""Token-id arrays → training batches, without ever materialising one-hot windows.
 
 The corpus is one integer array. Each batch gathers its windows from it inside the pipeline,
 so memory is the id array plus a few batches, whatever the corpus size.
@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from textgen_tui.core.backend import import_keras
 from textgen_tui.core.config import Config, DataConfig
 from textgen_tui.core.errors import CorpusError
-from textgen_tui.core.tf_quiet import import_keras
 
 
 @dataclass
@@ -51,56 +51,169 @@ def example_starts(n_tokens: int, cfg: DataConfig) -> np.ndarray:
     return np.arange(0, n_tokens - length, stride, dtype=dtype)
 
 
-def count_batches(n_tokens: int, cfg: Config) -> int:
-    n = len(example_starts(n_tokens, cfg.data))
-    return max(1, -(-n // cfg.train.batch_size))
+class TokenBatches:
+    """(inputs, targets) batches of int32 token ids drawn from an id array with numpy.
 
+    Training (`shuffle`): each pass visits every example start once in a fresh random order, and
+    sequence chunks move by a random offset inside their stride each time they are drawn, so every
+    pass sees new chunk boundaries (nanoGPT samples random positions the same way). The order is a
+    function of (seed, share, pass): a resumed run (`first_pass`) continues the sequence, and each
+    process of a multi-process run (`share`) draws its own batches. `steps`: epochs of that many
+    batches running on through the passes, instead of one pass per epoch.
 
-def make_dataset(ids: np.ndarray, cfg: Config, *, shuffle: bool, repeat: bool = False):
-    """A dataset of (inputs, targets) batches drawn lazily from `ids`."""
-    import_keras()
-    import tensorflow as tf
+    `share=(i, n)`: this process's part of a run over n processes: batches of batch_size / n;
+    for validation, every n-th example from the i-th, so the n processes cover it together.
+    `drop_remainder`: only full batches (a batch split across devices must divide evenly).
+    """
 
-    d = cfg.data
-    length = example_length(d)
-    starts = example_starts(len(ids), d)
-    # A variable, not a constant: tf.data functions capture constants by value (copies of the
-    # whole corpus in the graph), variables by reference.
-    table = tf.Variable(ids, trainable=False, name="token_ids")
-    offsets = tf.range(length + 1, dtype=tf.as_dtype(starts.dtype))
+    def __init__(
+        self,
+        ids: np.ndarray,
+        cfg: Config,
+        *,
+        shuffle: bool,
+        steps: int | None = None,
+        first_pass: int = 0,
+        share: tuple[int, int] = (0, 1),
+        drop_remainder: bool = False,
+    ):
+        d = cfg.data
+        self.ids = ids
+        self.layout = d.layout
+        self.length = example_length(d)
+        self.shuffle = shuffle
+        self.steps = steps
+        self.seed = cfg.train.seed
+        self.index, self.count = share
+        self.batch = cfg.train.batch_size // self.count
+        starts = example_starts(len(ids), d)
+        total = len(starts)
+        if self.count > 1:
+            drop_remainder = True  # several processes: always whole batches, as many in each
+            if not shuffle:
+                starts = starts[self.index :: self.count][: total // self.count]
+        self.starts = starts
+        if shuffle and self.count > 1:
+            self.per_pass = total // cfg.train.batch_size  # a pass: the run's global batches
+        elif drop_remainder:
+            self.per_pass = len(starts) // self.batch
+        else:
+            self.per_pass = -(-len(starts) // self.batch)
+        if self.per_pass < 1:
+            raise CorpusError(
+                f"the corpus is too short for one batch of {cfg.train.batch_size:,} "
+                f"({total:,} examples): lower the batch size"
+            )
+        self.offsets = np.arange(self.length + 1, dtype=starts.dtype)
+        self.last_start = len(ids) - self.length - 1
+        self.jitter = shuffle and d.layout == "sequence"
+        self.next_pass = first_pass
+        self._order: tuple[int, np.ndarray] | None = None
 
-    # Sequence chunks start at a random offset inside their stride each time they are drawn, so
-    # every epoch sees new chunk boundaries (nanoGPT samples random positions the same way).
-    jitter = shuffle and d.layout == "sequence"
-    last_start = len(ids) - length - 1
+    def __len__(self) -> int:
+        return self.steps or self.per_pass
 
-    def gather(batch_starts):
-        if jitter:
-            shift = tf.random.uniform(tf.shape(batch_starts), 0, length, dtype=batch_starts.dtype)
-            batch_starts = tf.minimum(batch_starts + shift, last_start)
-        windows = tf.gather(table, batch_starts[:, None] + offsets[None, :])
-        windows = tf.cast(windows, tf.int32)
-        if d.layout == "window":
+    def shapes(self) -> tuple[tuple, tuple]:
+        x = (None, self.length)
+        return x, ((None,) if self.layout == "window" else x)
+
+    def order(self, p: int) -> np.ndarray:
+        """Example starts in the order of pass `p` (one permutation held at a time)."""
+        if not self.shuffle:
+            return self.starts
+        if self._order is None or self._order[0] != p:
+            rng = np.random.default_rng((self.seed, self.index, p))
+            self._order = (p, rng.permutation(self.starts))
+        return self._order[1]
+
+    def get(self, p: int, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Batch `i` of pass `p`."""
+        starts = self.order(p)[i * self.batch : (i + 1) * self.batch]
+        if self.jitter:
+            rng = np.random.default_rng((self.seed, self.index, p, i))
+            shift = rng.integers(0, self.length, len(starts), dtype=starts.dtype)
+            starts = np.minimum(starts + shift, self.last_start)
+        windows = self.ids[starts[:, None] + self.offsets[None, :]].astype(np.int32, copy=False)
+        if self.layout == "window":
             return windows[:, :-1], windows[:, -1]
         return windows[:, :-1], windows[:, 1:]
 
-    batch = cfg.train.batch_size
-    if shuffle:
-        # One permutation of all starts per pass, as a single tensor: tf.data's shuffle buffer
-        # would cost a few hundred bytes per element (500 MB for a 100 MB corpus).
-        ds = tf.data.Dataset.from_tensors(tf.constant(starts))
-        ds = ds.repeat() if repeat else ds
-        ds = ds.map(lambda s: tf.random.shuffle(s, seed=cfg.train.seed))
-        ds = ds.flat_map(lambda s: tf.data.Dataset.from_tensor_slices(s).batch(batch))
-        if not repeat:
-            ds = ds.apply(tf.data.experimental.assert_cardinality(-(-len(starts) // batch)))
-    else:
-        ds = tf.data.Dataset.from_tensor_slices(starts)
-        ds = (ds.repeat() if repeat else ds).batch(batch)
-    ds = ds.map(gather, num_parallel_calls=2).prefetch(2)
-    # No tf.data autotuning: destroying an autotuned iterator waits for the autotune thread, and
-    # Keras destroys one at every full-pass epoch start and at the end of fit. The soak measured
-    # 6-20 s silences at ~0 % CPU there (the "stall" of issue 8); fixed sizes are also faster here.
-    options = tf.data.Options()
-    options.autotune.enabled = False
-    return ds.with_options(options)
+    def at(self, cursor: int) -> tuple[np.ndarray, np.ndarray]:
+        """The `cursor`-th batch of an endless run through the passes (`steps` epochs)."""
+        p, i = divmod(cursor, self.per_pass)
+        return self.get(self.next_pass + p, i)
+
+    def generator(self):
+        """One epoch: the next pass; with `steps`, batches for ever (one iterator spans epochs)."""
+        if self.steps is not None:
+            cursor = 0
+            while True:
+                yield self.at(cursor)
+                cursor += 1
+        p = self.next_pass
+        self.next_pass += 1
+        for i in range(self.per_pass):
+            yield self.get(p, i)
+
+
+def make_dataset(
+    ids: np.ndarray,
+    cfg: Config,
+    *,
+    shuffle: bool,
+    repeat: bool = False,
+    first_pass: int = 0,
+    share: tuple[int, int] = (0, 1),
+    drop_remainder: bool = False,
+):
+    """What `model.fit` takes on the running backend: a tf.data pipeline on TensorFlow, a
+    `keras.utils.PyDataset` elsewhere, both over the same `TokenBatches`."""
+    steps = cfg.train.steps_per_epoch if repeat else None
+    batches = TokenBatches(
+        ids,
+        cfg,
+        shuffle=shuffle,
+        steps=steps,
+        first_pass=first_pass,
+        share=share,
+        drop_remainder=drop_remainder,
+    )
+    if repeat and steps is None:
+        batches.steps = batches.per_pass  # endless, in epochs of one pass
+    return as_dataset(batches)
+
+
+def as_dataset(batches: TokenBatches):
+    """`batches` as `model.fit` takes them on the running backend."""
+    keras = import_keras()
+    if keras.backend.backend() == "tensorflow":
+        from textgen_tui.core.tf_support import tf_dataset
+
+        return tf_dataset(batches)
+    return _py_dataset(batches)
+
+
+def _py_dataset(batches: TokenBatches):
+    keras = import_keras()
+
+    class Batches(keras.utils.PyDataset):
+        # One worker, in order: batch i of an epoch is batch i of its pass. JAX dispatches the
+        # step asynchronously, so the next batch is made while the device computes.
+        def __init__(self):
+            super().__init__(workers=1, use_multiprocessing=False)
+            self.pass_no = batches.next_pass
+
+        @property
+        def num_batches(self):
+            return None if batches.steps is not None else batches.per_pass
+
+        def __getitem__(self, i):
+            if batches.steps is not None:  # Keras keeps one iterator across `steps` epochs
+                return batches.at(i)
+            return batches.get(self.pass_no, i)
+
+        def on_epoch_end(self):
+            if batches.shuffle:
+                self.pass_no += 1
+
+    return Batches()

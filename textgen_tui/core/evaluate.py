@@ -69,36 +69,29 @@ def window_cross_entropy(
     """Mean cross-entropy in nats. `window`: the next token after each window of `length` taken
     every `stride` tokens. `sequence`: every position of consecutive chunks of `length`.
     `onehot_vocab`: the model takes one-hot vectors of that size instead of ids (the book's)."""
-    import tensorflow as tf
-
-    from textgen_tui.core.tf_quiet import import_keras
+    from textgen_tui.core.backend import import_keras
 
     import_keras()
-    ids = np.asarray(ids)
+    ids = np.asarray(ids).astype(np.int32, copy=False)
     if layout == "window":
         starts = np.arange(0, len(ids) - length, stride)
     else:
         starts = np.arange(0, len(ids) - length, length)
-    table = tf.constant(ids.astype(np.int32))
-    offsets = tf.range(length + 1)
+    offsets = np.arange(length + 1)
     total, count = 0.0, 0
-
-    @tf.function(reduce_retracing=True)
-    def batch_loss(s):
-        windows = tf.gather(table, s[:, None] + offsets[None, :])
+    for i in range(0, len(starts), batch_size):
+        windows = ids[starts[i : i + batch_size, None] + offsets[None, :]]
         x = windows[:, :-1]
-        probs = model(tf.one_hot(x, onehot_vocab) if onehot_vocab else x, training=False)
+        if onehot_vocab:
+            x = np.eye(onehot_vocab, dtype=np.float32)[x]
+        probs = np.asarray(model.predict_on_batch(x))
         if layout == "window":
             target = windows[:, -1]
-            if len(probs.shape) == 3:  # a sequence model scored on windows: last position
+            if probs.ndim == 3:  # a sequence model scored on windows: its last position
                 probs = probs[:, -1]
         else:
             target = windows[:, 1:]
-        p = tf.gather(probs, target, batch_dims=len(target.shape))
-        return tf.reduce_sum(-tf.math.log(tf.maximum(p, 1e-12))), tf.size(target)
-
-    for i in range(0, len(starts), batch_size):
-        s, n = batch_loss(tf.constant(starts[i : i + batch_size].astype(np.int32)))
-        total += float(s)
-        count += int(n)
+        p = np.take_along_axis(probs, target[..., None], axis=-1)
+        total += float(np.sum(-np.log(np.maximum(p.astype(np.float64), 1e-12))))
+        count += target.size
     return total / max(count, 1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textgen_tui.core.config import Config
-from textgen_tui.core.tf_quiet import import_keras
+from textgen_tui.core.backend import import_keras
 
 
 def build_model(cfg: Config, vocab_size: int, total_steps: int | None = None):
@@ -56,5 +56,6 @@ def compile_model(model, cfg: Config, total_steps: int | None = None) -> None:
         optimizer=make_optimizer(cfg, total_steps),
         # Integer targets: the same value as the book's categorical crossentropy on one-hot ones.
         loss=keras.losses.SparseCategoricalCrossentropy(),
-        jit_compile=cfg.train.jit_compile,
+        # JAX always compiles its step (unjitted, it runs op by op); the option is TensorFlow's XLA.
+        jit_compile=cfg.train.jit_compile or keras.backend.backend() == "jax",
     )

@@ -24,6 +24,7 @@ from textgen_tui.core.config import Config, make_config, resume_config
 from textgen_tui.core.corpus import Corpus
 from textgen_tui.core.errors import BundleError, TextgenError
 from textgen_tui.core.folder_txn import is_locked
+from textgen_tui.core.parallel import SINGLE, Parallel
 from textgen_tui.core.paths import bundled_model, default_out_dir
 
 IDLE = "idle"
@@ -54,15 +55,20 @@ class TrainingSession:
         stall_factor: float = 20.0,
         poll: float = 1.0,
         first_batch_after: float = 120.0,
+        parallel: Parallel = SINGLE,
     ) -> None:
         """`stall_after` and `stall_factor`: training counts as stalled when nothing has moved
         for max(stall_after, stall_factor × the median batch time so far); before the first batch
-        (which also traces and compiles the step), for max(stall_after, first_batch_after)."""
+        (which also traces and compiles the step), for max(stall_after, first_batch_after).
+        `parallel`: this process's part in a data-parallel run; with several processes, no
+        progress for `parallel.peer_timeout` seconds means one of them is gone (`peer_lost`)."""
         self.listeners: list[ev.Listener] = list(listeners or [])
         self.stall_after = stall_after
         self.stall_factor = stall_factor
         self.poll = poll
         self.first_batch_after = first_batch_after
+        self.parallel = parallel
+        self.peer_lost: str | None = None
         self.status = IDLE
         self.out_dir: Path | None = None
         self.copied_from: Path | None = None
@@ -112,7 +118,8 @@ class TrainingSession:
 
         config = make_config(preset, overrides)
         out = Path(out_dir).expanduser() if out_dir else default_out_dir(Path(corpus.source).stem or "model")
-        check_new_out_dir(out)
+        if self.parallel.chief:
+            check_new_out_dir(out)
         self._launch(corpus, config, out, resume=False, overrides={})
         return out
 
@@ -173,7 +180,13 @@ class TrainingSession:
             if corpus is None:
                 corpus = self._folder_corpus(out)
             trainer = Trainer(
-                corpus, config, out, listeners=[self._relay], resume=resume, overrides=overrides
+                corpus,
+                config,
+                out,
+                listeners=[self._relay],
+                resume=resume,
+                overrides=overrides,
+                parallel=self.parallel,
             )
             with self._lock:
                 self.trainer = trainer
@@ -273,6 +286,20 @@ class TrainingSession:
         if trainer is None or not self.active:
             return
         quiet = time.monotonic() - trainer.last_beat
+        par = self.parallel
+        if (
+            par.processes > 1
+            and self.peer_lost is None
+            and quiet > max(par.peer_timeout, self.stall_threshold())
+        ):
+            self.peer_lost = (
+                f"no progress for {quiet:.0f} s: another process of the run stopped answering "
+                f"(process {par.process_id} of {par.processes}); this one stops too"
+            )
+            self.error = self.peer_lost
+            self.emit(ev.Failed(self.peer_lost, None, started=True))
+            self._set_status(FAILED, self.peer_lost)
+            return
         if self._stall_started is None and quiet > self.stall_threshold():
             self._stall_started = trainer.last_beat
             epoch, batch = trainer.position

@@ -8,6 +8,8 @@ epoch ends normally (validation, checkpoint) and a loadable model folder remains
 from __future__ import annotations
 
 import math
+import shutil
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -15,18 +17,20 @@ from pathlib import Path
 import numpy as np
 
 from textgen_tui.core import events as ev
+from textgen_tui.core.backend import import_keras
 from textgen_tui.core.bundle import is_model, load_keras_model, read_info, save_checkpoint
 from textgen_tui.core.config import Config, resume_config
 from textgen_tui.core.corpus import Corpus
-from textgen_tui.core.data import count_batches, example_length, make_dataset, split_ids
+from textgen_tui.core.data import TokenBatches, as_dataset, example_length, split_ids
 from textgen_tui.core.errors import BundleError, TextgenError
 from textgen_tui.core.folder_txn import JOURNAL, LOCK, FolderBusy, folder_lock, recover
-from textgen_tui.core.tf_quiet import import_keras
+from textgen_tui.core.parallel import SINGLE, Parallel
 from textgen_tui.core.tokenizers import fit_tokenizer
 
 PROGRESS_INTERVAL = 0.1  # seconds between BatchProgress events
 SEED_COUNT = 16  # random seeds stored in the folder for generation
 QUICK_VALIDATION = 1.0  # seconds of validation after a quick stop (quitting)
+AGREE_EVERY = 10  # batches between the processes' agreements on stopping (a collective)
 
 
 def check_new_out_dir(out: Path) -> None:
@@ -61,17 +65,22 @@ class Trainer:
         listeners: list[ev.Listener] | None = None,
         resume: bool = False,
         overrides: dict | None = None,
+        parallel: Parallel = SINGLE,
     ):
         """`config` is the run's settings for a new folder. Resuming, the folder's own config is
         used with `overrides` (field name → value, what the user asked for) applied: the knobs
         that can change do, the others must match (ConfigError otherwise). `epochs` then means
-        epochs to add; without it, the run continues to the total planned before."""
+        epochs to add; without it, the run continues to the total planned before.
+        `parallel`: the devices and processes of a data-parallel run; a process other than the
+        first neither writes the folder nor samples, and reports only its epochs."""
         self.corpus = corpus
         self.config = config.copy().validate()
         self.out_dir = Path(out_dir).expanduser()
         self.listeners = list(listeners or [])
         self.resume = resume
         self.overrides = dict(overrides or {})
+        self.parallel = parallel
+        self._scratch: Path | None = None  # where a non-first process saves (see on_epoch_end)
         self.changes: list[str] = []
         self.model = None
         self._stop = threading.Event()
@@ -98,6 +107,11 @@ class Trainer:
         if model is not None:
             model.stop_training = True
 
+    def scratch_file(self) -> Path:
+        if self._scratch is None:
+            self._scratch = Path(tempfile.mkdtemp(prefix="textgen-tui-scratch-"))
+        return self._scratch / "model.keras"
+
     def beat(self) -> None:
         self.last_beat = time.monotonic()
 
@@ -106,6 +120,8 @@ class Trainer:
         return self._stop.is_set()
 
     def emit(self, event: ev.TrainingEvent) -> None:
+        if not self.parallel.chief and isinstance(event, _CHIEF_ONLY):
+            return
         for listener in self.listeners:
             listener(event)
 
@@ -155,13 +171,26 @@ class Trainer:
             history = {}
             samples = []
         split = split_ids(ids, cfg.data)
-        batches = cfg.train.steps_per_epoch or count_batches(len(split.train), cfg)
+        par = self.parallel
+        train_batches = TokenBatches(
+            split.train,
+            cfg,
+            shuffle=True,
+            steps=cfg.train.steps_per_epoch,
+            first_pass=initial,
+            share=par.share,
+            drop_remainder=par.distributed,
+        )
+        # The cosine schedule runs inside the compiled step (JAX keeps the optimizer's state
+        # outside the Python objects while it trains), as a function of the optimizer's step
+        # count, which the callback sets to this run's position at the start.
+        planned_steps = len(train_batches) * (initial + cfg.train.epochs)
         from textgen_tui.core.model import build_model
 
         if model is None:
-            model = build_model(cfg, tokenizer.vocab_size)
+            model = build_model(cfg, tokenizer.vocab_size, planned_steps)
         else:
-            self.saved_lr = _fresh_optimizer(model, cfg)
+            self.saved_lr = _fresh_optimizer(model, cfg, planned_steps)
         state["planned_epochs"] = initial + cfg.train.epochs
         state["corpus"] = {
             "source": self.corpus.source,
@@ -172,19 +201,26 @@ class Trainer:
         state["params"] = int(model.count_params())
         rng = np.random.default_rng(cfg.train.seed)
         state["seeds"] = [_random_seed(split.train, tokenizer, cfg, rng) for _ in range(SEED_COUNT)]
-        return keras, cfg, tokenizer, split, model, state, history, samples, batches
+        return keras, cfg, tokenizer, split, train_batches, model, state, history, samples
 
     def _text(self) -> str:
         return self.corpus.text.lower() if self.config.data.lowercase else self.corpus.text
 
     def _run(self) -> ev.Finished:
+        if not self.parallel.chief:  # the first process owns the folder
+            try:
+                with self.parallel.scope():
+                    return self._locked_run()
+            finally:
+                if self._scratch is not None:
+                    shutil.rmtree(self._scratch, ignore_errors=True)
         if self.resume:
             read_info(self.out_dir)  # a missing or broken folder: its clear error, before the lock
         else:
             check_new_out_dir(self.out_dir)
             self.out_dir.mkdir(parents=True, exist_ok=True)
         try:
-            with folder_lock(self.out_dir):
+            with folder_lock(self.out_dir), self.parallel.scope():
                 return self._locked_run()
         except FolderBusy:
             raise BundleError(f"{self.out_dir} is being trained by another session") from None
@@ -193,15 +229,20 @@ class Trainer:
                 _remove_if_empty(self.out_dir)
 
     def _locked_run(self) -> ev.Finished:
-        keras, cfg, tokenizer, split, model, state, history, samples, batches = self._prepare()
+        keras, cfg, tokenizer, split, train_batches, model, state, history, samples = self._prepare()
         self.model = model
         if self._stop.is_set():
             model.stop_training = True
         initial = int(state.get("epochs_done", 0))
         total = initial + cfg.train.epochs
-        repeat = cfg.train.steps_per_epoch is not None
-        train_ds = make_dataset(split.train, cfg, shuffle=True, repeat=repeat)
-        val_ds = make_dataset(split.val, cfg, shuffle=False) if split.val is not None else None
+        par = self.parallel
+        batches = len(train_batches)
+        train_ds = as_dataset(train_batches)
+        val_ds = None
+        if split.val is not None:
+            val_ds = as_dataset(
+                TokenBatches(split.val, cfg, shuffle=False, share=par.share, drop_remainder=par.distributed)
+            )
         monitor = "val_loss" if val_ds is not None else "loss"
         state["monitor"] = monitor
         self.emit(
@@ -221,7 +262,7 @@ class Trainer:
         recorder = _EventCallback(
             self, cfg, tokenizer, split, state, history, samples, monitor, total, batches
         )
-        callbacks: list = [keras.callbacks.TerminateOnNaN()]
+        callbacks: list = []  # NaN is caught by the recorder (Keras's TerminateOnNaN waits for every step)
         if cfg.train.reduce_lr_patience > 0 and cfg.train.schedule == "plateau":
             callbacks.append(
                 keras.callbacks.ReduceLROnPlateau(
@@ -285,7 +326,7 @@ def _remove_if_empty(folder: Path) -> None:
         pass
 
 
-def _fresh_optimizer(model, cfg: Config) -> float | None:
+def _fresh_optimizer(model, cfg: Config, total_steps: int | None = None) -> float | None:
     """Compile a resumed model with an optimizer built from the run's settings (a plain learning
     rate that the schedule callback sets each batch) and carry the saved optimizer's state over:
     step count and moments. A model saved without an optimizer starts a fresh one."""
@@ -294,7 +335,7 @@ def _fresh_optimizer(model, cfg: Config) -> float | None:
     old = getattr(model, "optimizer", None)  # Keras 3: no attribute at all when never compiled
     old_vars = [] if old is None or not old.built else list(old.variables)
     old_lr = float(np.asarray(old.learning_rate)) if old_vars else None
-    compile_model(model, cfg)
+    compile_model(model, cfg, total_steps)
     new = model.optimizer
     new.build(model.trainable_variables)
     if not old_vars:
@@ -358,6 +399,9 @@ def _build_event_callback_class():
             self.t_train = time.monotonic()
             if self.cfg.train.schedule == "plateau":
                 self.model.optimizer.learning_rate.assign(self._planned_lr(0))
+            else:  # the schedule's position: where this run starts in the planned total
+                initial = int(self.state.get("epochs_done", 0))
+                self.model.optimizer.iterations.assign(initial * self.batches)
 
         def _planned_lr(self, step: int) -> float:
             t = self.cfg.train
@@ -385,13 +429,21 @@ def _build_event_callback_class():
                 return cosine_lr(self.cfg, step, self.batches * self.total)
             return _lr(self.model)
 
-        def on_train_batch_begin(self, batch, logs=None):
-            if self.cfg.train.schedule == "cosine":
-                self.model.optimizer.learning_rate.assign(self._current_lr(batch))
+        def _agreed_stop(self) -> bool:
+            """The user's Stop; in a multi-process run, anyone's (each process must ask at the
+            same points: it is a collective)."""
+            trainer = self.trainer
+            stop = trainer.stop_requested
+            if trainer.parallel.processes > 1:
+                stop = trainer.parallel.any(stop)
+                if stop and not trainer.stop_requested:
+                    trainer.stop()
+            return stop
 
         def on_train_batch_end(self, batch, logs=None):
-            if self.trainer.stop_requested:
-                self.model.stop_training = True
+            if self.trainer.parallel.processes == 1 or (batch + 1) % AGREE_EVERY == 0:
+                if self._agreed_stop():
+                    self.model.stop_training = True
             now = time.monotonic()
             trainer = self.trainer
             trainer.batch_seconds.append(now - self.t_batch)
@@ -400,12 +452,12 @@ def _build_event_callback_class():
             done = batch + 1
             trainer.position = (self.epoch, done)
             trainer.beat()
+            if done != 1 and done != self.batches and now - self.t_last < PROGRESS_INTERVAL:
+                return  # reading the loss waits for the step: JAX would lose its asynchrony
             loss = float((logs or {}).get("loss", math.nan))
             if not math.isfinite(loss):
                 self.nan = True
                 self.model.stop_training = True
-            if done != 1 and done != self.batches and now - self.t_last < PROGRESS_INTERVAL:
-                return
             self.t_last = now
             spent = now - self.t_epoch
             per_batch = spent / done
@@ -468,16 +520,23 @@ def _build_event_callback_class():
                 self.trainer.emit(ev.LearningRateReduced(epoch + 1, self.lr_begin, lr_now))
             from textgen_tui.core.generation import RecurrentNet
 
-            net = RecurrentNet.from_keras(self.model)  # numpy: the shells generate from this
-            user_stop = self.trainer.stop_requested
-            if not user_stop and not self.nan:
+            chief = self.trainer.parallel.chief
+            net = RecurrentNet.from_keras(self.model) if chief else None  # the shells generate from this
+            user_stop = self._agreed_stop()
+            if user_stop:
+                self.model.stop_training = True
+            if not user_stop and not self.nan and chief:
                 self._sample(epoch + 1, net)
             if best:
                 self.best = value
                 self.state["best_value"] = value
                 self.state["best_epoch"] = epoch + 1
             out = self.trainer.out_dir
-            if not self.nan or best:
+            if not chief and (not self.nan or best):
+                # Saving runs collectives in multi-process JAX: every process saves as often as
+                # the first one, the others into a scratch file they throw away.
+                self.model.save(self.trainer.scratch_file(), overwrite=True)
+            if chief and (not self.nan or best):
                 save_checkpoint(
                     out,
                     config=self.cfg,
@@ -494,7 +553,8 @@ def _build_event_callback_class():
             self.trainer.emit(ev.Snapshot(epoch + 1, net, self.tokenizer, self.cfg))
             if best:
                 self.trainer.emit(ev.CheckpointSaved(epoch + 1, str(out), self.monitor, value))
-            user_stop = user_stop or self.trainer.stop_requested  # Stop may come while we sampled
+            if self.trainer.parallel.processes == 1:  # Stop may come while we sampled
+                user_stop = user_stop or self.trainer.stop_requested
             if user_stop:
                 self.trainer.stop_reason = "user"
                 self.trainer.emit(ev.Stopped(epoch + 1, "user", "stopped by request"))
@@ -554,3 +614,13 @@ class _LazyCallback:
 
 
 _EventCallback = _LazyCallback()
+
+# What only the first process of a multi-process run reports; the others report their epochs.
+_CHIEF_ONLY = (
+    ev.BatchProgress,
+    ev.SampleStarted,
+    ev.SampleStep,
+    ev.SampleFinished,
+    ev.Snapshot,
+    ev.CheckpointSaved,
+)
