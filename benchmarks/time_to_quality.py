@@ -50,9 +50,9 @@ def run(
 ) -> dict:
     from benchmarks.metric import window_loss
     from textgen_tui.core import events as ev
+    from textgen_tui.core.backend import import_keras
     from textgen_tui.core.config import preset
     from textgen_tui.core.corpus import corpus_from_text, load_corpus
-    from textgen_tui.core.backend import import_keras
     from textgen_tui.core.training import Trainer
 
     import_keras()

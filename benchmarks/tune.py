@@ -24,11 +24,11 @@ def main():
     a = p.parse_args()
 
     from benchmarks.metric import held_out, window_loss
+    from textgen_tui.core.backend import import_keras
     from textgen_tui.core.config import preset
     from textgen_tui.core.corpus import load_corpus
     from textgen_tui.core.data import make_dataset
     from textgen_tui.core.model import build_model
-    from textgen_tui.core.backend import import_keras
     from textgen_tui.core.tokenizers import CharTokenizer
 
     import_keras()

@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 from core_helpers import make_text, tiny_config
 
+from textgen_tui.core.backend import import_keras
 from textgen_tui.core.bundle import read_info
 from textgen_tui.core.errors import BundleError
 from textgen_tui.core.generation import Generator, RecurrentNet
 from textgen_tui.core.model import build_model
 from textgen_tui.core.paths import bundled_model
-from textgen_tui.core.backend import import_keras
 from textgen_tui.core.tokenizers import fit_tokenizer
 from textgen_tui.core.weights_file import read_recurrent_net
 

@@ -29,6 +29,7 @@ OVERRIDE_FLAGS = {
     "units": "units",
     "layers": "layers",
     "cell": "cell",
+    "dropout": "dropout",
     "epochs": "epochs",
     "steps_per_epoch": "steps_per_epoch",
     "batch_size": "batch_size",
@@ -146,6 +147,12 @@ def follow(session, listener=None) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     if session.error is not None:
+        if session.parallel.processes > 1:
+            # JAX's exit waits at a barrier for every process, the lost one too: leave now.
+            if listener is not None:
+                listener.close()
+            _warn(f"error: {session.error}")
+            os._exit(2)
         raise TextgenError(session.error)
     return 0
 

@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--units", type=int, help="units per recurrent layer")
     t.add_argument("--layers", type=int, help="recurrent layers")
     t.add_argument("--cell", choices=["lstm", "gru"], help="recurrent cell")
+    t.add_argument("--dropout", type=float, help="dropout on the recurrent layers' inputs and output")
     t.add_argument("--maxlen", type=int, help="window length (window layout)")
     t.add_argument("--seq-len", type=int, help="chunk length (sequence layout)")
     t.add_argument("--val-fraction", type=float, help="share held out for validation (default 0.1)")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from textgen_tui.core.config import Config
 from textgen_tui.core.backend import import_keras
+from textgen_tui.core.config import Config
 
 
 def build_model(cfg: Config, vocab_size: int, total_steps: int | None = None):

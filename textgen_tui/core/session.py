@@ -37,6 +37,10 @@ FAILED = "failed"
 ACTIVE = (PREPARING, RUNNING, STOPPING, STALLED)
 
 
+# What a collective says when another process of a multi-process run is gone.
+PEER_SIGNS = ("Gloo", "Connection reset", "Connection closed", "CoordinationService", "heartbeat", "NCCL")
+
+
 @dataclass(frozen=True)
 class SessionStatus(ev.TrainingEvent):
     """The session's status changed (one of the names above)."""
@@ -199,7 +203,11 @@ class TrainingSession:
             self._fail(str(exc), trainer, started=False)
         except Exception as exc:  # noqa: BLE001 - reported as an event; the shells show it
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-            self._fail(f"{type(exc).__name__}: {first[:300]}", trainer, started=True)
+            message = f"{type(exc).__name__}: {first[:300]}"
+            signs = [first.find(w) for w in PEER_SIGNS if w in first]
+            if self.parallel.processes > 1 and signs:
+                message = f"another process of the run stopped ({first[min(signs) :][:200]})"
+            self._fail(message, trainer, started=True)
 
     def _folder_corpus(self, folder: Path) -> Corpus:
         from textgen_tui.core.catalog import resolve_corpus

@@ -1,0 +1,249 @@
+"""Issue 9: the engine on JAX as well as TensorFlow, on several devices and processes.
+
+Each run is a fresh process: Keras chooses its backend once per process, and JAX its devices.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from textgen_tui.core.backend import choose
+from textgen_tui.core.errors import ConfigError
+
+HERE = Path(__file__).parent
+HARNESS = HERE / "parallel_harness.py"
+jax_only = pytest.mark.skipif(
+    __import__("importlib").util.find_spec("jax") is None, reason="needs the [jax] extra"
+)
+
+
+def env(**extra) -> dict:
+    e = {k: v for k, v in os.environ.items() if k not in ("KERAS_BACKEND", "XLA_FLAGS")}
+    e.update(TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1", **extra)
+    return e
+
+
+def cli(*args, timeout=300, **extra) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "textgen_tui.cli.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env(**extra),
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        return s.getsockname()[1]
+
+
+def weights(path: Path) -> list[np.ndarray]:
+    z = np.load(path)
+    return [z[f"arr_{i}"] for i in range(len(z.files) - 1)]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    from core_helpers import make_text
+
+    path = tmp_path_factory.mktemp("corpus") / "tiny.txt"
+    path.write_text(make_text(), encoding="utf-8")
+    return path
+
+
+TINY = ["--units", "24", "--seq-len", "24", "--batch-size", "16", "--sample-length", "10", "--plain"]
+
+
+def test_unknown_unsupported_and_missing_backends_are_one_line():
+    with pytest.raises(ConfigError, match="unknown backend"):
+        choose("theano")
+    with pytest.raises(ConfigError, match="torch backend is not supported"):
+        choose("torch")
+    r = cli("train", "x.txt", "--backend", "torch")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip().count("\n") == 0 and "use --backend jax or tensorflow" in r.stderr
+    r = cli("evaluate", "m", "x.txt", KERAS_BACKEND="theano")
+    assert r.returncode == 2 and "unknown backend 'theano'" in r.stderr
+
+
+def test_devices_and_processes_need_jax(corpus, tmp_path):
+    r = cli("train", str(corpus), "--out", str(tmp_path / "m"), "--backend", "tensorflow", "--devices", "2")
+    assert r.returncode == 2 and "needs --backend jax" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "m").exists()
+    r = cli("train", str(corpus), "--num-processes", "2", "--backend", "jax")
+    assert r.returncode == 2 and "--coordinator" in r.stderr
+
+
+@jax_only
+def test_a_model_folder_moves_between_backends(corpus, tmp_path):
+    """Trained on JAX, resumed on TensorFlow (and back), scored alike by both, generated from."""
+    out = tmp_path / "m"
+    r = cli("train", str(corpus), "--out", str(out), "--backend", "jax", "--epochs", "1", *TINY)
+    assert r.returncode == 0, r.stderr
+    r = cli(
+        "train",
+        str(corpus),
+        "--out",
+        str(out),
+        "--resume",
+        "--epochs",
+        "1",
+        "--plain",
+        "--backend",
+        "tensorflow",
+    )
+    assert r.returncode == 0, r.stderr
+    assert "epoch 2/2" in r.stdout
+    r = cli(
+        "train", str(corpus), "--out", str(out), "--resume", "--epochs", "1", "--plain", KERAS_BACKEND="jax"
+    )
+    assert r.returncode == 0, r.stderr
+    assert "epoch 3/3" in r.stdout
+    scores = [cli("evaluate", str(out), str(corpus), "--backend", b) for b in ("jax", "tensorflow")]
+    assert all(s.returncode == 0 for s in scores), [s.stderr for s in scores]
+    nats = [float(s.stdout.split()[0]) for s in scores]
+    assert abs(nats[0] - nats[1]) < 1e-3
+    g = cli("generate", str(out), "--seed", "the quick", "--length", "20", "--plain", "-t", "0.5")
+    assert g.returncode == 0 and g.stdout.strip()
+
+
+@jax_only
+def test_jax_runs_do_not_import_tensorflow(tmp_path):
+    code = (
+        "import sys; from textgen_tui.core.backend import choose; choose('jax');"
+        "sys.path.insert(0, {!r}); import parallel_harness as h;"
+        "h.train({!r}, {!r}, None, None);"
+        "print('tensorflow' in sys.modules)"
+    ).format(str(HERE), str(tmp_path / "w.npz"), str(tmp_path / "m"))
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env(), timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip().splitlines()[-1] == "False"
+
+
+@jax_only
+def test_two_devices_train_like_one(tmp_path):
+    """A CPU split into two devices: the same batches, split in half, give the same weights."""
+    runs = {}
+    for devices in ("1", "2"):
+        out = tmp_path / f"w{devices}.npz"
+        r = subprocess.run(
+            [
+                sys.executable,
+                str(HARNESS),
+                "train",
+                str(out),
+                str(tmp_path / f"m{devices}"),
+                "--devices",
+                devices,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=env(XLA_FLAGS="--xla_force_host_platform_device_count=2"),
+        )
+        assert r.returncode == 0, r.stderr[-2000:]
+        assert int(np.load(out)["devices"]) == (0 if devices == "1" else 2)
+        runs[devices] = weights(out)
+    for a, b in zip(runs["1"], runs["2"]):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    assert (tmp_path / "m2" / "last.keras").exists()
+
+
+def _start_process(i: int, n: int, port: int, out: Path, folder: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            str(HARNESS),
+            "train",
+            str(out),
+            str(folder),
+            "--process",
+            str(i),
+            str(n),
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env(),
+    )
+
+
+@jax_only
+def test_two_processes_train_like_one_process_on_both_shares(tmp_path):
+    port = free_port()
+    folder = tmp_path / "m"
+    procs = [_start_process(i, 2, port, tmp_path / f"p{i}.npz", folder) for i in (0, 1)]
+    try:
+        outs = [p.communicate(timeout=300) for p in procs]
+    finally:
+        for p in procs:
+            p.kill()
+    for p, (_, err) in zip(procs, outs):
+        assert p.returncode == 0, err[-2000:]
+    ref = tmp_path / "ref.npz"
+    r = subprocess.run(
+        [sys.executable, str(HARNESS), "reference", str(ref)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env(),
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    p0, p1, one = weights(tmp_path / "p0.npz"), weights(tmp_path / "p1.npz"), weights(ref)
+    for a, b, c in zip(p0, p1, one):
+        np.testing.assert_array_equal(a, b)  # the processes end with identical weights
+        np.testing.assert_allclose(a, c, rtol=1e-4, atol=1e-5)  # as one process on both shares
+    # Process 0 alone wrote the model folder.
+    assert (folder / "last.keras").exists()
+
+
+@jax_only
+def test_a_process_that_dies_stops_the_other_with_one_line(corpus, tmp_path):
+    port = free_port()
+    out = tmp_path / "m"
+    args = [
+        sys.executable, "-m", "textgen_tui.cli.main", "train", str(corpus), "--out", str(out),
+        "--backend", "jax", "--epochs", "500", *TINY, "--coordinator", f"localhost:{port}",
+        "--num-processes", "2", "--peer-timeout", "20",
+    ]  # fmt: skip
+    procs = [
+        subprocess.Popen(
+            [*args, "--process-id", str(i)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env(),
+        )
+        for i in (0, 1)
+    ]
+    try:
+        deadline = time.monotonic() + 240
+        while not (out / "last.keras").exists():  # an epoch is saved: both are training
+            assert time.monotonic() < deadline and procs[0].poll() is None, procs[0].communicate()
+            time.sleep(0.5)
+        procs[1].kill()
+        killed = time.monotonic()
+        _, err = procs[0].communicate(timeout=120)
+        waited = time.monotonic() - killed
+    finally:
+        for p in procs:
+            p.kill()
+    assert procs[0].returncode == 2
+    assert waited < 60
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("textgen-tui: error: ") and "another process" in last, err[-2000:]
+    assert "Traceback" not in err and "Check failure" not in err
+    from textgen_tui.core.bundle import read_info
+
+    assert read_info(out).resume_epoch >= 1  # what was saved stays loadable
