@@ -95,3 +95,28 @@ def test_too_few_examples_for_a_split_batch_is_a_clear_error():
     cfg = tiny_config("fast")
     with pytest.raises(CorpusError, match="lower the batch size"):
         TokenBatches(ids(200), cfg, shuffle=True, share=(0, 2))
+
+
+@pytest.mark.parametrize("name", ["fast", "book"])
+def test_the_tensorflow_pipeline_yields_the_same_batches(name):
+    """On TensorFlow the windows are gathered in tf.data, but the batches are TokenBatches's."""
+    from textgen_tui.core.backend import current
+    from textgen_tui.core.tf_support import tf_dataset
+
+    if current() not in (None, "tensorflow"):
+        pytest.skip("this process runs Keras on another backend")
+    cfg = tiny_config(name)
+    data = ids(3001)
+    expected = TokenBatches(data, cfg, shuffle=True, first_pass=2)
+    ds = tf_dataset(TokenBatches(data, cfg, shuffle=True, first_pass=2))
+    for p in (2, 3):  # each iteration of the dataset is the next pass
+        got = list(ds.as_numpy_iterator())
+        assert len(got) == expected.per_pass
+        for i, (x, y) in enumerate(got):
+            ex, ey = expected.get(p, i)
+            assert np.array_equal(x, ex) and np.array_equal(y, ey)
+    endless = TokenBatches(data, cfg, shuffle=True, steps=3)
+    it = iter(tf_dataset(TokenBatches(data, cfg, shuffle=True, steps=3)))
+    for cursor in range(endless.per_pass + 2):
+        x, _ = next(it)
+        assert np.array_equal(x.numpy(), endless.at(cursor)[0])

@@ -99,7 +99,9 @@ class TextgenApp(App):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.sub_title = "TensorFlow loading…"
+        from textgen_tui.core.backend import requested
+
+        self.sub_title = f"Keras on {requested()}: loading…"
         if self.preload_tensorflow:  # after the first paint: the import competes for the GIL
             self.call_after_refresh(self.load_tensorflow)
         # The Corpus pane's options start as the default preset's, so a default run in the app
@@ -198,25 +200,27 @@ class TextgenApp(App):
         self.notify("Stopping after this batch and saving; the app then quits.", title="Quit")
         self.set_timer(20.0, self.exit)  # a save that hangs must not keep the app open
 
-    # -- TensorFlow -----------------------------------------------------------------------------
-    @work(thread=True, group="tensorflow", exit_on_error=False, description="importing TensorFlow")
+    # -- the Keras backend ------------------------------------------------------------------------
+    @work(thread=True, group="tensorflow", exit_on_error=False, description="importing Keras")
     def load_tensorflow(self) -> None:
         try:
-            from textgen_tui.core.backend import import_keras
+            from textgen_tui.core import backend
 
-            import_keras()
-            self.post_message(msg.TensorFlowReady())
+            backend.import_keras()
+            self.post_message(msg.BackendReady(backend.describe(), backend.has_gpu()))
         except Exception as exc:  # noqa: BLE001 - shown to the user
-            self.post_message(msg.TensorFlowReady(f"{type(exc).__name__}: {exc}"))
+            self.post_message(msg.BackendReady(error=f"{type(exc).__name__}: {exc}"))
         finally:
             self.tf_ready.set()
 
-    def on_tensor_flow_ready(self, message: msg.TensorFlowReady) -> None:
+    def on_backend_ready(self, message: msg.BackendReady) -> None:
         if message.error:
-            self.sub_title = "TensorFlow failed to load"
-            self.notify(message.error, title="TensorFlow", severity="error")
-        else:
-            self.sub_title = "TensorFlow ready"
+            self.sub_title = "Keras failed to load"
+            self.notify(message.error, title="Keras", severity="error")
+            return
+        self.sub_title = message.description  # e.g. "jax · 2 CPU devices"
+        if message.gpu and not self.training:
+            self.train_pane.choose_preset("gpu")
 
     # -- corpus ---------------------------------------------------------------------------------
     def on_load_corpus(self, message: msg.LoadCorpus) -> None:
@@ -309,7 +313,9 @@ class TextgenApp(App):
             if out:
                 self.notify(f"{out} holds a model (F7 resumes it): starting {fresh} instead.", title="Train")
             out = str(fresh)
-        return self.session.start(self.corpus, out, preset=message.preset, overrides=overrides)
+        return self.session.start(
+            self.corpus, out, preset=message.preset, overrides=overrides, devices=message.devices
+        )
 
     def _resume(self, message: msg.StartTraining) -> Path:
         if not message.out_dir:
@@ -318,7 +324,9 @@ class TextgenApp(App):
         corpus = self.corpus
         if corpus is not None and corpus.lowercase != info.config.data.lowercase:
             corpus = None  # the folder's own corpus, read as the model was trained
-        return self.session.resume(message.out_dir, corpus=corpus, overrides=message.overrides)
+        return self.session.resume(
+            message.out_dir, corpus=corpus, overrides=message.overrides, devices=message.devices
+        )
 
     def on_stop_training(self, message: msg.StopTraining) -> None:
         self.stop_training()

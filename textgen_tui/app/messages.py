@@ -32,11 +32,14 @@ class SampleChunk(Message):
         self.pieces = pieces
 
 
-class TensorFlowReady(Message):
-    """TensorFlow finished importing in the background (error is a message, or None)."""
+class BackendReady(Message):
+    """Keras and its backend finished importing in the background: `description` names the
+    backend and its devices; `error` is a message, or None."""
 
-    def __init__(self, error: str | None = None) -> None:
+    def __init__(self, description: str = "", gpu: bool = False, error: str | None = None) -> None:
         super().__init__()
+        self.description = description
+        self.gpu = gpu
         self.error = error
 
 
@@ -102,8 +105,9 @@ class PresetChosen(Message):
 class StartTraining(Message):
     """Start (resume=False) or resume a run with the form's settings (field → value)."""
 
-    def __init__(self, preset: str, overrides: dict, out_dir: str, resume: bool) -> None:
+    def __init__(self, preset: str, overrides: dict, out_dir: str, resume: bool, devices: str = "1") -> None:
         super().__init__()
+        self.devices = devices
         self.preset = preset
         self.overrides = overrides
         self.out_dir = out_dir

@@ -126,34 +126,49 @@ class TokenBatches:
             self._order = (p, rng.permutation(self.starts))
         return self._order[1]
 
-    def get(self, p: int, i: int) -> tuple[np.ndarray, np.ndarray]:
-        """Batch `i` of pass `p`."""
+    def starts_of(self, p: int, i: int) -> np.ndarray:
+        """Where the examples of batch `i` of pass `p` start."""
         starts = self.order(p)[i * self.batch : (i + 1) * self.batch]
         if self.jitter:
             rng = np.random.default_rng((self.seed, self.index, p, i))
             shift = rng.integers(0, self.length, len(starts), dtype=starts.dtype)
             starts = np.minimum(starts + shift, self.last_start)
+        return starts
+
+    def gather(self, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         windows = self.ids[starts[:, None] + self.offsets[None, :]].astype(np.int32, copy=False)
         if self.layout == "window":
             return windows[:, :-1], windows[:, -1]
         return windows[:, :-1], windows[:, 1:]
 
+    def get(self, p: int, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Batch `i` of pass `p`."""
+        return self.gather(self.starts_of(p, i))
+
     def at(self, cursor: int) -> tuple[np.ndarray, np.ndarray]:
         """The `cursor`-th batch of an endless run through the passes (`steps` epochs)."""
+        return self.gather(self.starts_at(cursor))
+
+    def starts_at(self, cursor: int) -> np.ndarray:
         p, i = divmod(cursor, self.per_pass)
-        return self.get(self.next_pass + p, i)
+        return self.starts_of(self.next_pass + p, i)
 
     def generator(self):
         """One epoch: the next pass; with `steps`, batches for ever (one iterator spans epochs)."""
+        for starts in self.start_generator():
+            yield self.gather(starts)
+
+    def start_generator(self):
+        """`generator`'s batches as their start offsets (TensorFlow gathers the windows itself)."""
         if self.steps is not None:
             cursor = 0
             while True:
-                yield self.at(cursor)
+                yield self.starts_at(cursor)
                 cursor += 1
         p = self.next_pass
         self.next_pass += 1
         for i in range(self.per_pass):
-            yield self.get(p, i)
+            yield self.starts_of(p, i)
 
 
 def make_dataset(

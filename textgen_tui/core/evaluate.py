@@ -72,6 +72,8 @@ def window_cross_entropy(
     from textgen_tui.core.backend import import_keras
 
     import_keras()
+    if hasattr(model, "jax_state_sync"):  # in the middle of fit, JAX keeps the weights elsewhere
+        model.jax_state_sync()
     ids = np.asarray(ids).astype(np.int32, copy=False)
     if layout == "window":
         starts = np.arange(0, len(ids) - length, stride)

@@ -105,7 +105,7 @@ def setup(
         raise ConfigError(f"--process-id must be 0 … {num_processes - 1}, not {process_id}")
     keras = import_keras()
     backend = keras.backend.backend()
-    wanted = _count(devices)
+    wanted = device_count(devices)
     if (multi or wanted != 1) and backend != "jax":
         raise ConfigError(
             f"training on several devices or processes needs --backend jax; {backend} trains on one device"
@@ -132,8 +132,8 @@ def setup(
     return Parallel(tuple(chosen), num_processes or 1, process_id or 0, peer_timeout)
 
 
-def _count(devices: str | int | None) -> int | None:
-    """None for all devices, else a positive count (1 when not given)."""
+def device_count(devices: str | int | None) -> int | None:
+    """None for all devices, else a positive count (1 when not given). ConfigError otherwise."""
     if devices is None:
         return 1
     if isinstance(devices, str):

@@ -24,7 +24,7 @@ from textgen_tui.core.config import Config, make_config, resume_config
 from textgen_tui.core.corpus import Corpus
 from textgen_tui.core.errors import BundleError, TextgenError
 from textgen_tui.core.folder_txn import is_locked
-from textgen_tui.core.parallel import SINGLE, Parallel
+from textgen_tui.core.parallel import SINGLE, Parallel, device_count, setup
 from textgen_tui.core.paths import bundled_model, default_out_dir
 
 IDLE = "idle"
@@ -48,6 +48,14 @@ class SessionStatus(ev.TrainingEvent):
     status: str
     out_dir: str
     detail: str = ""
+
+
+def _checked(devices: str | int | None) -> str | int | None:
+    """The devices setting, refused in one line before any thread starts when malformed."""
+    if devices is None:
+        return None
+    count = device_count(devices)
+    return "all" if count is None else count
 
 
 class TrainingSession:
@@ -114,8 +122,10 @@ class TrainingSession:
         *,
         preset: str = "fast",
         overrides: dict[str, Any] | None = None,
+        devices: str | int | None = None,
     ) -> Path:
-        """Train a new model folder. Refusals (bad settings, a folder that is not ours to write)
+        """Train a new model folder. `devices` ("all", a count): data-parallel on that many local
+        devices (JAX); None keeps the session's `parallel`. Refusals (bad settings, a folder that is not ours to write)
         raise TextgenError here, before any thread starts. Returns the folder."""
         self._check_idle()
         from textgen_tui.core.training import check_new_out_dir
@@ -124,7 +134,7 @@ class TrainingSession:
         out = Path(out_dir).expanduser() if out_dir else default_out_dir(Path(corpus.source).stem or "model")
         if self.parallel.chief:
             check_new_out_dir(out)
-        self._launch(corpus, config, out, resume=False, overrides={})
+        self._launch(corpus, config, out, resume=False, overrides={}, devices=_checked(devices))
         return out
 
     def resume(
@@ -133,6 +143,7 @@ class TrainingSession:
         *,
         corpus: Corpus | None = None,
         overrides: dict[str, Any] | None = None,
+        devices: str | int | None = None,
     ) -> Path:
         """Continue a model folder at its next epoch. Without `corpus`, the folder's own corpus is
         loaded (in the training thread). The bundled model is never trained: a copy is, and
@@ -150,7 +161,9 @@ class TrainingSession:
             folder = default_out_dir(bundled.name)
             shutil.copytree(copied_from, folder, ignore=shutil.ignore_patterns(".lock", ".saving"))
         self.copied_from = copied_from
-        self._launch(corpus, config, folder, resume=True, overrides=dict(overrides or {}))
+        self._launch(
+            corpus, config, folder, resume=True, overrides=dict(overrides or {}), devices=_checked(devices)
+        )
         return folder
 
     def _check_idle(self) -> None:
@@ -159,7 +172,9 @@ class TrainingSession:
         if self._thread is not None and self._thread.is_alive():
             raise TextgenError("the previous run is still ending: try again in a moment")
 
-    def _launch(self, corpus, config: Config, out: Path, *, resume: bool, overrides: dict) -> None:
+    def _launch(
+        self, corpus, config: Config, out: Path, *, resume: bool, overrides: dict, devices=None
+    ) -> None:
         self.out_dir = out
         self.config = config
         self.error = None
@@ -169,18 +184,21 @@ class TrainingSession:
         self._set_status(PREPARING, "resuming" if resume else "starting")
         self._thread = threading.Thread(
             target=self._train,
-            args=(corpus, config, out, resume, overrides),
+            args=(corpus, config, out, resume, overrides, devices),
             name="textgen-train",
             daemon=True,
         )
         self._thread.start()
 
     # -- the training thread --------------------------------------------------------------------
-    def _train(self, corpus, config, out, resume, overrides) -> None:
+    def _train(self, corpus, config, out, resume, overrides, devices=None) -> None:
         from textgen_tui.core.training import Trainer
 
         trainer = None
         try:
+            if devices is not None:  # lists the backend's devices: Keras loads in this thread
+                batch = overrides.get("batch_size", config.train.batch_size)
+                self.parallel = setup(devices, batch_size=batch) if devices != 1 else SINGLE
             if corpus is None:
                 corpus = self._folder_corpus(out)
             trainer = Trainer(

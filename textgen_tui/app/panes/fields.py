@@ -76,6 +76,19 @@ class FieldValidator(Validator):
         return self.success()
 
 
+class DevicesValidator(Validator):
+    """'all' or a positive whole number (whether the machine has them is checked at Start)."""
+
+    def validate(self, value: str) -> ValidationResult:
+        from textgen_tui.core.parallel import device_count
+
+        try:
+            device_count(value.strip() or "1")
+        except ConfigError as exc:
+            return self.failure(str(exc))
+        return self.success()
+
+
 @cache
 def field_docs() -> dict[tuple[str, str], str]:
     """(section, field) -> the field's docstring in core/config.py, for tooltips."""

@@ -8,7 +8,14 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Select
 
 from textgen_tui.app import messages as msg
-from textgen_tui.app.panes.fields import FIELDS, FieldValidator, field_docs, format_value, parse
+from textgen_tui.app.panes.fields import (
+    FIELDS,
+    DevicesValidator,
+    FieldValidator,
+    field_docs,
+    format_value,
+    parse,
+)
 from textgen_tui.app.panes.train_live import LiveView
 from textgen_tui.core.config import CELLS, LAYOUTS, PRESETS, RESUMABLE, Config, preset
 from textgen_tui.core.errors import ConfigError, TextgenError
@@ -59,6 +66,14 @@ class TrainPane(Horizontal):
                     yield field_input
             yield Label("output folder", classes="field-label wide")
             yield Input(id="out-dir", compact=True, placeholder="models/<corpus>")
+            with Horizontal(classes="row"):
+                yield Label("devices", classes="field-label")
+                devices = Input("1", id="devices", compact=True, validators=[DevicesValidator()])
+                devices.tooltip = (
+                    "Train data-parallel on this many local devices ('all' for every one); "
+                    "more than 1 needs the JAX backend (textgen-tui --backend jax)."
+                )
+                yield devices
             yield Label("", id="resume-hint")
             yield Label("", id="form-error")
             with Horizontal(id="train-buttons"):
@@ -141,6 +156,10 @@ class TrainPane(Horizontal):
     def _widget(self, name: str):
         return self.query_one(f"#{name}" if name in ("layout", "cell") else f"#field-{name}")
 
+    def choose_preset(self, name: str) -> None:
+        """Select a preset as if picked from the list (the app's default on a GPU)."""
+        self.query_one("#preset", Select).value = name
+
     def focus_first(self) -> None:
         self.query_one("#preset", Select).focus()
 
@@ -150,7 +169,7 @@ class TrainPane(Horizontal):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "out-dir":
             self._show_resume_mode()
-        if event.input.id and event.input.id.startswith("field-"):
+        if event.input.id and (event.input.id.startswith("field-") or event.input.id == "devices"):
             error = ""
             if event.validation_result is not None and not event.validation_result.is_valid:
                 error = event.validation_result.failure_descriptions[0]
@@ -192,7 +211,8 @@ class TrainPane(Horizontal):
         except ConfigError as exc:
             self.notify(str(exc), title="Settings", severity="error")
             return
-        self.post_message(msg.StartTraining(self.preset_name, overrides, self.out_dir, resume))
+        devices = self.query_one("#devices", Input).value.strip() or "1"
+        self.post_message(msg.StartTraining(self.preset_name, overrides, self.out_dir, resume, devices))
 
     def action_stop(self) -> None:
         self.post_message(msg.StopTraining())
