@@ -2,6 +2,7 @@
 
     python -m benchmarks.backends                          # tensorflow and jax, this checkout
     python -m benchmarks.backends --root /tmp/base --label "before (337f131)" --backends tensorflow
+    python -m benchmarks.backends --only paint             # some sections, merged into the results
     python -m benchmarks.backends --table                  # rebuild backends.md from backends.json
 
 Each figure comes from a fresh process (Keras picks its backend once per process), run from the
@@ -82,24 +83,55 @@ def run_json(args: list[str], root: Path, backend: str, timeout: int = 3600) -> 
     return json.loads(r.stdout.strip().splitlines()[-1]), (int(peak.group(1)) / 1024 if peak else None)
 
 
-def measure(root: Path, backend: str, quick: bool, book_batches: int) -> dict:
+def first_paint(root: Path, backend: str, runs: int) -> float:
+    """Seconds from launching the app (no models) to its first painted screen: best of `runs`."""
+    from benchmarks.app_overhead import FIRST_PAINT
+
+    best = None
+    env = dict(os.environ, KERAS_BACKEND=backend, PYTHONPATH=str(root))
+    for _ in range(runs):
+        t = time.perf_counter()
+        p = subprocess.Popen(
+            [sys.executable, "-c", FIRST_PAINT, str(root / "no-such-models")],
+            stdout=subprocess.PIPE, text=True, cwd=root, env=env,
+        )  # fmt: skip
+        seconds = None
+        for line in p.stdout:
+            if "PAINTED" in line:
+                seconds = time.perf_counter() - t
+                break
+        p.wait(timeout=120)
+        if seconds is not None:
+            best = seconds if best is None else min(best, seconds)
+    return best
+
+
+SECTIONS = ("paint", "speed", "memory")
+
+
+def measure(root: Path, backend: str, quick: bool, book_batches: int, only=SECTIONS) -> dict:
     n = 10 if quick else 100
     out: dict = {"backend": backend}
-    for name in ("book", "fast"):
-        speed, _ = run_json(["-c", SPEED, name, str(n)], root, backend)
-        out[f"{name}_ms_per_batch"] = round(speed["ms_per_batch"], 2)
-        out[f"{name}_chars_per_s"] = round(speed["chars_per_s"])
-        print(f"  {backend}: {name} {speed['ms_per_batch']:.1f} ms/batch", flush=True)
-    probe = ["-m", "benchmarks.probe", "book-preset", "--batches", str(20 if quick else book_batches)]
-    res, peak = run_json(probe, root, backend)
-    out["book_peak_mb"] = round(peak)
-    out["book_first_step_s"] = round(res.get("first_step_s", 0), 1)
-    print(f"  {backend}: book preset peak {peak:.0f} MB", flush=True)
-    big = ["-m", "benchmarks.probe", "big", "--mb", "5" if quick else "100"]
-    res, peak = run_json(big, root, backend)
-    out["big_peak_mb"] = round(peak)
-    out["big_first_step_s"] = round(res.get("first_step_s", 0), 1)
-    print(f"  {backend}: 100 MB peak {peak:.0f} MB, first step {out['big_first_step_s']} s", flush=True)
+    if "paint" in only:
+        out["first_paint_s"] = round(first_paint(root, backend, 1 if quick else 3), 2)
+        print(f"  {backend}: first paint {out['first_paint_s']} s", flush=True)
+    if "speed" in only:
+        for name in ("book", "fast"):
+            speed, _ = run_json(["-c", SPEED, name, str(n)], root, backend)
+            out[f"{name}_ms_per_batch"] = round(speed["ms_per_batch"], 2)
+            out[f"{name}_chars_per_s"] = round(speed["chars_per_s"])
+            print(f"  {backend}: {name} {speed['ms_per_batch']:.1f} ms/batch", flush=True)
+    if "memory" in only:
+        probe = ["-m", "benchmarks.probe", "book-preset", "--batches", str(20 if quick else book_batches)]
+        res, peak = run_json(probe, root, backend)
+        out["book_peak_mb"] = round(peak)
+        out["book_first_step_s"] = round(res.get("first_step_s", 0), 1)
+        print(f"  {backend}: book preset peak {peak:.0f} MB", flush=True)
+        big = ["-m", "benchmarks.probe", "big", "--mb", "5" if quick else "100"]
+        res, peak = run_json(big, root, backend)
+        out["big_peak_mb"] = round(peak)
+        out["big_first_step_s"] = round(res.get("first_step_s", 0), 1)
+        print(f"  {backend}: 100 MB peak {peak:.0f} MB, first step {out['big_first_step_s']} s", flush=True)
     return out
 
 
@@ -110,6 +142,7 @@ ROWS = (
     ("book_peak_mb", "book preset on Nietzsche, peak MB"),
     ("big_peak_mb", "fast preset on a 100 MB text, peak MB"),
     ("big_first_step_s", "100 MB text: start to first training step, s"),
+    ("first_paint_s", "app: launch to first paint, s"),
 )
 
 
@@ -125,7 +158,7 @@ def table(results: dict) -> str:
         cells = []
         for c in cols:
             v = results["runs"][c].get(key)
-            cells.append("—" if v is None else f"{v:,}" if isinstance(v, int) else f"{v:,.1f}")
+            cells.append("—" if v is None else f"{v:,}" if isinstance(v, int) else f"{v:,.2f}" if v < 10 else f"{v:,.1f}")
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -137,6 +170,7 @@ def main() -> None:
     p.add_argument("--label", default="now")
     p.add_argument("--book-batches", type=int, default=400)
     p.add_argument("--quick", action="store_true", help="smoke run: numbers not meaningful")
+    p.add_argument("--only", default=",".join(SECTIONS), help="some of: " + ", ".join(SECTIONS))
     p.add_argument("--table", action="store_true")
     p.add_argument("--out", type=Path, default=RESULTS)
     a = p.parse_args()
@@ -145,9 +179,10 @@ def main() -> None:
     if not a.table:
         for backend in a.backends.split(","):
             print(f"{a.label} · {backend}", flush=True)
-            row = measure(a.root.resolve(), backend, a.quick, a.book_batches)
+            row = measure(a.root.resolve(), backend, a.quick, a.book_batches, a.only.split(","))
             row["date"] = time.strftime("%Y-%m-%d")
-            results["runs"][f"{a.label} · {backend}"] = row
+            key = f"{a.label} · {backend}"
+            results["runs"][key] = {**results["runs"].get(key, {}), **row}  # --only merges
             results["machine"] = f"{os.cpu_count()} cores, Python {platform.python_version()}"
             a.out.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(results, indent=1))

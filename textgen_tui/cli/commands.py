@@ -88,7 +88,7 @@ def train(args: argparse.Namespace) -> int:
             _warn("a GPU is there: the gpu preset (--preset fast or book to choose another)")
         if args.batch_size is None and parallel.distributed:
             parallel = _parallel(args, build_config(args).train.batch_size)
-    listener = RichListener(plain=args.plain or not parallel.chief)
+    listener = RichListener(plain=args.plain or not parallel.chief, writer=parallel.chief)
     session = TrainingSession([listener], parallel=parallel)
     if args.resume:
         out = session.resume(args.out, corpus=corpus, overrides=overrides)

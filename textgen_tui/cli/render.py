@@ -25,8 +25,11 @@ def fmt_loss(value: float | None) -> str:
 class RichListener:
     """Renders the event stream with Rich (a live progress bar) or as plain lines."""
 
-    def __init__(self, plain: bool = False, console: Console | None = None):
+    def __init__(self, plain: bool = False, console: Console | None = None, writer: bool = True):
+        """`writer`: this process writes the model folder (not so for the other processes of a
+        multi-process run, whose lines then say "best" without "saved")."""
         self.plain = plain
+        self.writer = writer
         self.console = console or Console(highlight=False, soft_wrap=True)
         self.progress: Progress | None = None
         self.task = None
@@ -78,7 +81,7 @@ class RichListener:
 
     def on_EpochEnd(self, e: ev.EpochEnd) -> None:
         self._stop_bar()
-        star = "  (best, saved)" if e.best else ""
+        star = ("  (best, saved)" if self.writer else "  (best)") if e.best else ""
         self._line(
             f"epoch {e.epoch}/{e.epochs}: loss {fmt_loss(e.loss)}, val_loss {fmt_loss(e.val_loss)}, "
             f"lr {e.learning_rate:.3g}, {e.seconds:.1f}s{star}"
@@ -110,7 +113,8 @@ class RichListener:
             if e.best_epoch
             else "no checkpoint"
         )
-        self._line(f"done: {e.epochs_run} epoch(s) in {e.seconds:.0f}s, {best}; model folder {e.out_dir}")
+        where = f"model folder {e.out_dir}" if self.writer else "process 0 wrote the model folder"
+        self._line(f"done: {e.epochs_run} epoch(s) in {e.seconds:.0f}s, {best}; {where}")
 
     def on_Failed(self, e: ev.Failed) -> None:
         self._stop_bar()
