@@ -44,8 +44,9 @@ from textgen_tui.core.data import make_dataset
 from textgen_tui.core.model import build_model
 from textgen_tui.core.tokenizers import CharTokenizer
 
+from pathlib import Path
 name, n = sys.argv[1], int(sys.argv[2])
-text = CORPUS.read_text(encoding="utf-8").lower()
+text = (Path(sys.argv[3]) if len(sys.argv) > 3 else CORPUS).read_text(encoding="utf-8").lower()
 tok = CharTokenizer.fit(text)
 cfg = preset(name)
 cfg.train.steps_per_epoch = None
@@ -71,7 +72,7 @@ print(json.dumps({"ms_per_batch": ms, "chars_per_s": cfg.train.batch_size * leng
 def run_json(args: list[str], root: Path, backend: str, timeout: int = 3600) -> tuple[dict, float | None]:
     """Run under /usr/bin/time -v in `root`: (the last JSON line printed, peak RSS in MB)."""
     env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
-    env["PYTHONPATH"] = str(root)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
     timer = ["/usr/bin/time", "-v"] if Path("/usr/bin/time").exists() else []
     r = subprocess.run(
         [*timer, sys.executable, *args],

@@ -52,7 +52,7 @@ def main() -> None:
     where = backend.describe()
     print(f"backend: {where}", flush=True)
     # Speed in a fresh process (warm-up excluded), then quality in this one.
-    speed, _ = run_json(["-c", SPEED, a.preset, "100"], ROOT, backend.current() or "jax")
+    speed, _ = run_json(["-c", SPEED, a.preset, "100", str(corpus)], ROOT, backend.current() or "jax")
     print(f"{a.preset} preset: {speed['chars_per_s']:,.0f} characters/s", flush=True)
     from benchmarks.time_to_quality import book_curve, run
 

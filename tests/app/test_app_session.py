@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from app_helpers import load_tiny_corpus, notifications, type_into, wait_for
-from textual.widgets import Button, Static
+from app_helpers import load_tiny_corpus, notifications, settle, type_into, wait_for
+from textual.widgets import Button, Label, Static
 
 from textgen_tui.app.app import create_app
 from textgen_tui.app.dialogs import QuitDialog
@@ -154,3 +154,27 @@ async def test_refused_starts_leave_the_pane_ready(workdir: Path) -> None:
         assert "does not exist" in notifications(app, "error")[-1]
         assert not app.training and not app.query_one("#start", Button).disabled
         assert (workdir / "mine" / "notes.txt").read_text() == "my notes"
+
+
+async def test_the_devices_field_is_checked_as_typed_and_at_start(workdir: Path) -> None:
+    """Issue 9: the Train pane's devices field. Not a count: named under the form at once; more
+    than one device on TensorFlow: a notification at Start, nothing created, the pane ready."""
+    app = create_app(models_dir="models")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await load_tiny_corpus(app, pilot)
+        await wait_for(pilot, lambda: "tensorflow" in str(app.sub_title), what="the backend in the header")
+        assert "CPU" in str(app.sub_title)
+        await pilot.press("f2")
+        await type_into(pilot, "#out-dir", "models/two-devices")
+        await type_into(pilot, "#devices", "two")
+        await settle(pilot)
+        assert "takes 'all' or a number" in str(app.query_one("#form-error", Label).render())
+        await type_into(pilot, "#devices", "2")
+        await settle(pilot)
+        assert str(app.query_one("#form-error", Label).render()) == ""
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: notifications(app, "error"), timeout=60, what="the refusal")
+        assert "needs --backend jax" in notifications(app, "error")[-1]
+        await wait_for(pilot, lambda: not app.training, timeout=30, what="the session to end")
+        assert not app.query_one("#start", Button).disabled
+        assert not (workdir / "models" / "two-devices").exists()
