@@ -159,7 +159,15 @@ def table(results: dict) -> str:
         cells = []
         for c in cols:
             v = results["runs"][c].get(key)
-            cells.append("—" if v is None else f"{v:,}" if isinstance(v, int) else f"{v:,.2f}" if v < 10 else f"{v:,.1f}")
+            cells.append(
+                "—"
+                if v is None
+                else f"{v:,}"
+                if isinstance(v, int)
+                else f"{v:,.2f}"
+                if v < 10
+                else f"{v:,.1f}"
+            )
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
