@@ -122,7 +122,7 @@ def setup(
     elif wanted is None:
         chosen = found
     elif wanted > len(found):
-        raise ConfigError(f"--devices {wanted}: this machine has {len(found)} ({', '.join(found)})")
+        raise ConfigError(f"{wanted} devices asked for: this machine has {len(found)} ({', '.join(found)})")
     else:
         chosen = found[:wanted]
     if batch_size is not None and len(chosen) > 1 and batch_size % len(chosen):
