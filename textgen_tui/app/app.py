@@ -25,7 +25,7 @@ from textual.widgets import Footer, Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from textgen_tui.app import messages as msg
-from textgen_tui.app.dialogs import ConfirmDialog, MessageDialog, QuitDialog
+from textgen_tui.app.dialogs import ConfirmDialog, HelpScreen, MessageDialog, QuitDialog
 from textgen_tui.app.panes.corpus import CorpusPane, CorpusSummary, summarise
 from textgen_tui.app.panes.generate import GeneratePane, GenerateRequest
 from textgen_tui.app.panes.models import ModelsPane
@@ -54,10 +54,13 @@ class TextgenApp(App):
         "panes/models.tcss",
     ]
     BINDINGS = [
-        Binding("f1", "show_pane('corpus')", "Corpus", priority=True),
-        Binding("f2", "show_pane('train')", "Train", priority=True),
-        Binding("f3", "show_pane('generate')", "Generate", priority=True),
-        Binding("f4", "show_pane('models')", "Models", priority=True),
+        # The panes' keys come first in the Footer; F1-F4 are on the help screen (`?`), so every
+        # pane's Footer fits 80 columns.
+        Binding("f1", "show_pane('corpus')", "Corpus", priority=True, show=False),
+        Binding("f2", "show_pane('train')", "Train", priority=True, show=False),
+        Binding("f3", "show_pane('generate')", "Generate", priority=True, show=False),
+        Binding("f4", "show_pane('models')", "Models", priority=True, show=False),
+        Binding("f10,question_mark", "help", "Help"),
         *(Binding(str(i + 1), f"show_pane('{p}')", p.title(), show=False) for i, p in enumerate(PANES)),
     ]
 
@@ -155,6 +158,31 @@ class TextgenApp(App):
 
     def action_show_pane(self, pane: str) -> None:
         self.query_one(TabbedContent).active = pane
+
+    def action_help(self) -> None:
+        """The help screen: every key active on the current pane, the hidden ones included."""
+        if not isinstance(self.screen, Screen) or self.screen is not self.screen_stack[0]:
+            return  # not over a dialog
+        rows, seen = [], set()
+        panes = (CorpusPane, TrainPane, GeneratePane, ModelsPane)
+
+        def rank(item) -> int:  # the pane's own keys, then the app's, then the focused widget's
+            node = item[1].node
+            return 0 if isinstance(node, panes) else 1 if node is self else 2
+
+        for key, active in sorted(self.screen.active_bindings.items(), key=rank):
+            binding = active.binding
+            if binding.action in seen and binding.action.startswith("show_pane"):
+                continue  # F1 and 1 do the same: one row, both keys
+            seen.add(binding.action)
+            keys = [self.get_key_display(b) for _, b in self._keys_for(binding.action)]
+            description = binding.description or binding.action.replace("_", " ")
+            rows.append((" / ".join(dict.fromkeys(keys)) or key, description))
+        pane = self.query_one(TabbedContent).active or "app"
+        self.push_screen(HelpScreen(pane.title(), rows))
+
+    def _keys_for(self, action: str):
+        return [(k, a.binding) for k, a in self.screen.active_bindings.items() if a.binding.action == action]
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

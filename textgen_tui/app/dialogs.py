@@ -37,6 +37,36 @@ class MessageDialog(ModalScreen[None]):
         self.dismiss(None)
 
 
+class HelpScreen(ModalScreen[None]):
+    """Every key of the pane the user is on, with what it does (`?`)."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [Binding("escape,enter,question_mark,q", "dismiss", "Close")]
+
+    def __init__(self, pane: str, rows: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.pane = pane
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import DataTable
+
+        with Vertical(id="dialog"):
+            yield Label(f"Keys of the {self.pane} pane", id="dialog-title")
+            table = DataTable(id="help-keys", show_cursor=False, zebra_stripes=True)
+            table.add_columns("key", "does")
+            for key, description in self.rows:
+                table.add_row(key, description)
+            yield table
+            yield Static(
+                "Tabs and buttons take clicks too; Ctrl+P opens the command palette. Escape closes this.",
+                id="help-footer",
+            )
+
+    async def action_dismiss(self, result=None) -> None:
+        self.dismiss(None)
+
+
 class ConfirmDialog(ModalScreen[bool]):
     """A question answered Yes (y) or No (n / Escape)."""
 

@@ -45,12 +45,12 @@ def row_for(entry: BundleInfo | tuple[Path, str]) -> tuple[str, ...]:
 class ModelsPane(Vertical):
     BINDINGS = [
         Binding("g", "open_generate", "Generate"),
-        Binding("t", "open_resume", "Resume training"),
+        Binding("t", "open_resume", "Resume"),
         Binding("d,delete", "delete", "Delete"),
         Binding("r,f5", "refresh", "Refresh"),
         Binding("x", "toggle_trash", "Trash"),
         Binding("u", "restore", "Restore"),
-        Binding("e", "empty_trash", "Empty trash"),
+        Binding("e", "empty_trash", "Empty"),
     ]
 
     def __init__(self, **kwargs) -> None:
