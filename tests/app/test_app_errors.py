@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from app_helpers import choose_model, fake_bundle, notifications, type_into, wait_for
-from textual.widgets import Input
 
 from textgen_tui.app.app import create_app
 from textgen_tui.core.paths import bundled_model
@@ -95,7 +94,7 @@ async def test_random_seed_and_history(workdir: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await choose_model(app, pilot, "demo")
         await pilot.press("ctrl+r")
-        assert app.query_one("#seed", Input).value in ("the quick brown fox ", "a stitch in time ")
+        assert app.generate_pane.seed_text in ("the quick brown fox ", "a stitch in time ")
         pane = app.generate_pane
         pane.remember("first seed")
         pane.remember("second seed")
@@ -104,7 +103,7 @@ async def test_random_seed_and_history(workdir: Path) -> None:
         history.focus()
         history.highlighted = 1
         await pilot.press("enter")
-        assert app.query_one("#seed", Input).value == "first seed"
+        assert app.generate_pane.seed_text == "first seed"
 
 
 async def test_models_pane_lists_trashes_and_restores(workdir: Path) -> None:

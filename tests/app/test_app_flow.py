@@ -61,7 +61,7 @@ async def test_train_stop_generate(workdir: Path) -> None:
         # generate from the saved model
         await choose_model(app, pilot, "tiny")
         await type_into(pilot, "#seed", "the quick brown fox")
-        await pilot.press("enter")
+        await pilot.press("ctrl+enter")  # the seed is a text area: Enter is a new line
         pane = app.generate_pane
         await wait_for(
             pilot, lambda: pane.texts and all(len(t) >= 400 for t in pane.texts), what="generation"
@@ -74,7 +74,7 @@ async def test_train_stop_generate(workdir: Path) -> None:
 
         # unknown seed characters: a notification, never a crash
         await type_into(pilot, "#seed", "the ЖЖ fox")
-        await pilot.press("enter")
+        await pilot.press("ctrl+enter")  # the seed is a text area: Enter is a new line
         await wait_for(
             pilot, lambda: any("unknown character" in m for m in notifications(app)), what="the seed note"
         )

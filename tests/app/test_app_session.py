@@ -63,7 +63,7 @@ async def test_stop_resume_live_generation_and_quit(workdir: Path) -> None:
         await pilot.press("g")
         await wait_for(pilot, lambda: app.generate_pane.model == "models/tiny", what="the model chosen")
         await type_into(pilot, "#seed", "The Quick")
-        await pilot.press("enter")
+        await pilot.press("ctrl+enter")  # the seed is a text area: Enter is a new line
         pane = app.generate_pane
         await wait_for(pilot, lambda: pane.texts and len(pane.texts[0]) >= 100, what="generation")
         output = app.query_one("#gen-output", Static).render().plain

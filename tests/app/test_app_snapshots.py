@@ -84,6 +84,26 @@ def test_generate_pane(stable, snap_compare) -> None:
     assert snap_compare(app, terminal_size=SIZE, run_before=before)
 
 
+def test_generate_side_by_side(stable, snap_compare) -> None:
+    """At 200 columns the temperatures stream in columns, one per temperature."""
+
+    async def before(pilot) -> None:
+        await prepare(pilot)
+        await pilot.press("f3")
+        tabs = pilot.app.query_one("TabbedContent")
+        await wait_for(pilot, lambda: tabs.active == "generate", timeout=10, what="the Generate pane")
+        pane = pilot.app.generate_pane
+        request = GenerateRequest("models/alpha", "the quick ", (0.2, 0.5, 1.0, 1.2), 20, 0, 1.0, False)
+        pane.begin(request, "alpha: generating with seed")
+        pane.add(("brown fox jumps " * 6, "brown dog sleeps " * 5, "bright fix " * 8, "brawn of jazz " * 7))
+        pane.finish(stopped=False)
+        await wait_for(pilot, lambda: len(pane.column_texts()) == 4, timeout=10, what="the columns")
+        await pilot.pause(0.2)
+
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    assert snap_compare(app, terminal_size=(200, 40), run_before=before)
+
+
 def test_models_pane(stable, snap_compare) -> None:
     async def before(pilot) -> None:
         await prepare(pilot)

@@ -38,7 +38,13 @@ from textgen_tui.core.config import make_config, preset
 from textgen_tui.core.corpus import Corpus
 from textgen_tui.core.errors import TextgenError
 from textgen_tui.core.generation_service import GenerationService
-from textgen_tui.core.paths import bundled_model, default_out_dir, model_roots
+from textgen_tui.core.paths import (
+    bundled_model,
+    default_out_dir,
+    describe_models_home,
+    model_roots,
+    user_models_dir,
+)
 
 PANES = ("corpus", "train", "generate", "models")
 TRAINING_LABEL = "being trained"
@@ -112,6 +118,7 @@ class TextgenApp(App):
         self.corpus_pane.set_options(*self.corpus_options)
         self.refresh_models()
         self.corpus_pane.focus_first()
+        self.call_after_refresh(self.offer_legacy_models)
         bundled = bundled_model()
         if self._demo_pending and bundled is not None:
             self.call_after_refresh(self._start_demo, str(bundled))
@@ -324,6 +331,8 @@ class TextgenApp(App):
         self.train_pane.set_running(True)
         verb = "Resuming" if message.resume else "Preparing"
         self.train_pane.live.reset(f"{verb} {out}…")
+        if message.resume:
+            self._show_history(out)
         if session.copied_from is not None:
             self.notify(f"The bundled model stays as shipped: training a copy in {out}.", title="Resume")
         self._refresh_generate_models()
@@ -355,6 +364,17 @@ class TextgenApp(App):
         return self.session.resume(
             message.out_dir, corpus=corpus, overrides=message.overrides, devices=message.devices
         )
+
+    def _show_history(self, folder: Path) -> None:
+        """A resumed run: the loss chart first shows the epochs the folder has done (cut back to
+        the epoch it resumes from, as the trainer does)."""
+        try:
+            info = read_info(folder)
+        except TextgenError:
+            return  # the trainer reports what is wrong with the folder
+        done = info.resume_epoch
+        history = {key: list(values)[:done] for key, values in info.history.items()}
+        self.train_pane.live.show_history(history, info.best_epoch)
 
     def on_stop_training(self, message: msg.StopTraining) -> None:
         self.stop_training()
@@ -518,6 +538,7 @@ class TextgenApp(App):
             top_k=request.top_k,
             top_p=request.top_p,
             exact_window=request.exact_window,
+            rng_seed=request.rng_seed,
         )
         if prepared.text != request.seed:
             self.post_message(msg.GenerationSeed(run, prepared.text))
@@ -579,8 +600,48 @@ class TextgenApp(App):
     def refresh_models(self) -> None:
         roots = model_roots()
         entries = list_bundles(*roots)
-        self.models_pane.show(entries, roots, self._trash())
+        self.models_pane.show(entries, roots, self._trash(), home=describe_models_home())
         self.generate_pane.set_models(self._model_options(entries))
+
+    def offer_legacy_models(self) -> None:
+        """Model folders in a ./models from before the models home: offered for moving, once."""
+        from textgen_tui.core.legacy_models import mark_offered, move_legacy, pending_offer
+
+        legacy = pending_offer()
+        if legacy is None:
+            return
+        mark_offered(legacy.source)  # asked once, whatever the answer
+        home = user_models_dir()
+
+        def answer(yes: bool | None) -> None:
+            if not yes:
+                self.notify(
+                    f"{legacy.source} stays as it is; `textgen-tui models --move-legacy` moves it later.",
+                    title="Models",
+                )
+                return
+            try:
+                results = move_legacy()
+            except TextgenError as exc:
+                self.notify(str(exc), title="Models", severity="error")
+                return
+            moved = sum(1 for r in results if r.target is not None)
+            self.notify(f"Moved {moved} model folder(s) to {home}.", title="Models")
+            for r in results:
+                if r.target is None:
+                    self.notify(
+                        f"{r.source} stays where it is: {r.note}.", title="Models", severity="warning"
+                    )
+            self.refresh_models()
+
+        self.push_screen(
+            ConfirmDialog(
+                "Models from before",
+                f"Move {len(legacy.folders)} model folder(s) from {legacy.source} to {home}? "
+                "Models now live there, whatever the current folder. No leaves them where they are.",
+            ),
+            answer,
+        )
 
     def on_open_model(self, message: msg.OpenModel) -> None:
         if message.purpose == "resume":

@@ -28,10 +28,18 @@ def printout(
     if title:
         parts.append(Content.from_markup("[b]$title[/b]\n", title=title))
     for i, temp in enumerate(temperatures):
-        text = texts[i] if i < len(texts) else ""
-        style = temperature_style(i)
-        parts.append(Content.from_markup(f"[{style} b]── temperature $t[/]\n", t=f"{temp:g}"))
-        parts.append(Content.styled(seed, SEED_STYLE))
-        parts.append(Content.styled(text, style))
+        parts.append(temperature_block(seed, temp, i, texts[i] if i < len(texts) else ""))
         parts.append(Content("\n"))
     return Content("").join(parts) if parts else Content("")
+
+
+def temperature_block(seed: str, temp: float, index: int, text: str) -> Content:
+    """One temperature: its label line, then the seed followed by the continuation."""
+    style = temperature_style(index)
+    return Content("").join(
+        [
+            Content.from_markup(f"[{style} b]── temperature $t[/]\n", t=f"{temp:g}"),
+            Content.styled(seed, SEED_STYLE),
+            Content.styled(text, style),
+        ]
+    )

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static, TextArea
 
 from textgen_tui.app import messages as msg
 from textgen_tui.app.panes.fields import parse_temperatures
-from textgen_tui.app.render import printout
+from textgen_tui.app.render import printout, temperature_block
 from textgen_tui.core.config import BOOK_TEMPERATURES
 from textgen_tui.core.errors import ConfigError, GenerationError
 
@@ -26,6 +26,11 @@ class GenerateRequest:
     top_k: int
     top_p: float
     exact_window: bool
+    rng_seed: int | None = None
+    """Random seed of the sampler: the same request gives the same text (None: a fresh one)."""
+
+
+SIDE_BY_SIDE = 160  # columns from which the temperatures stream side by side
 
 
 def _int(text: str, name: str, lo: int) -> int:
@@ -48,12 +53,21 @@ def _top_p(text: str) -> float:
     return value
 
 
+def _rng_seed(text: str) -> int | None:
+    if not text.strip():
+        return None
+    return _int(text, "rng seed", 0)
+
+
 class GeneratePane(Vertical):
     BINDINGS = [
         Binding("f5", "generate", "Generate"),
         Binding("f6", "stop", "Stop"),
         Binding("ctrl+r", "random_seed", "Random seed"),
         Binding("ctrl+s", "save", "Save"),
+        # The seed is a text area (Enter is a new line): Ctrl+Enter generates, where the terminal
+        # can tell it from Enter; F5 always does.
+        Binding("ctrl+enter", "generate", "Generate", show=False),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -69,9 +83,13 @@ class GeneratePane(Vertical):
             yield Select(
                 [], prompt="(no model: train one or add a folder under models/)", id="gen-model", compact=True
             )
-        with Horizontal(classes="row"):
+        with Horizontal(id="seed-row"):
             yield Label("seed", classes="gen-label")
-            yield Input(placeholder="type a seed, Enter generates (Ctrl+R: random)", id="seed", compact=True)
+            seed = TextArea(id="seed", soft_wrap=True, compact=True, show_line_numbers=False)
+            seed.placeholder = (
+                "type a seed (several lines if you like); F5 or Ctrl+Enter generates, Ctrl+R: random"
+            )
+            yield seed
         with Horizontal(classes="row"):
             yield Label("temps", classes="gen-label")
             yield Input(", ".join(f"{t:g}" for t in BOOK_TEMPERATURES), id="gen-temps", compact=True)
@@ -81,6 +99,12 @@ class GeneratePane(Vertical):
             yield Input("0", id="gen-top-k", compact=True, classes="num")
             yield Label("top-p", classes="small-label")
             yield Input("1.0", id="gen-top-p", compact=True, classes="num")
+            yield Label("rng", classes="small-label")
+            rng = Input("", id="gen-rng", compact=True, classes="num", placeholder="random")
+            rng.tooltip = (
+                "Random seed of the sampler: the same number gives the same text again (CLI: --rng-seed)"
+            )
+            yield rng
         with Horizontal(classes="row"):
             yield Checkbox("exact window (book models)", id="exact-window", compact=True)
             yield Button("Generate", id="generate", variant="primary", compact=True)
@@ -90,6 +114,7 @@ class GeneratePane(Vertical):
         with Horizontal(id="gen-body"):
             with VerticalScroll(id="gen-output-scroll"):
                 yield Static("", id="gen-output")
+                yield Horizontal(id="gen-columns")  # wide screens: one column per temperature
             with Vertical(id="gen-history-box"):
                 yield Label("seed history", classes="gen-heading")
                 yield OptionList(id="seed-history", compact=True)
@@ -118,7 +143,7 @@ class GeneratePane(Vertical):
         model = self.model
         if model is None:
             raise GenerationError("choose a model first (train one, or open one from the Models pane)")
-        seed = self.query_one("#seed", Input).value
+        seed = self.seed_text
         if not seed.strip():
             raise GenerationError("the seed is empty: type some text (Ctrl+R draws a random one)")
         try:
@@ -133,6 +158,7 @@ class GeneratePane(Vertical):
             _int(self.query_one("#gen-top-k", Input).value, "top-k", 0),
             _top_p(self.query_one("#gen-top-p", Input).value),
             self.query_one("#exact-window", Checkbox).value,
+            _rng_seed(self.query_one("#gen-rng", Input).value),
         )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -169,18 +195,20 @@ class GeneratePane(Vertical):
             self.notify("This model has no stored seeds (or no model is chosen).", severity="warning")
             return
         self.seed_text = random.choice(seeds)
-        self.query_one("#seed", Input).focus()
+        self.query_one("#seed", TextArea).focus()
 
     @property
     def seed_text(self) -> str:
-        return self.query_one("#seed", Input).value
+        return self.query_one("#seed", TextArea).text
 
     @seed_text.setter
     def seed_text(self, text: str) -> None:
-        self.query_one("#seed", Input).value = text.replace("\n", " ")  # an Input shows one line
+        area = self.query_one("#seed", TextArea)
+        area.text = text
+        area.move_cursor(area.document.end)
 
     def focus_first(self) -> None:
-        self.query_one("#seed", Input).focus()
+        self.query_one("#seed", TextArea).focus()
 
     def action_save(self) -> None:
         if not self.texts:
@@ -199,8 +227,8 @@ class GeneratePane(Vertical):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         seeds = getattr(self, "_history", [])
         if 0 <= event.option_index < len(seeds):
-            self.query_one("#seed", Input).value = seeds[event.option_index]
-            self.query_one("#seed", Input).focus()
+            self.seed_text = seeds[event.option_index]
+            self.query_one("#seed", TextArea).focus()
 
     # -- output ---------------------------------------------------------------------------------
     def begin(self, request: GenerateRequest, header: str) -> None:
@@ -226,15 +254,44 @@ class GeneratePane(Vertical):
             self.header += " (stopped)"
         self._paint_output()
 
+    @property
+    def side_by_side(self) -> bool:
+        """Wide enough to compare the temperatures in columns (one per temperature)."""
+        return self.size.width >= SIDE_BY_SIDE and len(self.temperatures) > 1
+
+    def on_resize(self) -> None:
+        if self.temperatures:
+            self._paint_output()
+
     def _paint_output(self) -> None:
-        self.query_one("#gen-output", Static).update(
-            printout(self.seed, self.temperatures, self.texts, self.header)
-        )
+        output = self.query_one("#gen-output", Static)
+        columns = self.query_one("#gen-columns", Horizontal)
+        wide = self.side_by_side
+        columns.display = wide
+        if wide:
+            output.update(printout(self.seed, (), (), self.header))  # the title line only
+            if len(columns.children) != len(self.temperatures):
+                columns.remove_children()
+                columns.mount_all(Static(classes="gen-column") for _ in self.temperatures)
+                self.call_after_refresh(self._paint_output)  # the new columns exist after this refresh
+                return
+            for i, (column, temp) in enumerate(zip(columns.query(".gen-column"), self.temperatures)):
+                text = self.texts[i] if i < len(self.texts) else ""
+                column.update(temperature_block(self.seed, temp, i, text))
+        else:
+            output.update(printout(self.seed, self.temperatures, self.texts, self.header))
         self.query_one("#gen-output-scroll", VerticalScroll).scroll_end(animate=False)
 
     def set_running(self, running: bool) -> None:
         self.query_one("#generate", Button).disabled = running
         self.query_one("#stop-gen", Button).disabled = not running
+
+    def column_texts(self) -> list[str]:
+        """What each side-by-side column shows (empty when stacked)."""
+        columns = self.query_one("#gen-columns", Horizontal)
+        if not columns.display:
+            return []
+        return [str(c.render()) for c in columns.query(".gen-column")]
 
     def plain_text(self) -> str:
         return printout(self.seed, self.temperatures, self.texts, self.header).plain
