@@ -22,7 +22,7 @@ from textgen_tui.core import events as ev
 from textgen_tui.core.bundle import is_model, read_info
 from textgen_tui.core.config import Config, make_config, resume_config
 from textgen_tui.core.corpus import Corpus
-from textgen_tui.core.errors import BundleError, TextgenError
+from textgen_tui.core.errors import BundleError, ConfigError, TextgenError
 from textgen_tui.core.folder_txn import is_locked
 from textgen_tui.core.parallel import SINGLE, Parallel, device_count, setup
 from textgen_tui.core.paths import bundled_model, default_out_dir
@@ -58,6 +58,22 @@ def _checked(devices: str | int | None) -> str | int | None:
     return "all" if count is None else count
 
 
+def _checked_log_dir(log_dir: str | Path | None) -> Path | None:
+    """A TensorBoard log folder: a folder (or nothing yet) and TensorFlow to write it."""
+    if log_dir is None or not str(log_dir).strip():
+        return None
+    import importlib.util
+
+    path = Path(str(log_dir).strip()).expanduser()
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"the TensorBoard log folder {path} is a file")
+    if importlib.util.find_spec("tensorflow") is None or importlib.util.find_spec("tensorboard") is None:
+        raise ConfigError(
+            "TensorBoard logs need TensorFlow and TensorBoard: pip install 'textgen-tui[tensorboard]'"
+        )
+    return path
+
+
 class TrainingSession:
     def __init__(
         self,
@@ -81,6 +97,7 @@ class TrainingSession:
         self.first_batch_after = first_batch_after
         self.parallel = parallel
         self.peer_lost: str | None = None
+        self.tensorboard: Path | None = None  # the current run's TensorBoard log folder
         self.status = IDLE
         self.out_dir: Path | None = None
         self.copied_from: Path | None = None
@@ -123,8 +140,9 @@ class TrainingSession:
         preset: str = "fast",
         overrides: dict[str, Any] | None = None,
         devices: str | int | None = None,
+        tensorboard: str | Path | None = None,
     ) -> Path:
-        """Train a new model folder. `devices` ("all", a count): data-parallel on that many local
+        """Train a new model folder. `tensorboard`: a folder for TensorBoard logs of the run. `devices` ("all", a count): data-parallel on that many local
         devices (JAX); None keeps the session's `parallel`. Refusals (bad settings, a folder that is not ours to write)
         raise TextgenError here, before any thread starts. Returns the folder."""
         self._check_idle()
@@ -134,6 +152,7 @@ class TrainingSession:
         out = Path(out_dir).expanduser() if out_dir else default_out_dir(Path(corpus.source).stem or "model")
         if self.parallel.chief:
             check_new_out_dir(out)
+        self.tensorboard = _checked_log_dir(tensorboard)
         self._launch(corpus, config, out, resume=False, overrides={}, devices=_checked(devices))
         return out
 
@@ -144,12 +163,14 @@ class TrainingSession:
         corpus: Corpus | None = None,
         overrides: dict[str, Any] | None = None,
         devices: str | int | None = None,
+        tensorboard: str | Path | None = None,
     ) -> Path:
         """Continue a model folder at its next epoch. Without `corpus`, the folder's own corpus is
         loaded (in the training thread). The bundled model is never trained: a copy is, and
         `out_dir` names the copy. Returns the folder that trains."""
         self._check_idle()
         folder = Path(out_dir).expanduser()
+        self.tensorboard = _checked_log_dir(tensorboard)
         info = read_info(folder)  # a missing, foreign or broken folder: its one-line error
         config, _ = resume_config(info.config, {k: v for k, v in (overrides or {}).items() if k != "epochs"})
         if is_locked(folder):
@@ -209,6 +230,7 @@ class TrainingSession:
                 resume=resume,
                 overrides=overrides,
                 parallel=self.parallel,
+                tensorboard=self.tensorboard,
             )
             with self._lock:
                 self.trainer = trainer

@@ -75,3 +75,34 @@ def tf_dataset(batches):
     options = tf.data.Options()
     options.autotune.enabled = False
     return ds.with_options(options)
+
+
+class SummaryWriter:
+    """TensorBoard event files, written with tf.summary (TensorFlow must be installed, whichever
+    backend trains)."""
+
+    def __init__(self, log_dir: str) -> None:
+        try:
+            import tensorflow as tf
+        except ImportError:
+            from textgen_tui.core.errors import ConfigError
+
+            raise ConfigError(
+                "--tensorboard writes its logs with TensorFlow, which is not installed: pip install tensorflow"
+            ) from None
+        self.tf = tf
+        self.writer = tf.summary.create_file_writer(log_dir)
+
+    def scalars(self, step: int, values: dict[str, float]) -> None:
+        with self.writer.as_default(step=step):
+            for tag, value in values.items():
+                self.tf.summary.scalar(tag, value)
+        self.writer.flush()
+
+    def text(self, tag: str, text: str, step: int) -> None:
+        with self.writer.as_default(step=step):
+            self.tf.summary.text(tag, text)
+        self.writer.flush()
+
+    def close(self) -> None:
+        self.writer.close()

@@ -66,6 +66,7 @@ class Trainer:
         resume: bool = False,
         overrides: dict | None = None,
         parallel: Parallel = SINGLE,
+        tensorboard: str | Path | None = None,
     ):
         """`config` is the run's settings for a new folder. Resuming, the folder's own config is
         used with `overrides` (field name → value, what the user asked for) applied: the knobs
@@ -80,6 +81,7 @@ class Trainer:
         self.resume = resume
         self.overrides = dict(overrides or {})
         self.parallel = parallel
+        self.tensorboard = tensorboard  # a log folder for TensorBoard, or None
         self._scratch: Path | None = None  # where a non-first process saves (see on_epoch_end)
         self.changes: list[str] = []
         self.model = None
@@ -279,6 +281,16 @@ class Trainer:
                     monitor=monitor, patience=cfg.train.early_stopping_patience, verbose=0
                 )
             )
+        if self.tensorboard and par.chief:
+            from textgen_tui.core.tensorboard_log import TensorBoardLog
+
+            self.add_listener(TensorBoardLog(self.tensorboard))
+            if keras.backend.backend() == "tensorflow":  # Keras's own logs, where its callback works
+                callbacks.append(
+                    keras.callbacks.TensorBoard(
+                        str(Path(self.tensorboard).expanduser()), write_graph=False, profile_batch=0
+                    )
+                )
         callbacks.append(recorder)  # last: it sees what the others decided this epoch
         start = time.monotonic()
         model.fit(
