@@ -8,6 +8,14 @@ from core_helpers import make_text, tiny_config
 from textgen_tui.core.corpus import corpus_from_text
 
 
+@pytest.fixture(autouse=True)
+def _hermetic_models_home(tmp_path_factory, monkeypatch):
+    """No test writes into the checkout's models/ or the user's data folder (the CLI tests'
+    processes inherit this too)."""
+    monkeypatch.setenv("TEXTGEN_TUI_MODELS", str(tmp_path_factory.mktemp("models-home")))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data-home")))
+
+
 @pytest.fixture(scope="session")
 def text() -> str:
     return make_text()

@@ -765,7 +765,7 @@ class TextgenApp(App):
 
 
 def create_app(models_dir: str | os.PathLike | None = None, **options) -> TextgenApp:
-    """Build the app; `models_dir` replaces ./models (it sets $TEXTGEN_TUI_MODELS for the core)."""
+    """Build the app; `models_dir` replaces the models home (it sets $TEXTGEN_TUI_MODELS for the core)."""
     if models_dir is not None:
         os.environ["TEXTGEN_TUI_MODELS"] = str(models_dir)
     return TextgenApp(**options)

@@ -41,7 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument(
         "corpus", help="a text file, a folder of .txt files, or a catalog name (see `models --catalog`)"
     )
-    t.add_argument("--out", help="model folder to write (default: models/<corpus name>)")
+    t.add_argument(
+        "--out", help="model folder to write (default: <models home>/<corpus name>; see `textgen-tui models`)"
+    )
     t.add_argument(
         "--preset",
         choices=["fast", "book", "gpu"],
@@ -105,8 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("corpus", help="a text file, a folder or a catalog name")
     _backend_option(e, argparse.SUPPRESS)
 
-    m = sub.add_parser("models", help="list model folders and the corpus catalog")
+    m = sub.add_parser("models", help="where models live, the model folders and the corpus catalog")
     m.add_argument("--catalog", action="store_true", help="list only the corpus catalog")
+    m.add_argument(
+        "--move-legacy",
+        action="store_true",
+        help="move the model folders of ./models (from before the models home) into the models home",
+    )
     return p
 
 

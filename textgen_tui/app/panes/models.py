@@ -42,6 +42,14 @@ def row_for(entry: BundleInfo | tuple[Path, str]) -> tuple[str, ...]:
     )
 
 
+def _short(path: Path) -> str:
+    """The home folder as ~ (the user data folder's path is long for an 80-column line)."""
+    try:
+        return "~/" + str(path.relative_to(Path.home())) if path.is_absolute() else str(path)
+    except (ValueError, RuntimeError):
+        return str(path)
+
+
 class ModelsPane(Vertical):
     BINDINGS = [
         Binding("g", "open_generate", "Generate"),
@@ -60,6 +68,7 @@ class ModelsPane(Vertical):
         self.summary = ""
         self.trash: list = []
         self.showing_trash = False
+        self.home = ""
         self._entries: list = []
         self._roots: list[Path] = []
 
@@ -84,8 +93,13 @@ class ModelsPane(Vertical):
             return self.showing_trash
         return True
 
-    def show(self, entries: list[BundleInfo | tuple[Path, str]], roots: list[Path], trash=()) -> None:
+    def show(
+        self, entries: list[BundleInfo | tuple[Path, str]], roots: list[Path], trash=(), home: str = ""
+    ) -> None:
+        """`home` says where models live and why (the summary's tooltip)."""
         self._entries, self._roots, self.trash = list(entries), list(roots), list(trash)
+        if home:
+            self.home = home
         if self.showing_trash:
             self._show_trash()
             return
@@ -106,7 +120,7 @@ class ModelsPane(Vertical):
         bundled = bundled_models_dir()
         # The bundled folder's absolute path says nothing useful (and differs per install).
         where = " and ".join(
-            "the bundled models" if bundled is not None and r.resolve() == bundled.resolve() else str(r)
+            "the bundled models" if bundled is not None and r.resolve() == bundled.resolve() else _short(r)
             for r in roots
         )
         self.summary = (
@@ -166,6 +180,7 @@ class ModelsPane(Vertical):
         note = self.query_one("#models-note", Static)
         note.update(error or self.summary)
         note.set_class(bool(error), "error")
+        note.tooltip = self.home or None
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_note()
