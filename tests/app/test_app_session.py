@@ -178,3 +178,20 @@ async def test_the_devices_field_is_checked_as_typed_and_at_start(workdir: Path)
         await wait_for(pilot, lambda: not app.training, timeout=30, what="the session to end")
         assert not app.query_one("#start", Button).disabled
         assert not (workdir / "models" / "two-devices").exists()
+
+
+async def test_the_tensorboard_field_writes_logs_of_the_run(workdir: Path) -> None:
+    """Issue 11: a TensorBoard log folder typed in the Train pane gets the run's logs."""
+    app = create_app(models_dir="models")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await load_tiny_corpus(app, pilot)
+        await pilot.press("f2")
+        await type_into(pilot, "#field-epochs", "1")
+        await type_into(pilot, "#field-units", "16")
+        await type_into(pilot, "#field-length", "10")
+        await type_into(pilot, "#tensorboard", "tb")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.training, timeout=30, what="training to start")
+        await wait_for(pilot, lambda: not app.training, timeout=180, what="training to end")
+    logs = list((workdir / "tb" / "textgen").glob("events.out.tfevents.*"))
+    assert logs and logs[0].stat().st_size > 0

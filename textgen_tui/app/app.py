@@ -351,7 +351,12 @@ class TextgenApp(App):
                 self.notify(f"{out} holds a model (F7 resumes it): starting {fresh} instead.", title="Train")
             out = str(fresh)
         return self.session.start(
-            self.corpus, out, preset=message.preset, overrides=overrides, devices=message.devices
+            self.corpus,
+            out,
+            preset=message.preset,
+            overrides=overrides,
+            devices=message.devices,
+            tensorboard=message.tensorboard or None,
         )
 
     def _resume(self, message: msg.StartTraining) -> Path:
@@ -362,7 +367,11 @@ class TextgenApp(App):
         if corpus is not None and corpus.lowercase != info.config.data.lowercase:
             corpus = None  # the folder's own corpus, read as the model was trained
         return self.session.resume(
-            message.out_dir, corpus=corpus, overrides=message.overrides, devices=message.devices
+            message.out_dir,
+            corpus=corpus,
+            overrides=message.overrides,
+            devices=message.devices,
+            tensorboard=message.tensorboard or None,
         )
 
     def _show_history(self, folder: Path) -> None:

@@ -105,9 +105,18 @@ class PresetChosen(Message):
 class StartTraining(Message):
     """Start (resume=False) or resume a run with the form's settings (field → value)."""
 
-    def __init__(self, preset: str, overrides: dict, out_dir: str, resume: bool, devices: str = "1") -> None:
+    def __init__(
+        self,
+        preset: str,
+        overrides: dict,
+        out_dir: str,
+        resume: bool,
+        devices: str = "1",
+        tensorboard: str = "",
+    ) -> None:
         super().__init__()
         self.devices = devices
+        self.tensorboard = tensorboard  # a TensorBoard log folder, or "" for none
         self.preset = preset
         self.overrides = overrides
         self.out_dir = out_dir

@@ -74,6 +74,14 @@ class TrainPane(Horizontal):
                     "more than 1 needs the JAX backend (textgen-tui --backend jax)."
                 )
                 yield devices
+            with Horizontal(classes="row"):
+                yield Label("tensorboard", classes="field-label")
+                logs = Input("", id="tensorboard", compact=True, placeholder="log folder (optional)")
+                logs.tooltip = (
+                    "A folder for TensorBoard logs of the run (loss, validation, learning rate, "
+                    "tokens/s, samples); view with `tensorboard --logdir FOLDER`."
+                )
+                yield logs
             yield Label("", id="resume-hint")
             yield Label("", id="form-error")
             with Horizontal(id="train-buttons"):
@@ -212,7 +220,8 @@ class TrainPane(Horizontal):
             self.notify(str(exc), title="Settings", severity="error")
             return
         devices = self.query_one("#devices", Input).value.strip() or "1"
-        self.post_message(msg.StartTraining(self.preset_name, overrides, self.out_dir, resume, devices))
+        logs = self.query_one("#tensorboard", Input).value.strip()
+        self.post_message(msg.StartTraining(self.preset_name, overrides, self.out_dir, resume, devices, logs))
 
     def action_stop(self) -> None:
         self.post_message(msg.StopTraining())
