@@ -91,11 +91,11 @@ def train(args: argparse.Namespace) -> int:
     listener = RichListener(plain=args.plain or not parallel.chief, writer=parallel.chief)
     session = TrainingSession([listener], parallel=parallel)
     if args.resume:
-        out = session.resume(args.out, corpus=corpus, overrides=overrides)
+        out = session.resume(args.out, corpus=corpus, overrides=overrides, tensorboard=args.tensorboard)
         if session.copied_from is not None:
             _warn(f"the bundled model is not changed: training a copy in {out}")
     else:
-        session.start(corpus, args.out, preset=args.preset, overrides=overrides)
+        session.start(corpus, args.out, preset=args.preset, overrides=overrides, tensorboard=args.tensorboard)
     if parallel.distributed and parallel.chief:
         _warn(f"data-parallel: {parallel.describe()}")
     try:

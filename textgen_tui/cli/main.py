@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     t.add_argument("--resume", action="store_true", help="continue training the model in --out")
     t.add_argument("--plain", action="store_true", help="plain text output, no colors or progress bar")
+    t.add_argument("--tensorboard", metavar="DIR", help="write TensorBoard logs of the run into DIR")
     _backend_option(t, argparse.SUPPRESS)
     s = t.add_argument_group("devices and machines (JAX)")
     s.add_argument("--devices", help="train data-parallel on 'all' local devices or N of them (default 1)")
