@@ -179,8 +179,8 @@ class TextgenApp(App):
 
         for key, active in sorted(self.screen.active_bindings.items(), key=rank):
             binding = active.binding
-            if binding.action in seen and binding.action.startswith("show_pane"):
-                continue  # F1 and 1 do the same: one row, both keys
+            if binding.action in seen:
+                continue  # F1 and 1 (or F5 and Ctrl+Enter) do the same: one row, both keys
             seen.add(binding.action)
             keys = [self.get_key_display(b) for _, b in self._keys_for(binding.action)]
             description = binding.description or binding.action.replace("_", " ")
