@@ -81,7 +81,10 @@ class GeneratePane(Vertical):
         with Horizontal(classes="row"):
             yield Label("model", classes="gen-label")
             yield Select(
-                [], prompt="(no model: train one or add a folder under models/)", id="gen-model", compact=True
+                [],
+                prompt="(no model yet: train one, or add a model folder to the models home)",
+                id="gen-model",
+                compact=True,
             )
         with Horizontal(id="seed-row"):
             yield Label("seed", classes="gen-label")

@@ -65,7 +65,7 @@ class TrainPane(Horizontal):
                     field_input.tooltip = docs.get((f.section, f.name))
                     yield field_input
             yield Label("output folder", classes="field-label wide")
-            yield Input(id="out-dir", compact=True, placeholder="models/<corpus>")
+            yield Input(id="out-dir", compact=True, placeholder="<models home>/<corpus>")
             with Horizontal(classes="row"):
                 yield Label("devices", classes="field-label")
                 devices = Input("1", id="devices", compact=True, validators=[DevicesValidator()])
