@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from textual.widgets import Input
 
 from textgen_tui.app.app import create_app
 from textgen_tui.app.panes.generate import GenerateRequest
+from textgen_tui.core import events as ev
 
 SIZE = (80, 24)
 
@@ -63,6 +65,47 @@ def test_train_pane(stable, snap_compare) -> None:
 
     app = create_app(models_dir="models", preload_tensorflow=False)
     assert snap_compare(app, terminal_size=SIZE, run_before=before)
+
+
+def chart_events(live) -> None:
+    """A resumed run, fed to the Train pane's live view: two epochs of history, then three epochs
+    of batches (a decaying, wavy loss; a learning rate cut each epoch) with their ends."""
+    live.reset("Resuming models/tiny…")
+    history = {
+        "epoch": [1, 2],
+        "loss": [2.9, 2.2],
+        "val_loss": [2.6, 2.1],
+        "lr": [0.01, 0.01],
+        "seconds": [3.0, 3.0],
+    }
+    live.show_history(history, best_epoch=2)
+    live.started(ev.Started("models/tiny", 5, 2, 60, 40, 12345, 5000, 500, "book"))
+    for epoch in (3, 4, 5):
+        lr = 0.01 * 0.5 ** (epoch - 2)
+        for batch in range(1, 61, 2):
+            x = epoch - 1 + batch / 60
+            loss = 1.2 + 1.5 * math.exp(-x / 2) + 0.08 * math.sin(3 * batch)
+            live.show_batch(ev.BatchProgress(epoch, 5, batch, 60, loss, lr, 1000.0, 10.0, 20.0))
+        loss = 1.2 + 1.5 * math.exp(-epoch / 2)
+        val = loss + 0.04 * (epoch - 3) ** 2 - 0.05
+        live.epoch_end(ev.EpochEnd(epoch, 5, loss, val, lr, 3.0, epoch == 4))
+
+
+@pytest.mark.parametrize("size", [SIZE, (140, 45)], ids=["80x24", "140x45"])
+def test_train_chart(stable, snap_compare, size) -> None:
+    """The loss chart, with deterministic data (the flow that feeds it is in test_app_chart.py)."""
+
+    async def before(pilot) -> None:
+        await prepare(pilot)
+        await pilot.press("f2")
+        tabs = pilot.app.query_one("TabbedContent")
+        await wait_for(pilot, lambda: tabs.active == "train", timeout=10, what="the Train pane")
+        chart_events(pilot.app.train_pane.live)
+        await pilot.pause(0.5)  # the throttled redraw
+        await pilot.pause()
+
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    assert snap_compare(app, terminal_size=size, run_before=before)
 
 
 def test_generate_pane(stable, snap_compare) -> None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Label, ProgressBar, Sparkline, Static
+from textual.events import Resize
+from textual.widgets import ProgressBar, Static
 
+from textgen_tui.app.panes.loss_chart import LossChart
 from textgen_tui.app.render import printout
 from textgen_tui.core import events as ev
 
-MAX_CHART_POINTS = 400
+COMPACT_HEIGHT = 30
+"""Shorter than this (an 80×24 terminal), the live view leaves out the learning-rate chart."""
 
 
 def clock(seconds: float) -> str:
@@ -53,21 +56,25 @@ class LiveView(Vertical):
         yield Static("Not training. Load a corpus, check the settings, press F5 to start.", id="train-status")
         yield ProgressBar(total=1, id="epoch-progress", show_eta=False)
         yield Static("", id="train-metrics")
-        yield Label("loss per batch", id="chart-label")
-        yield Sparkline([], id="loss-chart")
+        yield LossChart(id="loss-chart")
         yield Static("", id="epoch-losses")
         yield VerticalScroll(id="samples")
 
     def on_mount(self) -> None:
-        self.losses: list[float] = []
         self.epoch_lines: list[str] = []
         self.current: SampleView | None = None
 
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.height < COMPACT_HEIGHT, "-compact")
+
+    @property
+    def chart(self) -> LossChart:
+        return self.query_one(LossChart)
+
     def reset(self, message: str) -> None:
-        self.losses = []
         self.epoch_lines = []
         self.current = None
-        self.query_one("#loss-chart", Sparkline).data = []
+        self.chart.reset()
         self.query_one("#epoch-losses", Static).update("")
         self.query_one("#train-metrics", Static).update("")
         self.query_one("#epoch-progress", ProgressBar).update(total=1, progress=0)
@@ -84,6 +91,25 @@ class LiveView(Vertical):
             f"{e.vocab_size} tokens · {e.batches_per_epoch} batches per epoch"
         )
         self.query_one("#epoch-progress", ProgressBar).update(total=e.batches_per_epoch, progress=0)
+        self.chart.start(e.initial_epoch)
+
+    def show_history(self, history: dict, best_epoch: int | None = None) -> None:
+        """A resumed run: the epochs its folder has done, charted and listed before the new ones."""
+        self.chart.show_history(history, best_epoch)
+        chart = self.chart
+        self.epoch_lines = [
+            self._epoch_line(epoch, loss, val, None, epoch == chart.best_epoch)
+            for epoch, loss, val in zip(chart.epochs, chart.loss, chart.val_loss)
+        ]
+        self.query_one("#epoch-losses", Static).update("\n".join(self.epoch_lines[-3:]))
+
+    @staticmethod
+    def _epoch_line(
+        epoch: int, loss: float, val_loss: float | None, seconds: float | None, best: bool
+    ) -> str:
+        val = "—" if val_loss is None else f"{val_loss:.4f}"
+        took = "" if seconds is None else f"  ({seconds:.0f}s)"
+        return f"epoch {epoch}: loss {loss:.4f}  val {val}{took}{' ✓ best' if best else ''}"
 
     def show_batch(self, e: ev.BatchProgress) -> None:
         self.set_status(f"Epoch {e.epoch} of {e.epochs} · batch {e.batch}/{e.batches}")
@@ -92,15 +118,12 @@ class LiveView(Vertical):
             f"loss {e.loss:.4f}   lr {e.learning_rate:.3g}   {e.tokens_per_second:,.0f} tok/s   "
             f"ETA {clock(e.eta_seconds)}   elapsed {clock(e.elapsed)}"
         )
-        if e.loss == e.loss:  # not NaN
-            self.losses.append(e.loss)
-            del self.losses[:-MAX_CHART_POINTS]
-            self.query_one("#loss-chart", Sparkline).data = list(self.losses)
+        self.chart.add_batch(e.epoch, e.batch, e.batches, e.loss, e.learning_rate)
 
     def epoch_end(self, e: ev.EpochEnd) -> None:
         val = "—" if e.val_loss is None else f"{e.val_loss:.4f}"
-        mark = " ✓ best" if e.best else ""
-        self.epoch_lines.append(f"epoch {e.epoch}: loss {e.loss:.4f}  val {val}  ({e.seconds:.0f}s){mark}")
+        self.epoch_lines.append(self._epoch_line(e.epoch, e.loss, e.val_loss, e.seconds, e.best))
+        self.chart.add_epoch(e.epoch, e.loss, e.val_loss, e.best)
         self.query_one("#epoch-losses", Static).update("\n".join(self.epoch_lines[-3:]))
         self.query_one("#train-metrics", Static).update(
             f"loss {e.loss:.4f}   val_loss {val}   lr {e.learning_rate:.3g}"
