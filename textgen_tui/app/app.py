@@ -132,7 +132,7 @@ class TextgenApp(App):
             self.generate_pane.seed_text = seeds[0]
         self.open_for_generation(path)
         self.notify(
-            "A pretrained Nietzsche model is writing. Type your own seed and press Enter.", title="Welcome"
+            "A pretrained Nietzsche model is writing. Type your own seed and press F5.", title="Welcome"
         )
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -651,6 +651,26 @@ class TextgenApp(App):
             ),
             answer,
         )
+
+    def on_show_details(self, message: msg.ShowDetails) -> None:
+        from textgen_tui.app.details import ModelDetails
+
+        try:
+            info = read_info(message.path)
+        except TextgenError as exc:
+            self.notify(str(exc), title="Details", severity="error")
+            return
+        self.push_screen(ModelDetails(info))
+
+    def on_compare_wanted(self, message: msg.CompareWanted) -> None:
+        from textgen_tui.app.details import CompareModels
+
+        try:
+            first, second = (read_info(p) for p in message.paths)
+        except TextgenError as exc:
+            self.notify(str(exc), title="Compare", severity="error")
+            return
+        self.push_screen(CompareModels(first, second))
 
     def on_open_model(self, message: msg.OpenModel) -> None:
         if message.purpose == "resume":

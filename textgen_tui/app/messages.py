@@ -174,3 +174,19 @@ class EmptyTrash(Message):
 
 class RefreshModels(Message):
     pass
+
+
+class ShowDetails(Message):
+    """Open a model folder's details (history, settings, samples)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+
+
+class CompareWanted(Message):
+    """Compare two model folders on one chart."""
+
+    def __init__(self, paths: tuple[str, ...]) -> None:
+        super().__init__()
+        self.paths = paths

@@ -59,6 +59,9 @@ class ModelsPane(Vertical):
         Binding("x", "toggle_trash", "Trash"),
         Binding("u", "restore", "Restore"),
         Binding("e", "empty_trash", "Empty"),
+        Binding("i", "details", "Details"),
+        Binding("space", "mark", "Mark to compare", show=False),
+        Binding("c", "compare", "Compare"),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -70,6 +73,8 @@ class ModelsPane(Vertical):
         self.showing_trash = False
         self.home = ""
         self._entries: list = []
+        self.marked: list[Path] = []
+        """Models marked (space) for comparing, two at most: the oldest mark gives way."""
         self._roots: list[Path] = []
 
     def compose(self) -> ComposeResult:
@@ -87,8 +92,10 @@ class ModelsPane(Vertical):
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """In the trash, only what makes sense there; the Footer follows."""
-        if action in ("open_generate", "open_resume", "delete"):
+        if action in ("open_generate", "open_resume", "delete", "details", "mark"):
             return not self.showing_trash
+        if action == "compare":  # in the Footer once two models are marked
+            return not self.showing_trash and len(self.marked) == 2
         if action in ("restore", "empty_trash"):
             return self.showing_trash
         return True
@@ -114,7 +121,10 @@ class ModelsPane(Vertical):
             if isinstance(entry, tuple):
                 self.broken[path] = entry[1]
             self.paths.append(path)
-            table.add_row(*row_for(entry), key=str(path))
+            cells = row_for(entry)
+            if path in self.marked:
+                cells = (f"✓ {cells[0]}", *cells[1:])
+            table.add_row(*cells, key=str(path))
         if self.paths:
             table.move_cursor(row=min(row, len(self.paths) - 1))
         bundled = bundled_models_dir()
@@ -232,6 +242,30 @@ class ModelsPane(Vertical):
         path = self._chosen(usable=False)
         if path is not None:
             self.post_message(msg.DeleteModel(str(path)))
+
+    def action_details(self) -> None:
+        path = self._chosen()
+        if path is not None:
+            self.post_message(msg.ShowDetails(str(path)))
+
+    def action_mark(self) -> None:
+        path = self._chosen()
+        if path is None:
+            return
+        if path in self.marked:
+            self.marked.remove(path)
+        else:
+            self.marked = [*self.marked, path][-2:]
+        self.show(self._entries, self._roots, self.trash)
+        self.refresh_bindings()
+        if len(self.marked) == 2:
+            self.notify("Two models marked: c compares them.", title="Compare")
+
+    def action_compare(self) -> None:
+        if len(self.marked) != 2:
+            self.notify("Mark two models with space first, then c compares them.", severity="warning")
+            return
+        self.post_message(msg.CompareWanted(tuple(str(p) for p in self.marked)))
 
     def action_refresh(self) -> None:
         self.post_message(msg.RefreshModels())

@@ -1,0 +1,129 @@
+"""Issue 11 (part): a model's details (history chart, settings, corpus, samples epoch by epoch)
+and two models compared on one chart, from the Models pane."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from app_helpers import fake_bundle, settle, wait_for
+
+from textgen_tui.app.app import create_app
+from textgen_tui.app.details import CompareModels, ModelDetails
+from textgen_tui.app.panes.loss_chart import LossChart
+
+
+def with_history(folder: Path, losses: list[float], vals: list[float]) -> Path:
+    """A fake model folder with a real history and a sample per epoch."""
+    fake_bundle(folder, epochs=len(losses), best=min(vals))
+    epochs = list(range(1, len(losses) + 1))
+    history = {
+        "epoch": epochs,
+        "loss": losses,
+        "val_loss": vals,
+        "lr": [0.006] * len(epochs),
+        "seconds": [1.0] * len(epochs),
+    }
+    (folder / "history.json").write_text(json.dumps(history))
+    samples = [
+        {"epoch": e, "seed": "the quick ", "temperatures": [0.2, 1.0], "texts": [f"cold {e}", f"hot {e}"]}
+        for e in epochs
+    ]
+    (folder / "samples.json").write_text(json.dumps(samples))
+    state = json.loads((folder / "state.json").read_text())
+    state["best_epoch"] = 1 + vals.index(min(vals))
+    (folder / "state.json").write_text(json.dumps(state))
+    return folder
+
+
+@pytest.fixture
+def two_models(workdir: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    with_history(workdir / "models" / "alpha", [2.9, 2.1, 1.8], [2.5, 2.0, 1.9])
+    with_history(workdir / "models" / "beta", [2.7, 1.9, 1.6, 1.5], [2.3, 1.8, 1.7, 1.75])
+    yield workdir
+    monkeypatch.delenv("TZ")
+    time.tzset()
+
+
+async def row(app, pilot, name: str) -> None:
+    table = app.query_one("#models-table")
+    await wait_for(
+        pilot, lambda: table.row_count >= 2 and app.focused is table, timeout=20, what="the models"
+    )
+    index = next(i for i in range(table.row_count) if str(table.get_row_at(i)[0]).endswith(name))
+    await pilot.press("home", *["down"] * index)
+
+
+async def test_details_show_history_settings_and_samples_epoch_by_epoch(two_models: Path) -> None:
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)  # the first screen settles (its first focus) before keys
+        await pilot.press("f4")
+        await row(app, pilot, "alpha")
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelDetails), timeout=10, what="the details")
+        screen = app.screen
+        facts = str(screen.query_one("#details-facts").render())
+        assert "tiny.txt" in facts and "epochs      3" in facts and "GRU(256)" in facts
+        chart = screen.query_one(LossChart)
+        assert chart.epochs == [1, 2, 3] and chart.val_loss == [2.5, 2.0, 1.9]
+        assert chart.best_point() == (3, 1.9)
+        assert screen.sample_epoch == 3  # the latest samples first
+        assert "hot 3" in str(screen.query_one("#details-sample").render())
+        await pilot.press("left", "left")
+        await settle(pilot)
+        assert screen.sample_epoch == 1
+        assert "cold 1" in str(screen.query_one("#details-sample").render())
+        await pilot.press("left")  # no earlier epoch: stays
+        assert screen.sample_epoch == 1
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, ModelDetails)
+
+
+async def test_two_marked_models_are_compared_on_one_chart(two_models: Path) -> None:
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)  # the first screen settles (its first focus) before keys
+        await pilot.press("f4")
+        await row(app, pilot, "alpha")
+        await pilot.press("c")  # nothing marked yet: a hint, no screen
+        await settle(pilot)
+        assert not isinstance(app.screen, CompareModels)
+        await pilot.press("space")
+        await row(app, pilot, "beta")
+        await pilot.press("space")
+        await settle(pilot)
+        assert [p.name for p in app.models_pane.marked] == ["alpha", "beta"]
+        await pilot.press("c")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, CompareModels), timeout=10, what="the comparison"
+        )
+        title = str(app.screen.query_one("#details-title").render())
+        assert "alpha" in title and "beta" in title
+        legend = str(app.screen.query_one("#compare-legend").render())
+        assert "best 1.9000" in legend and "best 1.7000" in legend
+
+
+def test_details_snapshot(two_models, snap_compare) -> None:
+    async def before(pilot) -> None:
+        app = pilot.app
+        app.animation_level = "none"
+        await settle(pilot)  # the first screen settles (its first focus) before keys
+        await pilot.press("f4")
+        await row(app, pilot, "beta")
+        await pilot.press("i")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, ModelDetails),
+            timeout=10,
+            what="the details",
+        )
+        await pilot.pause(0.5)
+
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    assert snap_compare(app, terminal_size=(100, 32), run_before=before)
