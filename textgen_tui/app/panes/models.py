@@ -55,7 +55,7 @@ class ModelsPane(Vertical):
         Binding("g", "open_generate", "Generate"),
         Binding("t", "open_resume", "Resume"),
         Binding("d,delete", "delete", "Delete"),
-        Binding("r,f5", "refresh", "Refresh"),
+        Binding("r,f5", "refresh", "Refresh", show=False),  # also a button; the Footer must fit 80
         Binding("x", "toggle_trash", "Trash"),
         Binding("u", "restore", "Restore"),
         Binding("e", "empty_trash", "Empty"),
