@@ -26,7 +26,7 @@ MAX_BATCH_POINTS = 2000
 SMOOTHING = 0.02
 """Weight of one batch in the exponential moving average of the batch loss."""
 MAX_BOUNDARIES = 40
-"""More epochs than this: no boundary lines (they would hide the curves)."""
+"""More epochs than this (or fewer than 3 columns an epoch): no boundary lines."""
 
 BOUNDARY_STYLE = "#4e4e4e"
 BATCH_STYLE = "#87afd7"
@@ -260,7 +260,8 @@ class LossChart(Vertical):
         rows = max(1, plot.size.height - plot.margin_bottom - 2)
         plot.set_yticks(nice_ticks(lo, hi, rows))
         # Drawn first, so the curves and markers come over them.
-        if len(self.epochs) <= MAX_BOUNDARIES:
+        columns = plot.size.width - plot.margin_left - 2
+        if self.x_end <= MAX_BOUNDARIES and self.x_end * 3 <= columns:  # else they hide the curves
             for epoch in range(1, math.ceil(self.x_end)):
                 plot.plot([epoch, epoch], [lo, hi], line_style=BOUNDARY_STYLE, hires_mode=HiResMode.BRAILLE)
         if self.batch_x:
