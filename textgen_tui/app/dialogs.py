@@ -117,18 +117,25 @@ class QuitDialog(ModalScreen[str | None]):
         self.folder = folder
 
     def compose(self) -> ComposeResult:
+        web = self.app.is_web  # in a browser (`serve`) there is no terminal to keep training in
+        keep = (
+            ""
+            if web
+            else " Keep training closes the screen and shows the run in the terminal until it ends "
+            "(Ctrl-C stops it there)."
+        )
         with Vertical(id="dialog"):
             yield Label("Training is running", id="dialog-title")
             yield Static(
                 f"Quit now? Stop and quit stops after the current batch and saves {self.folder}; "
-                "it can be resumed later (F7). Keep training closes the screen and shows the run in "
-                "the terminal until it ends (Ctrl-C stops it there).",
+                f"it can be resumed later (F7).{keep}",
                 id="dialog-message",
                 markup=False,
             )
             with Horizontal(id="dialog-buttons"):
                 yield Button("Stop and quit", variant="error", id="stop")
-                yield Button("Keep training", id="keep")
+                if not web:
+                    yield Button("Keep training", id="keep")
                 yield Button("Cancel", variant="primary", id="cancel")
 
     def on_mount(self) -> None:
@@ -137,6 +144,9 @@ class QuitDialog(ModalScreen[str | None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.dismiss(None if event.button.id == "cancel" else event.button.id)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action == "answer" and parameters == ("keep",) and self.app.is_web)
 
     def action_answer(self, answer: str | None) -> None:
         self.dismiss(answer)

@@ -115,6 +115,24 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="move the model folders of ./models (from before the models home) into the models home",
     )
+    w = sub.add_parser("serve", help="serve the app to web browsers (each tab runs its own app)")
+    w.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)"
+    )
+    w.add_argument(
+        "--port", type=int, default=8000, help="port to listen on (default 8000; 0: any free port)"
+    )
+    w.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the URL browsers use, behind a proxy (default: the one they used)",
+    )
+    w.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host other machines can reach (there is no authentication: prefer an ssh tunnel)",
+    )
+    _backend_option(w, argparse.SUPPRESS)
     return p
 
 
@@ -141,9 +159,18 @@ def main(argv: list[str] | None = None) -> int:
             return _fail(str(exc))
     if args.command is None:
         from textgen_tui.app.app import run_app
+        from textgen_tui.cli.serve import watch_server
 
+        watch_server()  # started by `serve`: quit when the server goes
         run_app()
         return 0
+    if args.command == "serve":
+        from textgen_tui.cli.serve import serve
+
+        code, error = serve(
+            args.host, args.port, args.public_url, args.allow_remote, getattr(args, "backend", None)
+        )
+        return _fail(error) if error else code
     try:
         if args.command == "train":
             from textgen_tui.cli.commands import train
