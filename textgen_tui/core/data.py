@@ -113,10 +113,6 @@ class TokenBatches:
     def __len__(self) -> int:
         return self.steps or self.per_pass
 
-    def shapes(self) -> tuple[tuple, tuple]:
-        x = (None, self.length)
-        return x, ((None,) if self.layout == "window" else x)
-
     def order(self, p: int) -> np.ndarray:
         """Example starts in the order of pass `p` (one permutation held at a time)."""
         if not self.shuffle:
