@@ -19,8 +19,9 @@ from textual.events import Resize
 from textual.widgets import Static
 from textual_plot import HiResMode, NumericAxisFormatter, PlotWidget
 
-REDRAW_INTERVAL = 0.3
-"""Seconds between two redraws at least (about three a second while batches stream in)."""
+REDRAW_INTERVAL = 1.0
+"""Seconds between two redraws at least: once a second while batches stream in (3 a second cost
+the app about 5 % of its training throughput on 2 cores, benchmarks/app_overhead.py)."""
 MAX_BATCH_POINTS = 2000
 """Smoothed batch-loss points kept; beyond this, every other one is dropped (coarser, bounded)."""
 SMOOTHING = 0.02
@@ -106,12 +107,12 @@ class LossChart(Vertical):
         self.x_end = 1.0
         self._ema = None
         self._step = 0.0
-        self._changed()
+        self._changed(now=True)
 
     def start(self, initial_epoch: int) -> None:
         """A run starts after `initial_epoch` epochs (0 for a new one)."""
         self.x_end = max(self.x_end, initial_epoch + 1.0)
-        self._changed()
+        self._changed(now=True)
 
     def show_history(self, history: dict, best_epoch: int | None = None) -> None:
         """The epochs a model folder has done (its history.json: lists by key), before going on."""
@@ -135,7 +136,7 @@ class LossChart(Vertical):
         self.best_epoch = best_epoch
         if epochs:
             self.x_end = max(self.x_end, float(max(epochs)))
-        self._changed()
+        self._changed(now=True)
 
     def add_batch(self, epoch: int, batch: int, batches: int, loss: float, learning_rate: float) -> None:
         x = epoch - 1 + batch / max(1, batches)
@@ -167,7 +168,7 @@ class LossChart(Vertical):
         if best:
             self.best_epoch = epoch
         self.x_end = max(self.x_end, float(epoch))
-        self._changed()
+        self._changed(now=True)
 
     def _lowest(self) -> int | None:
         """The epoch of the lowest validation loss (training loss without validation)."""
@@ -187,23 +188,29 @@ class LossChart(Vertical):
         return self.best_epoch, value
 
     # -- drawing --------------------------------------------------------------------------------
-    def _changed(self) -> None:
-        """Redraw soon: now if the last redraw is old enough, else once when it is."""
-        if self._pending or not self.is_mounted:
+    def _changed(self, now: bool = False) -> None:
+        """Redraw soon: now if the last redraw is old enough (or `now`: an epoch, a history, a
+        new run, which are rare), else once when it is."""
+        if not self.is_mounted or (self._pending and not now):
+            return
+        wait = 0.0 if now else self._last_draw + REDRAW_INTERVAL - time.monotonic()
+        if self._pending and now:
+            self.call_later(self._draw_due)  # the pending timer may be a second away: sooner
             return
         self._pending = True
-        wait = self._last_draw + REDRAW_INTERVAL - time.monotonic()
         if wait > 0:
             self.set_timer(wait, self._draw_due)
         else:  # (a timer of 0 s divides by zero in Textual)
             self.call_later(self._draw_due)
 
     def _draw_due(self) -> None:
+        if not self._pending:
+            return  # drawn already (an urgent redraw overtook the timer)
         self._pending = False
         self.redraw()
 
     def on_resize(self, event: Resize) -> None:
-        self._changed()  # tick spacing depends on the size
+        self._changed(now=True)  # tick spacing depends on the size (and resizes are rare)
 
     def redraw(self) -> None:
         self._last_draw = time.monotonic()
