@@ -108,18 +108,26 @@ def test_train_chart(stable, snap_compare, size) -> None:
     assert snap_compare(app, terminal_size=size, run_before=before)
 
 
+async def show_generated(pilot, texts: tuple[str, ...]):
+    """The Generate pane (F3) showing `texts` at 0.2, 0.5, 1 and 1.2 from the seed "the quick "."""
+    await prepare(pilot)
+    await pilot.press("f3")
+    tabs = pilot.app.query_one("TabbedContent")
+    await wait_for(pilot, lambda: tabs.active == "generate", timeout=10, what="the Generate pane")
+    pane = pilot.app.generate_pane
+    request = GenerateRequest("models/alpha", "the quick ", (0.2, 0.5, 1.0, 1.2), 20, 0, 1.0, False)
+    pane.begin(request, "alpha: generating with seed")
+    pane.add(texts)
+    pane.finish(stopped=False)
+    return pane
+
+
 def test_generate_pane(stable, snap_compare) -> None:
     async def before(pilot) -> None:
-        await prepare(pilot)
-        await pilot.press("f3")
-        tabs = pilot.app.query_one("TabbedContent")
-        await wait_for(pilot, lambda: tabs.active == "generate", timeout=10, what="the Generate pane")
-        pane = pilot.app.generate_pane
-        request = GenerateRequest("models/alpha", "the quick ", (0.2, 0.5, 1.0, 1.2), 20, 0, 1.0, False)
-        pane.remember(request.seed)
-        pane.begin(request, "alpha: generating with seed")
-        pane.add(("brown fox jumps", "brown dog sleeps", "bright fix", "brawn of jazz"))
-        pane.finish(stopped=False)
+        pane = await show_generated(
+            pilot, ("brown fox jumps", "brown dog sleeps", "bright fix", "brawn of jazz")
+        )
+        pane.remember("the quick ")
         await pilot.pause()
         await pilot.pause(0.2)
 
@@ -131,15 +139,8 @@ def test_generate_side_by_side(stable, snap_compare) -> None:
     """At 200 columns the temperatures stream in columns, one per temperature."""
 
     async def before(pilot) -> None:
-        await prepare(pilot)
-        await pilot.press("f3")
-        tabs = pilot.app.query_one("TabbedContent")
-        await wait_for(pilot, lambda: tabs.active == "generate", timeout=10, what="the Generate pane")
-        pane = pilot.app.generate_pane
-        request = GenerateRequest("models/alpha", "the quick ", (0.2, 0.5, 1.0, 1.2), 20, 0, 1.0, False)
-        pane.begin(request, "alpha: generating with seed")
-        pane.add(("brown fox jumps " * 6, "brown dog sleeps " * 5, "bright fix " * 8, "brawn of jazz " * 7))
-        pane.finish(stopped=False)
+        texts = ("brown fox jumps " * 6, "brown dog sleeps " * 5, "bright fix " * 8, "brawn of jazz " * 7)
+        pane = await show_generated(pilot, texts)
         await wait_for(pilot, lambda: len(pane.column_texts()) == 4, timeout=10, what="the columns")
         await pilot.pause(0.2)
 

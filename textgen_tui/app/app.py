@@ -170,26 +170,21 @@ class TextgenApp(App):
         """The help screen: every key active on the current pane, the hidden ones included."""
         if not isinstance(self.screen, Screen) or self.screen is not self.screen_stack[0]:
             return  # not over a dialog
-        rows, seen = [], set()
         panes = (CorpusPane, TrainPane, GeneratePane, ModelsPane)
 
         def rank(item) -> int:  # the pane's own keys, then the app's, then the focused widget's
             node = item[1].node
             return 0 if isinstance(node, panes) else 1 if node is self else 2
 
-        for key, active in sorted(self.screen.active_bindings.items(), key=rank):
+        # One row per action, its keys together: F1 and 1, F5 and Ctrl+Enter.
+        by_action: dict[str, tuple[list[str], str]] = {}
+        for _, active in sorted(self.screen.active_bindings.items(), key=rank):
             binding = active.binding
-            if binding.action in seen:
-                continue  # F1 and 1 (or F5 and Ctrl+Enter) do the same: one row, both keys
-            seen.add(binding.action)
-            keys = [self.get_key_display(b) for _, b in self._keys_for(binding.action)]
             description = binding.description or binding.action.replace("_", " ")
-            rows.append((" / ".join(dict.fromkeys(keys)) or key, description))
+            by_action.setdefault(binding.action, ([], description))[0].append(self.get_key_display(binding))
+        rows = [(" / ".join(dict.fromkeys(keys)), description) for keys, description in by_action.values()]
         pane = self.query_one(TabbedContent).active or "app"
         self.push_screen(HelpScreen(pane.title(), rows))
-
-    def _keys_for(self, action: str):
-        return [(k, a.binding) for k, a in self.screen.active_bindings.items() if a.binding.action == action]
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
