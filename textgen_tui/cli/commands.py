@@ -79,15 +79,17 @@ def train(args: argparse.Namespace) -> int:
         corpus = resolve_corpus(args.corpus)
     if corpus.replaced:
         _warn(f"warning: {corpus.replaced:,} undecodable bytes in {corpus.source} were replaced with U+FFFD")
+    # Join the other processes before anything asks JAX for its devices (has_gpu below).
     parallel = _parallel(args, batch_size)
     if not args.resume and args.preset is None:
         from textgen_tui.core.backend import has_gpu
 
         args.preset = "gpu" if has_gpu() else "fast"
-        if args.preset == "gpu" and parallel.chief:
-            _warn("a GPU is there: the gpu preset (--preset fast or book to choose another)")
-        if args.batch_size is None and parallel.distributed:
-            parallel = _parallel(args, build_config(args).train.batch_size)
+        if args.preset == "gpu":
+            if parallel.chief:
+                _warn("a GPU is there: the gpu preset (--preset fast or book to choose another)")
+            if args.batch_size is None and parallel.distributed:  # its batch must split evenly too
+                parallel = _parallel(args, build_config(args).train.batch_size)
     listener = RichListener(plain=args.plain or not parallel.chief, writer=parallel.chief)
     session = TrainingSession([listener], parallel=parallel)
     if args.resume:
