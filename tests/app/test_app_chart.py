@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app_helpers import TINY_SETTINGS, load_tiny_corpus, type_into, wait_for
+from app_helpers import TINY_SETTINGS, EventLog, load_tiny_corpus, type_into, wait_for
 from textual.widgets import Static
 
 from textgen_tui.app.app import create_app
@@ -23,11 +23,12 @@ async def test_chart_shows_epochs_best_and_resumed_history(workdir: Path) -> Non
         await wait_for(pilot, lambda: app.train_pane.preset_name == "book", what="the preset")
         for name, value in {**TINY_SETTINGS, "epochs": "2"}.items():
             await type_into(pilot, f"#field-{name}", value)
+        log = EventLog(app)
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.training, what="training to start")
+        await wait_for(pilot, lambda: log.has(ev.Started), what="training to start")
         chart = app.train_pane.live.chart
+        await wait_for(pilot, lambda: log.has(ev.Finished) and not app.training, what="two epochs")
         await wait_for(pilot, lambda: chart.batch_x, what="batch losses on the chart")
-        await wait_for(pilot, lambda: not app.training, what="two epochs")
 
         out = workdir / "models" / "tiny"
         info = read_info(out)
@@ -54,12 +55,14 @@ async def test_chart_shows_epochs_best_and_resumed_history(workdir: Path) -> Non
         assert app.train_pane.out_dir == "models/tiny"
         await type_into(pilot, "#field-epochs", "50")
         await pilot.press("f7")
-        await wait_for(pilot, lambda: app.training, what="the resumed run")
+        await wait_for(pilot, lambda: log.number(ev.Started) == 2, what="the resumed run")
         assert chart.epochs[:2] == [1, 2]
         assert chart.loss[:2] == info.history["loss"]
         await wait_for(pilot, lambda: len(chart.epochs) >= 3, what="the third epoch")
         await pilot.press("f6")
-        await wait_for(pilot, lambda: not app.training, what="the resumed run to stop")
+        await wait_for(
+            pilot, lambda: log.number(ev.Finished) == 2 and not app.training, what="the resumed run to stop"
+        )
         assert at_start == [([1, 2], info.best_epoch)]
         assert chart.epochs[:3] == [1, 2, 3]
         assert min(chart.batch_x) > 2.0  # the new run's batches come after the history
