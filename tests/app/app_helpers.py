@@ -27,6 +27,7 @@ TINY_SETTINGS = {
     "dropout": "0",
     "batch_size": "32",
     "learning_rate": "0.01",
+    "minutes": "",  # no time budget: the epochs field is used
     "epochs": "1",
     "temperatures": "0.2, 0.5, 1, 1.2",
     "length": "40",
@@ -38,8 +39,26 @@ async def wait_for(pilot, condition, timeout: float = 90.0, what: str = "conditi
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+            shown = "; ".join(n.message for n in pilot.app._notifications) or "none"
+            raise AssertionError(
+                f"timed out after {timeout:.0f}s waiting for {what} (notifications: {shown})"
+            )
         await pilot.pause(0.1)
+
+
+class EventLog(list):
+    """Every training event of the app's session, kept (a short run can start and end between
+    two polls of `app.training` on a loaded machine: CI once missed a whole 2-epoch run)."""
+
+    def __init__(self, app) -> None:
+        super().__init__()
+        app.session.add_listener(self.append)
+
+    def has(self, kind) -> bool:
+        return any(isinstance(e, kind) for e in self)
+
+    def number(self, kind) -> int:
+        return sum(isinstance(e, kind) for e in self)
 
 
 def notifications(app, severity: str | None = None) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from app_helpers import load_tiny_corpus, notifications, settle, type_into, wait_for
+from app_helpers import EventLog, load_tiny_corpus, notifications, settle, type_into, wait_for
 from textual.widgets import Button, Label, Static
 
 from textgen_tui.app.app import create_app
@@ -21,6 +21,7 @@ TINY_FORM = {
     "seq_len": "20",
     "units": "24",
     "batch_size": "32",
+    "minutes": "",  # epochs, not the fast preset's time budget
     "epochs": "5000",  # the run lasts until it is stopped
     "length": "30",
 }
@@ -186,12 +187,16 @@ async def test_the_tensorboard_field_writes_logs_of_the_run(workdir: Path) -> No
     async with app.run_test(size=(120, 40)) as pilot:
         await load_tiny_corpus(app, pilot)
         await pilot.press("f2")
+        await type_into(pilot, "#field-minutes", "")
         await type_into(pilot, "#field-epochs", "1")
         await type_into(pilot, "#field-units", "16")
         await type_into(pilot, "#field-length", "10")
         await type_into(pilot, "#tensorboard", "tb")
+        log = EventLog(app)
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.training, timeout=30, what="training to start")
-        await wait_for(pilot, lambda: not app.training, timeout=180, what="training to end")
+        await wait_for(pilot, lambda: log.has(ev.Started), timeout=60, what="training to start")
+        await wait_for(
+            pilot, lambda: log.has(ev.Finished) and not app.training, timeout=180, what="training to end"
+        )
     logs = list((workdir / "tb" / "textgen").glob("events.out.tfevents.*"))
     assert logs and logs[0].stat().st_size > 0

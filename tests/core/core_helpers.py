@@ -26,5 +26,6 @@ def tiny_config(name: str = "fast"):
     cfg.data.step = 2
     cfg.train.batch_size = 32
     cfg.train.epochs = 1
+    cfg.train.minutes = None
     cfg.sample.length = 30
     return cfg

@@ -31,6 +31,7 @@ OVERRIDE_FLAGS = {
     "cell": "cell",
     "dropout": "dropout",
     "epochs": "epochs",
+    "minutes": "minutes",
     "steps_per_epoch": "steps_per_epoch",
     "batch_size": "batch_size",
     "lr": "learning_rate",
@@ -70,6 +71,8 @@ def train(args: argparse.Namespace) -> int:
         from textgen_tui.core.bundle import read_info
         from textgen_tui.core.config import resume_config
 
+        if args.minutes is not None and args.epochs is not None:
+            raise TextgenError("train for minutes or for epochs, not both: give --minutes or --epochs")
         info = read_info(args.out)  # fails fast, before the corpus and the backend load
         resume_config(info.config, {k: v for k, v in overrides.items() if k != "epochs"})
         corpus = resolve_corpus(args.corpus, info.config.data.lowercase)

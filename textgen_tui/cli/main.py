@@ -50,7 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="starting configuration (default: gpu when the backend sees a GPU, else fast)",
     )
     t.add_argument("--tokenizer", choices=["char", "word", "clause"], help="token kind")
-    t.add_argument("--epochs", type=int, help="epochs to run (more epochs, with --resume)")
+    t.add_argument(
+        "--minutes",
+        type=float,
+        help="train for this many minutes, everything included: the learning rate follows the clock, "
+        "the last validation falls just before the end (the fast preset's default: 10)",
+    )
+    t.add_argument(
+        "--epochs", type=int, help="train for this many epochs instead of minutes (more epochs, with --resume)"
+    )
     t.add_argument("--steps-per-epoch", type=int, help="batches per epoch (default: one pass over the data)")
     t.add_argument("--batch-size", type=int, help="sequences per batch")
     t.add_argument("--lr", type=float, help="learning rate")

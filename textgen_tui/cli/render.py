@@ -10,12 +10,20 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.text import Text
 
 from textgen_tui.core import events as ev
+from textgen_tui.core.budget import period_seconds
 
 TEMPERATURE_COLORS = ("blue", "green", "yellow", "red", "magenta", "cyan")
 
 
 def temperature_color(index: int) -> str:
     return TEMPERATURE_COLORS[index % len(TEMPERATURE_COLORS)]
+
+
+def clock_text(seconds: float) -> str:
+    """123 → "2:03"; an hour or more → "1:02:03"."""
+    s = int(round(seconds))
+    h, rest = divmod(s, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
 
 
 def fmt_loss(value: float | None) -> str:
@@ -33,6 +41,7 @@ class RichListener:
         self.console = console or Console(highlight=False, soft_wrap=True)
         self.progress: Progress | None = None
         self.task = None
+        self.budget: float | None = None  # seconds, when the run trains for a time budget
 
     def __call__(self, e: ev.TrainingEvent) -> None:
         handler = getattr(self, f"on_{type(e).__name__}", None)
@@ -41,6 +50,21 @@ class RichListener:
 
     # progress -----------------------------------------------------------------------------
     def _start_bar(self, e: ev.BatchProgress) -> None:
+        if e.budget_seconds:  # one bar over the whole budget: elapsed of it, the rest as ETA
+            self.progress = Progress(
+                TextColumn("epoch {task.fields[epoch]} · {task.fields[clock]}"),
+                BarColumn(),
+                TaskProgressColumn(),
+                TextColumn("loss {task.fields[loss]:.4f}  {task.fields[tps]:,.0f} tok/s"),
+                TimeRemainingColumn(),
+                console=self.console,
+                transient=True,
+            )
+            self.progress.start()
+            self.task = self.progress.add_task(
+                "train", total=e.budget_seconds, epoch=e.epoch, loss=e.loss, tps=0, clock=""
+            )
+            return
         self.progress = Progress(
             TextColumn("epoch {task.fields[epoch]}/{task.fields[epochs]}"),
             BarColumn(),
@@ -62,10 +86,16 @@ class RichListener:
 
     def on_Started(self, e: ev.Started) -> None:
         resumed = f", resuming after epoch {e.initial_epoch}" if e.initial_epoch else ""
+        self.budget = e.budget_seconds
+        length = (
+            f"for {clock_text(e.budget_seconds)} (validated about every "
+            f"{period_seconds(e.budget_seconds):.0f}s)"
+            if e.budget_seconds
+            else f"{e.batches_per_epoch:,} batches per epoch"
+        )
         self._line(
             f"training {e.preset} model → {e.out_dir}: {e.params:,} parameters, vocabulary {e.vocab_size}, "
-            f"{e.train_tokens:,} training / {e.val_tokens:,} validation tokens, "
-            f"{e.batches_per_epoch:,} batches per epoch{resumed}"
+            f"{e.train_tokens:,} training / {e.val_tokens:,} validation tokens, {length}{resumed}"
         )
         if e.changes:
             self._line("changed for this run: " + "; ".join(e.changes))
@@ -75,6 +105,17 @@ class RichListener:
             return
         if self.progress is None:
             self._start_bar(e)
+        if e.budget_seconds:
+            clock = f"{clock_text(e.elapsed)} of {clock_text(e.budget_seconds)}"
+            self.progress.update(
+                self.task,
+                completed=min(e.elapsed, e.budget_seconds),
+                epoch=e.epoch,
+                loss=e.loss,
+                tps=e.tokens_per_second,
+                clock=clock,
+            )
+            return
         self.progress.update(
             self.task, completed=e.batch, total=e.batches, epoch=e.epoch, loss=e.loss, tps=e.tokens_per_second
         )
@@ -82,8 +123,9 @@ class RichListener:
     def on_EpochEnd(self, e: ev.EpochEnd) -> None:
         self._stop_bar()
         star = ("  (best, saved)" if self.writer else "  (best)") if e.best else ""
+        of = "" if self.budget else f"/{e.epochs}"
         self._line(
-            f"epoch {e.epoch}/{e.epochs}: loss {fmt_loss(e.loss)}, val_loss {fmt_loss(e.val_loss)}, "
+            f"epoch {e.epoch}{of}: loss {fmt_loss(e.loss)}, val_loss {fmt_loss(e.val_loss)}, "
             f"lr {e.learning_rate:.3g}, {e.seconds:.1f}s{star}"
         )
 

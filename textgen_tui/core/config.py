@@ -71,7 +71,16 @@ class TrainConfig:
     batch_size: int = 64
     """Sequences per batch."""
     epochs: int = 20
-    """Epochs to run (an upper bound when early stopping is on)."""
+    """Epochs to run (an upper bound when early stopping is on). Unused with `minutes`."""
+    minutes: float | None = None
+    """A time budget in minutes for the whole run (compiling, validation, samples and saving
+    included). Set: the learning rate follows the elapsed share of the budget (warm-up, then
+    cosine to `min_lr_fraction`), epochs are validation periods sized so that the last one ends
+    just before the budget does, and the run stops there with the best weights saved. None:
+    train for `epochs`."""
+    warmup_fraction: float = 0.02
+    """With `minutes`: the share of the budget over which the learning rate rises linearly from a
+    tenth of `learning_rate` (0: no warm-up)."""
     steps_per_epoch: int | None = None
     """Batches per epoch; None means one pass over the training data."""
     schedule: str = "plateau"
@@ -168,6 +177,9 @@ class Config:
             _float_range("clipnorm", t.clipnorm, 1e-6, 1e6)
         _int_range("batch_size", t.batch_size, 1, 1_000_000)
         _int_range("epochs", t.epochs, 1, 100_000)
+        if t.minutes is not None:
+            _float_range("minutes", t.minutes, 0.01, 1_000_000.0)
+        _float_range("warmup_fraction", t.warmup_fraction, 0.0, 0.5)
         if t.steps_per_epoch is not None:
             _int_range("steps_per_epoch", t.steps_per_epoch, 1, 10_000_000)
         if t.validation_steps is not None:
@@ -243,7 +255,8 @@ def book_preset() -> Config:
 
 
 def fast_preset() -> Config:
-    """Every-position training, tuned for a 2-core CPU (see the README's benchmark section)."""
+    """Every-position training, tuned for a 2-core CPU (see the README's benchmark section), for
+    a 10-minute budget."""
     return Config(
         data=DataConfig(tokenizer="char", lowercase=True, layout="sequence", seq_len=64),
         model=ModelConfig(input="embedding", embedding_dim=64, cell="gru", units=256, layers=1, dropout=0.15),
@@ -253,6 +266,7 @@ def fast_preset() -> Config:
             clipnorm=1.0,
             batch_size=128,
             epochs=40,
+            minutes=10.0,  # people ask "how good in ten minutes?"; --epochs N trains for epochs
             schedule="cosine",
             min_lr_fraction=0.05,
             early_stopping_patience=3,
@@ -320,6 +334,11 @@ def make_config(preset_name: str = "fast", overrides: dict[str, Any] | None = No
     give the same run. A word or clause tokenizer on the book preset keeps its window layout."""
     cfg = preset(preset_name)
     sections = _sections(cfg)
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    if "minutes" in given and "epochs" in given:
+        raise ConfigError("train for minutes or for epochs, not both: give one of them")
+    if "epochs" in given:
+        cfg.train.minutes = None  # epochs asked for: the preset's time budget gives way
     for name, value in (overrides or {}).items():
         if value is None:
             continue
@@ -335,6 +354,8 @@ def make_config(preset_name: str = "fast", overrides: dict[str, Any] | None = No
 RESUMABLE = frozenset(
     {
         "epochs",
+        "minutes",
+        "warmup_fraction",
         "learning_rate",
         "batch_size",
         "steps_per_epoch",

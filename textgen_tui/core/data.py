@@ -108,6 +108,9 @@ class TokenBatches:
         self.last_start = len(ids) - self.length - 1
         self.jitter = shuffle and d.layout == "sequence"
         self.next_pass = first_pass
+        self.base = 0
+        """`steps` epochs: the batches drawn by earlier `fit` calls (a budget run fits once per
+        period); a new iterator starts after them."""
         self._order: tuple[int, np.ndarray] | None = None
 
     def __len__(self) -> int:
@@ -220,7 +223,7 @@ def _py_dataset(batches: TokenBatches):
 
         def __getitem__(self, i):
             if batches.steps is not None:  # Keras keeps one iterator across `steps` epochs
-                return batches.at(i)
+                return batches.at(batches.base + i)
             return batches.get(self.pass_no, i)
 
         def on_epoch_end(self):

@@ -28,6 +28,8 @@ class Started(TrainingEvent):
     preset: str
     changes: tuple[str, ...] = ()
     """Resuming: the knobs changed from the folder's settings ("learning_rate: 0.006 → 0.003")."""
+    budget_seconds: float | None = None
+    """A time budget: the run stops when it is spent (`epochs` is then only a bound)."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class BatchProgress(TrainingEvent):
     """Seconds left in this epoch."""
     elapsed: float
     """Seconds since training started."""
+    budget_seconds: float | None = None
+    """The run's time budget, when it has one (progress is then `elapsed` of it)."""
 
 
 @dataclass(frozen=True)

@@ -42,10 +42,18 @@ def tf_dataset(batches):
         p = int(p)
         return np.concatenate([batches.starts_of(p, i) for i in range(batches.per_pass)])
 
-    def one_pass(p):
+    def one_pass(p, skip=0):
         starts = tf.numpy_function(pass_starts, [p], dtype, stateful=False)
         starts.set_shape((None,))
-        return tf.data.Dataset.from_tensor_slices(starts).batch(batches.batch)
+        return tf.data.Dataset.from_tensor_slices(starts).batch(batches.batch).skip(skip)
+
+    def passes_from_base():  # read when Keras makes an iterator: after the earlier fits' batches
+        p, skip = divmod(batches.base, batches.per_pass)
+        yield first + p, skip
+        p += 1
+        while True:
+            yield first + p, 0
+            p += 1
 
     if batches.steps is None:  # Keras iterates the dataset once per epoch: count the passes here
         counter = iter(range(first, 2**62))
@@ -55,7 +63,11 @@ def tf_dataset(batches):
         ds = passes.flat_map(one_pass)
         ds = ds.apply(tf.data.experimental.assert_cardinality(len(batches)))
     else:
-        ds = tf.data.Dataset.range(first, 2**62).flat_map(one_pass)
+        plan = tf.data.Dataset.from_generator(
+            passes_from_base,
+            output_signature=(tf.TensorSpec((), tf.int64), tf.TensorSpec((), tf.int64)),
+        )
+        ds = plan.flat_map(one_pass)
     # A variable, not a constant: tf.data functions capture constants by value (copies of the
     # whole corpus in the graph), variables by reference.
     table = tf.Variable(batches.ids, trainable=False, name="token_ids")

@@ -18,11 +18,12 @@ import numpy as np
 
 from textgen_tui.core import events as ev
 from textgen_tui.core.backend import import_keras
+from textgen_tui.core.budget import FIRST_PERIOD_STEPS, budget_lr, over_budget, plan_period
 from textgen_tui.core.bundle import is_model, load_keras_model, read_info, save_checkpoint
 from textgen_tui.core.config import Config, resume_config
 from textgen_tui.core.corpus import Corpus
 from textgen_tui.core.data import TokenBatches, as_dataset, example_length, split_ids
-from textgen_tui.core.errors import BundleError, TextgenError
+from textgen_tui.core.errors import BundleError, ConfigError, TextgenError
 from textgen_tui.core.folder_txn import JOURNAL, LOCK, FolderBusy, folder_lock, recover
 from textgen_tui.core.parallel import SINGLE, Parallel
 from textgen_tui.core.tokenizers import fit_tokenizer
@@ -31,6 +32,8 @@ PROGRESS_INTERVAL = 0.1  # seconds between BatchProgress events
 SEED_COUNT = 16  # random seeds stored in the folder for generation
 QUICK_VALIDATION = 1.0  # seconds of validation after a quick stop (quitting)
 AGREE_EVERY = 10  # batches between the processes' agreements on stopping (a collective)
+BUDGET_EPOCHS = 100_000  # with a time budget, the epochs bound that never binds
+LR_EVERY = 0.25  # seconds between learning-rate updates of a budget run (JAX syncs its state)
 
 
 def check_new_out_dir(out: Path) -> None:
@@ -150,9 +153,13 @@ class Trainer:
             cfg, self.changes = resume_config(info.config, overrides)
             initial = info.resume_epoch
             planned = int(info.state.get("planned_epochs") or 0)
+            if add is not None and overrides.get("minutes") is None and cfg.train.minutes is not None:
+                self.changes.append(f"minutes: {cfg.train.minutes:g} → none ({add} epochs asked for)")
+                cfg.train.minutes = None  # epochs instead of the folder's time budget
             if add is None:  # continue to the total planned before, or run the config's epochs again
                 add = planned - initial if planned > initial else cfg.train.epochs
-            cfg.train.epochs = int(add)
+            if cfg.train.minutes is None:
+                cfg.train.epochs = int(add)
             cfg.validate()
             self.config = cfg
             tokenizer = info.tokenizer
@@ -174,6 +181,8 @@ class Trainer:
             samples = []
         split = split_ids(ids, cfg.data)
         par = self.parallel
+        if cfg.train.minutes is not None and par.processes > 1:
+            raise ConfigError("a time budget (minutes) is for one process: with several, train for epochs")
         train_batches = TokenBatches(
             split.train,
             cfg,
@@ -187,13 +196,17 @@ class Trainer:
         # outside the Python objects while it trains), as a function of the optimizer's step
         # count, which the callback sets to this run's position at the start.
         planned_steps = len(train_batches) * (initial + cfg.train.epochs)
+        if cfg.train.minutes is not None:  # the callback sets the rate from the clock
+            planned_steps = None
+            train_batches.steps = cfg.train.steps_per_epoch or FIRST_PERIOD_STEPS  # endless
         from textgen_tui.core.model import build_model
 
         if model is None:
             model = build_model(cfg, tokenizer.vocab_size, planned_steps)
         else:
             self.saved_lr = _fresh_optimizer(model, cfg, planned_steps)
-        state["planned_epochs"] = initial + cfg.train.epochs
+        state["planned_epochs"] = initial + cfg.train.epochs if cfg.train.minutes is None else 0
+        state["budget_minutes"] = cfg.train.minutes
         state["corpus"] = {
             "source": self.corpus.source,
             "characters": len(self.corpus.text),
@@ -236,7 +249,8 @@ class Trainer:
         if self._stop.is_set():
             model.stop_training = True
         initial = int(state.get("epochs_done", 0))
-        total = initial + cfg.train.epochs
+        budget = None if cfg.train.minutes is None else cfg.train.minutes * 60.0
+        total = initial + (cfg.train.epochs if budget is None else BUDGET_EPOCHS)
         par = self.parallel
         batches = len(train_batches)
         train_ds = as_dataset(train_batches)
@@ -259,13 +273,16 @@ class Trainer:
                 0 if split.val is None else len(split.val),
                 cfg.preset,
                 tuple(self.changes),
+                budget,
             )
         )
         recorder = _EventCallback(
             self, cfg, tokenizer, split, state, history, samples, monitor, total, batches
         )
         callbacks: list = []  # NaN is caught by the recorder (Keras's TerminateOnNaN waits for every step)
-        if cfg.train.reduce_lr_patience > 0 and cfg.train.schedule == "plateau":
+        # With a budget the rate follows the clock and the recorder counts the patience: each
+        # period is its own `fit`, and Keras's callbacks would forget their counts between them.
+        if cfg.train.reduce_lr_patience > 0 and cfg.train.schedule == "plateau" and budget is None:
             callbacks.append(
                 keras.callbacks.ReduceLROnPlateau(
                     monitor=monitor,
@@ -275,7 +292,7 @@ class Trainer:
                     verbose=0,
                 )
             )
-        if cfg.train.early_stopping_patience > 0:
+        if cfg.train.early_stopping_patience > 0 and budget is None:
             callbacks.append(
                 keras.callbacks.EarlyStopping(
                     monitor=monitor, patience=cfg.train.early_stopping_patience, verbose=0
@@ -293,17 +310,20 @@ class Trainer:
                 )
         callbacks.append(recorder)  # last: it sees what the others decided this epoch
         start = time.monotonic()
-        model.fit(
-            train_ds,
-            validation_data=val_ds,
-            epochs=total,
-            initial_epoch=initial,
-            steps_per_epoch=cfg.train.steps_per_epoch,
-            validation_steps=cfg.train.validation_steps,
-            callbacks=callbacks,
-            shuffle=False,  # the dataset shuffles itself
-            verbose=0,
-        )
+        if budget is None:
+            model.fit(
+                train_ds,
+                validation_data=val_ds,
+                epochs=total,
+                initial_epoch=initial,
+                steps_per_epoch=cfg.train.steps_per_epoch,
+                validation_steps=cfg.train.validation_steps,
+                callbacks=callbacks,
+                shuffle=False,  # the dataset shuffles itself
+                verbose=0,
+            )
+        else:
+            self._fit_periods(model, train_ds, val_ds, train_batches, callbacks, recorder, initial)
         if recorder.nan:
             last_good = str(self.out_dir) if is_model(self.out_dir) else None
             where = f"the best model so far is in {last_good}" if last_good else "no model was saved"
@@ -325,6 +345,32 @@ class Trainer:
         )
         self.emit(self.finished)
         return self.finished
+
+    def _fit_periods(self, model, train_ds, val_ds, train_batches, callbacks, recorder, initial) -> None:
+        """A budget run: one `fit` per validation period, each as long as the recorder planned
+        from the measured step time. The batches run on through the passes (the datasets start
+        where the last period stopped), so the sequence is the same as one long run's."""
+        cfg = self.config
+        epoch = initial
+        steps = cfg.train.steps_per_epoch or FIRST_PERIOD_STEPS
+        while steps:
+            recorder.period_steps = steps
+            model.fit(
+                train_ds,
+                validation_data=val_ds,
+                epochs=epoch + 1,
+                initial_epoch=epoch,
+                steps_per_epoch=steps,
+                validation_steps=cfg.train.validation_steps,
+                callbacks=callbacks,
+                shuffle=False,
+                verbose=0,
+            )
+            train_batches.base += recorder.batches_done
+            epoch += 1
+            if recorder.run_over or recorder.nan or self.stop_requested:
+                return
+            steps = recorder.next_steps
 
 
 def _remove_if_empty(folder: Path) -> None:
@@ -405,15 +451,48 @@ def _build_event_callback_class():
             self.rng = np.random.default_rng(cfg.train.seed + 1 + int(state.get("epochs_done", 0)))
             self.tokens_per_batch = cfg.train.batch_size * example_length(cfg.data)
             self.best = state.get("best_value")
+            # A time budget (seconds): the periods' plan and the clock the rate follows.
+            self.budget = None if cfg.train.minutes is None else cfg.train.minutes * 60.0
+            self.t0: float | None = None
+            self.period_steps = batches
+            self.next_steps: int | None = None
+            self.batches_done = 0
+            self.run_over = False
+            self.cut = False
+            self.lr_now = cfg.train.learning_rate
+            self.t_lr = 0.0
+            self.period_batch_seconds: list[float] = []
 
         # batches -------------------------------------------------------------------------
         def on_train_begin(self, logs=None):
+            if self.budget is not None:  # called again by every period's fit
+                if self.t0 is None:
+                    self.t0 = self.t_train = time.monotonic()
+                self._apply_lr(force=True)
+                return
             self.t_train = time.monotonic()
             if self.cfg.train.schedule == "plateau":
                 self.model.optimizer.learning_rate.assign(self._planned_lr(0))
             else:  # the schedule's position: where this run starts in the planned total
                 initial = int(self.state.get("epochs_done", 0))
                 self.model.optimizer.iterations.assign(initial * self.batches)
+
+        def _budget_share(self) -> float:
+            return (time.monotonic() - (self.t0 or time.monotonic())) / self.budget
+
+        def _apply_lr(self, force: bool = False) -> None:
+            """Budget runs: set the rate the clock says, at most every LR_EVERY seconds. JAX keeps
+            the optimizer's state outside its variables during an epoch: sync it first, so the
+            next step reads the new rate."""
+            now = time.monotonic()
+            if not force and now - self.t_lr < LR_EVERY:
+                return
+            self.t_lr = now
+            self.lr_now = budget_lr(self.cfg, self._budget_share())
+            sync = getattr(self.model, "jax_state_sync", None)
+            if sync is not None:
+                sync()
+            self.model.optimizer.learning_rate.assign(self.lr_now)
 
         def _planned_lr(self, step: int) -> float:
             t = self.cfg.train
@@ -425,6 +504,10 @@ def _build_event_callback_class():
             return t.learning_rate
 
         def on_epoch_begin(self, epoch, logs=None):
+            if self.budget is not None:
+                self.batches = self.period_steps
+                self.batches_done = 0
+                self.period_batch_seconds = []
             self.epoch = epoch + 1
             self.t_epoch = time.monotonic()
             self.t_last = 0.0
@@ -436,6 +519,8 @@ def _build_event_callback_class():
             """The rate at `batch` of this epoch: the cosine schedule is a function of the position
             in the whole run's planned length, which a resumed run re-plans (no Keras schedule
             object is frozen into the save)."""
+            if self.budget is not None:
+                return self.lr_now
             if self.cfg.train.schedule == "cosine":
                 step = (self.epoch - 1) * self.batches + batch
                 return cosine_lr(self.cfg, step, self.batches * self.total)
@@ -460,8 +545,17 @@ def _build_event_callback_class():
             trainer = self.trainer
             trainer.batch_seconds.append(now - self.t_batch)
             del trainer.batch_seconds[:-200]
-            self.t_batch = now
             done = batch + 1
+            if self.budget is not None:
+                self.period_batch_seconds.append(now - self.t_batch)
+                self.batches_done = done
+                self.t_last_batch = now
+                if over_budget(now - self.t0, self.budget):
+                    self.cut = True  # slower than planned: end the period (it validates and saves)
+                    self.model.stop_training = True
+                else:
+                    self._apply_lr()
+            self.t_batch = now
             trainer.position = (self.epoch, done)
             trainer.beat()
             if done != 1 and done != self.batches and now - self.t_last < PROGRESS_INTERVAL:
@@ -473,7 +567,11 @@ def _build_event_callback_class():
             self.t_last = now
             spent = now - self.t_epoch
             per_batch = spent / done
-            lr = self._current_lr(done) if self.cfg.train.schedule == "cosine" else self.lr_begin
+            lr = (
+                self._current_lr(done)
+                if self.cfg.train.schedule == "cosine" or self.budget
+                else self.lr_begin
+            )
             trainer.emit(
                 ev.BatchProgress(
                     self.epoch,
@@ -485,6 +583,7 @@ def _build_event_callback_class():
                     self.tokens_per_batch / per_batch if per_batch > 0 else 0.0,
                     max(0.0, (self.batches - done) * per_batch),
                     now - self.t_train,
+                    self.budget,
                 )
             )
 
@@ -528,7 +627,11 @@ def _build_event_callback_class():
                 and (self.best is None or value < self.best)
             )
             self.trainer.emit(ev.EpochEnd(epoch + 1, self.total, loss, val, self.lr_begin, seconds, best))
-            if self.cfg.train.schedule == "plateau" and lr_now < self.lr_begin * 0.999:
+            if (
+                self.cfg.train.schedule == "plateau"
+                and self.budget is None
+                and lr_now < self.lr_begin * 0.999
+            ):
                 self.trainer.emit(ev.LearningRateReduced(epoch + 1, self.lr_begin, lr_now))
             from textgen_tui.core.generation import RecurrentNet
 
@@ -570,11 +673,47 @@ def _build_event_callback_class():
             if user_stop:
                 self.trainer.stop_reason = "user"
                 self.trainer.emit(ev.Stopped(epoch + 1, "user", "stopped by request"))
+            elif self.budget is not None:
+                if not self.nan:
+                    self._end_of_period(epoch + 1)
             elif self.model.stop_training and not self.nan:
                 self.trainer.stop_reason = "early_stopping"
                 self.trainer.emit(
                     ev.Stopped(epoch + 1, "early_stopping", f"no {self.monitor} improvement; best epoch kept")
                 )
+
+        def _end_of_period(self, epoch: int) -> None:
+            """A budget run after its period `epoch`: stop for patience or for the budget, else
+            plan the next period from this one's step time and end-of-period seconds."""
+            t = self.cfg.train
+            now = time.monotonic()
+            best_epoch = self.state.get("best_epoch")
+            if (
+                t.early_stopping_patience > 0
+                and best_epoch
+                and epoch - best_epoch >= t.early_stopping_patience
+            ):
+                self._over(epoch, "early_stopping", f"no {self.monitor} improvement; best epoch kept")
+                return
+            times = self.period_batch_seconds[1:] or self.period_batch_seconds  # the first compiles
+            step = float(np.median(times)) if times else 1.0
+            overhead = now - getattr(self, "t_last_batch", now)
+            remaining = self.budget - (now - self.t0)
+            plan = None if self.cut else plan_period(remaining, step, overhead, self.budget)
+            if plan is not None and t.steps_per_epoch:  # fixed periods: the next one must fit whole
+                fits = remaining >= t.steps_per_epoch * step + overhead
+                plan = None if not fits else plan
+            if plan is None:
+                best = self.state.get("best_epoch")
+                kept = f"; best epoch {best} kept" if best else ""
+                self._over(epoch, "budget", f"the {t.minutes:g}-minute budget is spent{kept}")
+                return
+            self.next_steps = t.steps_per_epoch or plan.steps
+
+        def _over(self, epoch: int, reason: str, message: str) -> None:
+            self.run_over = True
+            self.trainer.stop_reason = reason
+            self.trainer.emit(ev.Stopped(epoch, reason, message))
 
         def _sample(self, epoch: int, net) -> None:
             from textgen_tui.core.generation import Generator

@@ -19,7 +19,7 @@ class Field:
     name: str  # attribute name in the config section
     section: str  # "data", "model", "train" or "sample"
     label: str
-    kind: str  # "int", "float" or "temps"
+    kind: str  # "int", "float", "minutes" (a float, blank for none) or "temps"
 
 
 FIELDS = (
@@ -31,6 +31,7 @@ FIELDS = (
     Field("dropout", "model", "dropout", "float"),
     Field("batch_size", "train", "batch size", "int"),
     Field("learning_rate", "train", "learning rate", "float"),
+    Field("minutes", "train", "minutes", "minutes"),
     Field("epochs", "train", "epochs", "int"),
     Field("temperatures", "sample", "temperatures", "temps"),
     Field("length", "sample", "sample length", "int"),
@@ -41,6 +42,8 @@ def parse(field: Field, text: str):
     text = text.strip()
     if field.kind == "temps":
         return parse_temperatures(text)
+    if field.kind == "minutes" and not text:
+        return None  # no budget: train for epochs
     try:
         return int(text) if field.kind == "int" else float(text)
     except ValueError:
@@ -49,6 +52,8 @@ def parse(field: Field, text: str):
 
 
 def format_value(field: Field, value) -> str:
+    if value is None:
+        return ""
     if field.kind == "temps":
         return ", ".join(f"{t:g}" for t in value)
     return f"{value:g}" if isinstance(value, float) else str(value)

@@ -110,6 +110,8 @@ class TrainPane(Horizontal):
                 out[name] = value
         for f in FIELDS:
             out[f.name] = parse(f, self.query_one(f"#field-{f.name}", Input).value)
+        if out.get("minutes") is not None:
+            del out["epochs"]  # a time budget: epochs are validation periods the run sizes itself
         return out
 
     def on_select_changed(self, event: Select.Changed) -> None:
@@ -156,6 +158,8 @@ class TrainPane(Horizontal):
             planned = int(info.state.get("planned_epochs") or 0)
             left = planned - info.resume_epoch if planned > info.resume_epoch else cfg.train.epochs
             self.query_one("#field-epochs", Input).value = str(left)
+            minutes = cfg.train.minutes
+            self.query_one("#field-minutes", Input).value = "" if minutes is None else f"{minutes:g}"
         hint.update(
             f"{info.name}: {info.resume_epoch} epoch(s) done. F7 resumes it (greyed: fixed by the model); "
             "F5 starts a new folder."
@@ -177,6 +181,8 @@ class TrainPane(Horizontal):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "out-dir":
             self._show_resume_mode()
+        if event.input.id == "field-minutes":  # minutes or epochs: the other one is not used
+            self.query_one("#field-epochs", Input).disabled = bool(event.value.strip())
         if event.input.id and (event.input.id.startswith("field-") or event.input.id == "devices"):
             error = ""
             if event.validation_result is not None and not event.validation_result.is_valid:

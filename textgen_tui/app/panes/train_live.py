@@ -10,6 +10,7 @@ from textual.widgets import ProgressBar, Static
 from textgen_tui.app.panes.loss_chart import LossChart
 from textgen_tui.app.render import printout
 from textgen_tui.core import events as ev
+from textgen_tui.core.budget import period_seconds
 
 COMPACT_HEIGHT = 30
 """Shorter than this (an 80×24 terminal), the live view leaves out the learning-rate chart."""
@@ -86,11 +87,18 @@ class LiveView(Vertical):
 
     # -- events ---------------------------------------------------------------------------------
     def started(self, e: ev.Started) -> None:
-        self.set_status(
-            f"Epoch {e.initial_epoch + 1} of {e.epochs} · {e.params:,} parameters · "
-            f"{e.vocab_size} tokens · {e.batches_per_epoch} batches per epoch"
-        )
-        self.query_one("#epoch-progress", ProgressBar).update(total=e.batches_per_epoch, progress=0)
+        if e.budget_seconds:  # the bar runs over the whole budget
+            self.set_status(
+                f"Training for {clock(e.budget_seconds)} · {e.params:,} parameters · {e.vocab_size} tokens · "
+                f"validated about every {period_seconds(e.budget_seconds):.0f}s"
+            )
+            self.query_one("#epoch-progress", ProgressBar).update(total=e.budget_seconds, progress=0)
+        else:
+            self.set_status(
+                f"Epoch {e.initial_epoch + 1} of {e.epochs} · {e.params:,} parameters · "
+                f"{e.vocab_size} tokens · {e.batches_per_epoch} batches per epoch"
+            )
+            self.query_one("#epoch-progress", ProgressBar).update(total=e.batches_per_epoch, progress=0)
         self.chart.start(e.initial_epoch)
 
     def show_history(self, history: dict, best_epoch: int | None = None) -> None:
@@ -112,11 +120,20 @@ class LiveView(Vertical):
         return f"epoch {epoch}: loss {loss:.4f}  val {val}{took}{' ✓ best' if best else ''}"
 
     def show_batch(self, e: ev.BatchProgress) -> None:
-        self.set_status(f"Epoch {e.epoch} of {e.epochs} · batch {e.batch}/{e.batches}")
-        self.query_one("#epoch-progress", ProgressBar).update(total=e.batches, progress=e.batch)
+        bar = self.query_one("#epoch-progress", ProgressBar)
+        if e.budget_seconds:
+            self.set_status(
+                f"Epoch {e.epoch} · {clock(e.elapsed)} of {clock(e.budget_seconds)} · batch {e.batch}/{e.batches}"
+            )
+            bar.update(total=e.budget_seconds, progress=min(e.elapsed, e.budget_seconds))
+            eta = max(0.0, e.budget_seconds - e.elapsed)
+        else:
+            self.set_status(f"Epoch {e.epoch} of {e.epochs} · batch {e.batch}/{e.batches}")
+            bar.update(total=e.batches, progress=e.batch)
+            eta = e.eta_seconds
         self.query_one("#train-metrics", Static).update(
             f"loss {e.loss:.4f}   lr {e.learning_rate:.3g}   {e.tokens_per_second:,.0f} tok/s   "
-            f"ETA {clock(e.eta_seconds)}   elapsed {clock(e.elapsed)}"
+            f"ETA {clock(eta)}   elapsed {clock(e.elapsed)}"
         )
         self.chart.add_batch(e.epoch, e.batch, e.batches, e.loss, e.learning_rate)
 

@@ -1,0 +1,166 @@
+"""Training for a time budget (`minutes`): the schedule follows the clock, periods are planned so
+the last validation ends just before the budget, the run stops there with its best epoch saved,
+and a resumed run takes a new budget or epochs instead. Real (tiny) training."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from core_helpers import tiny_config
+
+from textgen_tui.core import events as ev
+from textgen_tui.core.budget import budget_lr, plan_period
+from textgen_tui.core.bundle import read_info
+from textgen_tui.core.config import make_config, preset
+from textgen_tui.core.corpus import corpus_from_text
+from textgen_tui.core.data import TokenBatches
+from textgen_tui.core.errors import ConfigError
+from textgen_tui.core.training import Trainer
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def budget_config(minutes: float):
+    cfg = tiny_config()
+    cfg.train.minutes = minutes
+    cfg.train.early_stopping_patience = 0  # the budget alone ends these runs
+    return cfg
+
+
+# -- the schedule and the plan, alone ----------------------------------------------------------
+def test_the_rate_warms_up_then_follows_a_cosine_to_the_floor() -> None:
+    cfg = preset("fast")
+    t = cfg.train
+    assert budget_lr(cfg, 0.0) == pytest.approx(0.1 * t.learning_rate)
+    assert budget_lr(cfg, t.warmup_fraction) == pytest.approx(t.learning_rate)
+    assert budget_lr(cfg, 1.0) == pytest.approx(t.learning_rate * t.min_lr_fraction)
+    after = [budget_lr(cfg, f) for f in np.linspace(t.warmup_fraction, 1.0, 50)]
+    assert all(a >= b for a, b in zip(after, after[1:]))  # decays without a bump
+    assert budget_lr(cfg, 2.0) == budget_lr(cfg, 1.0)  # an overrun stays at the floor
+
+
+def test_periods_are_spread_so_the_last_ends_at_the_budget() -> None:
+    budget, step, overhead = 600.0, 0.1, 1.0
+    remaining, periods = budget - 5.0, 0
+    while (plan := plan_period(remaining, step, overhead, budget)) is not None:
+        periods += 1
+        remaining -= plan.steps * step + overhead
+        if plan.last:
+            break
+    assert plan is not None and plan.last
+    assert 15 <= periods <= 25  # about one every 30 s
+    assert 0 <= remaining < step + overhead  # the last validation ends just before the budget
+    assert plan_period(0.5, step, overhead, budget) is None  # not one batch and its end fit
+
+
+def test_minutes_or_epochs_not_both() -> None:
+    assert make_config("fast", {}).train.minutes == 10.0  # the default: ten minutes
+    assert make_config("fast", {"epochs": 3}).train.minutes is None  # epochs asked for instead
+    assert make_config("fast", {"minutes": 2.5}).train.minutes == 2.5
+    with pytest.raises(ConfigError, match="minutes or for epochs"):
+        make_config("fast", {"minutes": 2.0, "epochs": 3})
+    with pytest.raises(ConfigError, match="minutes"):
+        make_config("fast", {"minutes": -1.0})
+
+
+def test_later_periods_start_where_the_last_stopped() -> None:
+    """One fit per period: each new iterator (numpy and tf.data) continues the batch sequence."""
+    from textgen_tui.core.tf_support import tf_dataset
+
+    cfg = tiny_config()
+    data = np.arange(3000, dtype=np.uint16) % 50
+    one_run = TokenBatches(data, cfg, shuffle=True, steps=3)
+    expected = [one_run.at(i)[0] for i in range(12)]
+    periods = TokenBatches(data, cfg, shuffle=True, steps=3)
+    got = []
+    for steps in (3, 5, 4):
+        it = iter(tf_dataset(periods))
+        got += [next(it)[0].numpy() for _ in range(steps)]
+        periods.base += steps
+    assert all(np.array_equal(a, b) for a, b in zip(expected, got))
+    periods.base = 7
+    assert np.array_equal(periods.at(periods.base)[0], expected[7])
+
+
+# -- real runs -----------------------------------------------------------------------------------
+def run(text: str, out: Path, cfg, **kwargs) -> tuple[list, float]:
+    seen: list = []
+    t0 = time.monotonic()
+    Trainer(corpus_from_text(text), cfg, out, listeners=[seen.append], **kwargs).run()
+    return seen, time.monotonic() - t0
+
+
+def test_a_budget_run_stops_at_the_budget_with_its_best_epoch(tmp_path: Path, text: str) -> None:
+    out = tmp_path / "m"
+    seen, _ = run(text, out, budget_config(0.2))  # 12 s
+    started = next(e for e in seen if isinstance(e, ev.Started))
+    assert started.budget_seconds == 12.0
+    stopped = [e for e in seen if isinstance(e, ev.Stopped)]
+    assert [s.reason for s in stopped] == ["budget"]
+    finished = next(e for e in seen if isinstance(e, ev.Finished))
+    assert finished.seconds <= 12.0 * 1.02 + 2.0  # the grace, and one batch and its validation
+    assert finished.seconds >= 12.0 * 0.6  # the last period ends near the end, not long before
+    ends = [e for e in seen if isinstance(e, ev.EpochEnd)]
+    assert len(ends) >= 2 and finished.epochs_run == len(ends)
+    progress = [e for e in seen if isinstance(e, ev.BatchProgress)]
+    assert all(p.budget_seconds == 12.0 for p in progress)
+    rates = [p.learning_rate for p in progress]
+    assert rates[-1] < 0.5 * max(rates)  # the clock's cosine, not a constant rate
+    info = read_info(out)
+    assert info.epochs_done == len(ends) and info.best_epoch is not None
+    assert info.state["budget_minutes"] == 0.2
+
+
+def test_resume_takes_a_new_budget_or_epochs(tmp_path: Path, text: str) -> None:
+    out = tmp_path / "m"
+    run(text, out, budget_config(0.1))
+    done = read_info(out).epochs_done
+    seen, _ = run(text, out, budget_config(0.1), resume=True, overrides={"minutes": 0.15})
+    started = next(e for e in seen if isinstance(e, ev.Started))
+    assert started.budget_seconds == 9.0 and started.initial_epoch == done
+    assert any("minutes: 0.1 → 0.15" in c for c in started.changes)
+    done = read_info(out).epochs_done
+    seen, _ = run(text, out, budget_config(0.1), resume=True, overrides={"epochs": 2})
+    started = next(e for e in seen if isinstance(e, ev.Started))
+    assert started.budget_seconds is None and started.epochs == done + 2
+    assert read_info(out).epochs_done == done + 2
+    assert read_info(out).config.train.minutes is None
+
+
+@pytest.mark.skipif(
+    subprocess.run([sys.executable, "-c", "import jax"], capture_output=True).returncode != 0,
+    reason="JAX is not installed",
+)
+def test_on_jax_the_rate_set_from_the_clock_is_the_rate_applied(tmp_path: Path, text: str) -> None:
+    """JAX keeps the optimizer state outside its variables during an epoch: the callback syncs it
+    before setting the rate. The saved optimizer's rate is a late one of the clock's schedule, not
+    the warm-up's start (what an assignment lost in the sync would leave)."""
+    corpus = tmp_path / "c.txt"
+    corpus.write_text(text, encoding="utf-8")
+    out = tmp_path / "m"
+    cmd = [sys.executable, "-m", "textgen_tui.cli.main", "train", str(corpus), "--out", str(out)]
+    cmd += ["--minutes", "0.3", "--units", "16", "--seq-len", "24", "--batch-size", "16"]
+    cmd += ["--sample-length", "5", "--plain", "--backend", "jax"]
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "budget is spent" in r.stdout
+    probe = (
+        "import os, sys, numpy as np; os.environ['KERAS_BACKEND'] = 'jax'; import keras; "
+        "m = keras.saving.load_model(sys.argv[1]); print(float(np.asarray(m.optimizer.learning_rate)))"
+    )
+    env = {**os.environ, "KERAS_BACKEND": "jax"}
+    saved = subprocess.run(
+        [sys.executable, "-c", probe, str(out / "last.keras")], capture_output=True, text=True, env=env
+    )
+    lr = float(saved.stdout.strip().splitlines()[-1])
+    cfg = json.loads((out / "config.json").read_text())
+    start = cfg["train"]["learning_rate"]
+    assert lr < 0.9 * start and abs(lr - 0.1 * start) > 1e-6 * start  # moved past the warm-up's start
+    assert lr != pytest.approx(start)

@@ -1,0 +1,68 @@
+"""Training for a time budget: the learning rate as a function of the budget's elapsed share, and
+the plan of validation periods that makes the last one end just before the budget does.
+
+Pure functions of times and settings (no Keras), used by the trainer's callback and tested alone.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from textgen_tui.core.config import Config
+
+PERIODS = 20
+"""Validation periods in a budget: one every 30 s in 10 minutes."""
+MIN_PERIOD = 3.0
+"""Seconds: shorter periods would spend most of the time validating and saving."""
+MAX_PERIOD = 120.0
+"""Seconds: a long budget still validates (and saves) at least every two minutes."""
+FIRST_PERIOD_STEPS = 20
+"""Batches of the first period, before the step time is known (it also compiles the step)."""
+GRACE = 0.02
+"""Share of the budget a period may overrun (a slower step than measured) before it is cut short."""
+
+
+def budget_lr(cfg: Config, fraction: float) -> float:
+    """The learning rate at `fraction` (0..1) of the budget: a linear warm-up from a tenth of the
+    rate over `warmup_fraction`, then a cosine down to `min_lr_fraction` of it at the end."""
+    t = cfg.train
+    lo = t.learning_rate * t.min_lr_fraction
+    f = min(max(fraction, 0.0), 1.0)
+    w = t.warmup_fraction
+    if w > 0 and f < w:
+        return t.learning_rate * (0.1 + 0.9 * f / w)
+    x = (f - w) / (1.0 - w) if w < 1 else 1.0
+    return lo + (t.learning_rate - lo) * 0.5 * (1.0 + math.cos(math.pi * x))
+
+
+def period_seconds(budget: float) -> float:
+    """The wanted length of a validation period for a budget of `budget` seconds."""
+    return min(max(budget / PERIODS, MIN_PERIOD), MAX_PERIOD)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The next period: `steps` batches; `last` when it is planned to be the final one."""
+
+    steps: int
+    last: bool
+
+
+def plan_period(remaining: float, step_seconds: float, overhead: float, budget: float) -> Plan | None:
+    """The next validation period, given the seconds left in the budget, the measured seconds per
+    batch and per period's end (validation, samples, saving). None when not even one batch and
+    its period's end fit: the run is over. The periods left are spread evenly over what remains,
+    so the last one ends at the budget."""
+    step_seconds = max(step_seconds, 1e-6)
+    if remaining < step_seconds + overhead:
+        return None
+    wanted = period_seconds(budget)
+    left = max(1, round(remaining / (wanted + overhead)))
+    steps = int((remaining / left - overhead) / step_seconds)
+    return Plan(max(1, steps), left == 1)
+
+
+def over_budget(elapsed: float, budget: float) -> bool:
+    """A period still training past the budget (and its grace) is cut short after the batch."""
+    return elapsed > budget * (1.0 + GRACE)
