@@ -5,6 +5,7 @@ book's figures, ours, and their ratios. Results go to benchmarks/results/latest.
     python -m benchmarks.run --quick         # a smoke run on a small text (about a minute)
     python -m benchmarks.run --only generation,memory
     python -m benchmarks.run --resume --only quality,app    # after an interrupted run
+    python -m benchmarks.run --only budget,words --merge    # those sections, the rest kept
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from benchmarks.time_to_quality import CORPUS
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-SECTIONS = ("generation", "training", "memory", "book", "quality", "early", "app")
+SECTIONS = ("generation", "training", "memory", "book", "quality", "early", "app", "budget", "words")
+BUDGET_TEXTS = ("nietzsche", "python-docs")  # the words section's char model adds debian-reference
 
 
 def machine() -> str:
@@ -132,6 +134,39 @@ def quality(quick: bool, book: list, fast_minutes: float, save: str | None) -> d
     }
 
 
+def budgets(quick: bool, minutes: float, book: list | None) -> dict:
+    """`train --minutes M` as a user runs it, scored by the window-60 measure: Nietzsche (the
+    preset's lowercase), two other texts with case kept, and Nietzsche for a tenth of the book's
+    time to its 10-epoch loss."""
+    from benchmarks import budget, texts
+
+    if quick:
+        r = budget.run(0.1, CORPUS, sets=["data.seq_len=32"])
+        return {"runs": {"nietzsche": r}, "minutes": 0.1}
+    runs = {}
+    for name in BUDGET_TEXTS:
+        if name == "nietzsche":
+            runs[name] = budget.run(minutes, CORPUS)
+        elif name == "debian-reference":
+            runs[name] = budget.run(minutes, texts.debian_reference(), lowercase=False)
+        else:
+            runs[name] = budget.run(minutes, name, lowercase=False)
+    out = {"runs": runs, "minutes": minutes}
+    if book:
+        tenth = book[-1][0] / 10
+        out["book_tenth"] = budget.run(tenth / 60, CORPUS)
+        out["book_tenth"]["target"] = book[-1][1]
+        out["book_time_s"] = book[-1][0]
+    return out
+
+
+def words_check(quick: bool, minutes: float) -> dict:
+    from benchmarks import words
+
+    names = ("english",) if quick else words.TEXTS
+    return {name: words.run(name, 0.1 if quick else minutes, tokens=200 if quick else 3000) for name in names}
+
+
 def app_overhead(quick: bool) -> dict:
     r = subprocess.run(
         [sys.executable, "-m", "benchmarks.app_overhead", *(["--quick"] if quick else [])],
@@ -209,6 +244,36 @@ def table(res: dict) -> str:
             f"| training throughput in the app / headless | — | {a['ratio'] * 100:.0f}% | — | ≥ 90% |"
         )
         rows.append(f"| app: launch to first paint, s | — | {a['first_paint_s']:.2f} | — | ≤ 1.0 |")
+    b = res.get("budget")
+    if b:
+        for name, r in b["runs"].items():
+            case = "lowercased" if r["lowercase"] else "case kept"
+            target = "≤ 1.30" if name == "nietzsche" else "—"
+            rows.append(
+                f"| `train --minutes {r['minutes']:g}` on {name} ({r['characters'] / 1e6:.2f} M chars, {case}): "
+                f"val loss, window-60 | — | {r['val_window60']:.3f} | — | {target} |"
+            )
+        t = b.get("book_tenth")
+        if t:
+            rows.append(
+                f"| `train --minutes {t['minutes']:.2f}` (a tenth of the book's {b['book_time_s']:.0f} s): val loss "
+                f"vs the book's 10-epoch {t['target']:.3f} | {t['target']:.3f} | {t['val_window60']:.3f} | "
+                f"{'reached' if t['val_window60'] <= t['target'] else 'not reached'} | ≤ {t['target']:.3f} |"
+            )
+    w = res.get("words")
+    if w:
+        for name, r in w.items():
+            p = r["punctuation"]
+            rows.append(
+                f"| word level, {name}, {r['minutes']:g} min: punctuation share at T=0.5 vs the corpus | "
+                f"— | {p['generated_share'] * 100:.1f}% vs {p['corpus_share'] * 100:.1f}% | "
+                f"{'pass' if p['passes'] else 'FAIL'} | within 10 points |"
+            )
+            rows.append(
+                f"| {name}, {r['minutes']:g} min each: bits per character, word model / char model | — | "
+                f"{r['word']['bits_per_char']:.3f} / {r['char']['bits_per_char']:.3f} | "
+                f"{r['lower_bits_per_char']} wins | — |"
+            )
     return "\n".join(rows)
 
 
@@ -218,6 +283,10 @@ def main():
     p.add_argument("--only", default=",".join(SECTIONS))
     p.add_argument("--book-epochs", type=int, default=10)
     p.add_argument("--fast-minutes", type=float, default=10)
+    p.add_argument("--minutes", type=float, default=10, help="the budget and words sections' budget")
+    p.add_argument(
+        "--merge", action="store_true", help="start from latest.json: sections not run are kept"
+    )
     p.add_argument("--save", help="model folder for the fast run (default: a temporary folder)")
     p.add_argument("--out", type=Path, default=RESULTS)
     p.add_argument("--table", action="store_true", help="only rebuild latest.md from latest.json")
@@ -238,6 +307,8 @@ def main():
 
     import_keras()
     res: dict = {}
+    if a.merge and (a.out / "latest.json").exists():
+        res.update(json.loads((a.out / "latest.json").read_text()))
     partial = a.out / "partial.json"
     if a.resume and partial.exists():  # sections measured by an earlier, interrupted run
         res.update(json.loads(partial.read_text()))
@@ -306,6 +377,12 @@ def main():
     if "app" in only:
         res["app"] = app_overhead(a.quick)
         done("app")
+    if "budget" in only:
+        res["budget"] = budgets(a.quick, a.minutes, None if a.quick else res.get("book_curve"))
+        done("budget")
+    if "words" in only:
+        res["words"] = words_check(a.quick, a.minutes)
+        done("words")
     md = f"Machine: {res['machine']}; {res['date']}; command: `python -m benchmarks.run{' --quick' if a.quick else ''}`\n\n{table(res)}\n"
     print(md)
     if not a.quick:

@@ -57,7 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
         "the last validation falls just before the end (the fast preset's default: 10)",
     )
     t.add_argument(
-        "--epochs", type=int, help="train for this many epochs instead of minutes (more epochs, with --resume)"
+        "--epochs",
+        type=int,
+        help="train for this many epochs instead of minutes (more epochs, with --resume)",
     )
     t.add_argument("--steps-per-epoch", type=int, help="batches per epoch (default: one pass over the data)")
     t.add_argument("--batch-size", type=int, help="sequences per batch")

@@ -41,6 +41,8 @@ class DataConfig:
     """Share of the corpus, taken from its end, held out for validation (0 disables it)."""
     max_vocab: int = 20000
     """Vocabulary cap for `word` and `clause` tokens; rarer ones fall back to characters."""
+    min_count: int = 3
+    """`word` and `clause`: a token seen fewer times than this is spelled in characters."""
 
 
 @dataclass
@@ -168,6 +170,7 @@ class Config:
         _int_range("seq_len", d.seq_len, 2, 100_000)
         _float_range("val_fraction", d.val_fraction, 0.0, 0.5)
         _int_range("max_vocab", d.max_vocab, 16, 2_000_000)
+        _int_range("min_count", d.min_count, 1, 1_000_000)
         _int_range("embedding_dim", m.embedding_dim, 1, 100_000)
         _int_range("units", m.units, 1, 100_000)
         _int_range("layers", m.layers, 1, 16)

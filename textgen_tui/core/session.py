@@ -98,6 +98,7 @@ class TrainingSession:
         self.parallel = parallel
         self.peer_lost: str | None = None
         self.tensorboard: Path | None = None  # the current run's TensorBoard log folder
+        self._sizable: frozenset[str] = frozenset()  # a new run's settings to size by its corpus
         self.status = IDLE
         self.out_dir: Path | None = None
         self.copied_from: Path | None = None
@@ -153,6 +154,9 @@ class TrainingSession:
         if self.parallel.chief:
             check_new_out_dir(out)
         self.tensorboard = _checked_log_dir(tensorboard)
+        from textgen_tui.core.sizing import sizable
+
+        self._sizable = sizable(preset, overrides)  # word-level sizes the user left to the corpus
         self._launch(corpus, config, out, resume=False, overrides={}, devices=_checked(devices))
         return out
 
@@ -231,6 +235,7 @@ class TrainingSession:
                 overrides=overrides,
                 parallel=self.parallel,
                 tensorboard=self.tensorboard,
+                sizable=frozenset() if resume else self._sizable,
             )
             with self._lock:
                 self.trainer = trainer

@@ -168,12 +168,14 @@ class _CappedTokenizer(Tokenizer):
     """Common part of word and clause: top tokens + every character + <unk>."""
 
     @classmethod
-    def fit(cls, text: str, max_vocab: int = 20000) -> Tokenizer:
+    def fit(cls, text: str, max_vocab: int = 20000, min_count: int = 1) -> Tokenizer:
+        """The most frequent tokens seen at least `min_count` times (a word seen once or twice is
+        spelled in characters: the model learns little from it and it costs an output row)."""
         chars = sorted(set(text))
         counts = Counter(t for t in cls._split_text(text) if len(t) > 1)
         room = max(0, max_vocab - len(chars) - 1)
-        words = [w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:room]]
-        return cls([UNK, *chars, *words])
+        common = sorted(((w, c) for w, c in counts.items() if c >= min_count), key=lambda kv: (-kv[1], kv[0]))
+        return cls([UNK, *chars, *(w for w, _ in common[:room])])
 
     def split(self, text: str) -> list[str]:
         return self._split_text(text)
@@ -245,9 +247,11 @@ TOKENIZER_CLASSES: dict[str, type[Tokenizer]] = {
 }
 
 
-def fit_tokenizer(kind: str, text: str, max_vocab: int = 20000, lowercase: bool = False) -> Tokenizer:
+def fit_tokenizer(
+    kind: str, text: str, max_vocab: int = 20000, lowercase: bool = False, min_count: int = 1
+) -> Tokenizer:
     if kind not in TOKENIZER_CLASSES:
         raise ConfigError(f"tokenizer must be one of {', '.join(TOKENIZER_CLASSES)} (got {kind!r})")
     if kind == "char":
         return CharTokenizer.fit(text, lowercase=lowercase)
-    return TOKENIZER_CLASSES[kind].fit(text.lower() if lowercase else text, max_vocab)
+    return TOKENIZER_CLASSES[kind].fit(text.lower() if lowercase else text, max_vocab, min_count)

@@ -70,6 +70,7 @@ class Trainer:
         overrides: dict | None = None,
         parallel: Parallel = SINGLE,
         tensorboard: str | Path | None = None,
+        sizable: frozenset[str] = frozenset(),
     ):
         """`config` is the run's settings for a new folder. Resuming, the folder's own config is
         used with `overrides` (field name → value, what the user asked for) applied: the knobs
@@ -85,6 +86,7 @@ class Trainer:
         self.overrides = dict(overrides or {})
         self.parallel = parallel
         self.tensorboard = tensorboard  # a log folder for TensorBoard, or None
+        self.sizable = sizable  # a new word-level run: settings to size by the corpus (core/sizing.py)
         self._scratch: Path | None = None  # where a non-first process saves (see on_epoch_end)
         self.changes: list[str] = []
         self.model = None
@@ -172,8 +174,16 @@ class Trainer:
             samples = [s for s in info.samples if int(s.get("epoch", 0)) <= initial]
         else:
             text, lower = self.corpus.text, cfg.data.lowercase
-            tokenizer = fit_tokenizer(cfg.data.tokenizer, text, cfg.data.max_vocab, lowercase=lower)
+            tokenizer = fit_tokenizer(
+                cfg.data.tokenizer, text, cfg.data.max_vocab, lowercase=lower, min_count=cfg.data.min_count
+            )
             ids = tokenizer.encode(text, lowercase=lower)
+            if self.sizable and cfg.data.tokenizer != "char":
+                from textgen_tui.core.sizing import size_for_words
+
+                train_tokens = int(len(ids) * (1 - cfg.data.val_fraction))
+                self.changes += size_for_words(cfg, train_tokens, tokenizer.vocab_size, set(self.sizable))
+                cfg.validate()
             model = None
             initial = 0
             state = {"epochs_done": 0, "best_value": None, "best_epoch": None}

@@ -1,0 +1,59 @@
+"""Word-level defaults: rare words spelled in characters, and the sizes the user left alone set
+from the corpus (tokens, vocabulary), listed by the run. One real (tiny) word-level run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textgen_tui.core import events as ev
+from textgen_tui.core.bundle import read_info
+from textgen_tui.core.config import make_config, preset
+from textgen_tui.core.corpus import corpus_from_text
+from textgen_tui.core.sizing import MAX_PARAMS, PARAMS_PER_TOKEN, params, sizable, size_for_words
+from textgen_tui.core.tokenizers import fit_tokenizer
+from textgen_tui.core.training import Trainer
+
+
+def test_words_seen_fewer_than_min_count_times_are_spelled_in_characters() -> None:
+    text = "common common common rare rare once"
+    tok = fit_tokenizer("word", text, min_count=3)
+    assert "common" in tok.index and "rare" not in tok.index and "once" not in tok.index
+    assert tok.decode(tok.encode(text)) == text  # still lossless
+    assert "rare" in fit_tokenizer("word", text, min_count=2).index
+    assert make_config("fast", {"tokenizer": "word"}).data.min_count == 3
+
+
+def test_a_word_model_is_sized_to_its_tokens_not_to_the_vocabulary_cap() -> None:
+    cfg = make_config("fast", {"tokenizer": "word"})
+    notes = size_for_words(cfg, 185_000, 4_000, set(sizable("fast", {"tokenizer": "word"})))
+    m = cfg.model
+    assert cfg.data.seq_len == 32 and m.dropout >= 0.3
+    assert params(cfg, 4_000, m.units, m.embedding_dim) <= PARAMS_PER_TOKEN * 185_000
+    assert any("units" in n and "185,000 word tokens" in n for n in notes)
+    big = make_config("fast", {"tokenizer": "word"})
+    size_for_words(big, 20_000_000, 20_000, {"units", "embedding_dim"})
+    assert big.model.units > m.units and params(big, 20_000, big.model.units, 128) <= MAX_PARAMS
+    small = make_config("fast", {"tokenizer": "word"})
+    size_for_words(small, 2_000, 300, {"units"})
+    assert small.model.units == 64  # never below the smallest choice
+
+
+def test_only_what_the_user_left_alone_is_sized() -> None:
+    base = preset("fast")
+    assert sizable("fast", {"units": 300}) == {"seq_len", "embedding_dim", "dropout"}
+    assert "units" in sizable("fast", {"units": base.model.units})  # the app's form, unchanged
+    assert sizable("book", {}) == frozenset()
+    char = make_config("fast", {})
+    assert size_for_words(char, 100_000, 60, {"units"}) == []  # characters keep the preset
+
+
+def test_a_word_run_lists_the_sizes_it_chose(tmp_path: Path, text: str) -> None:
+    overrides = {"tokenizer": "word", "epochs": 1, "batch_size": 16, "length": 10}
+    cfg = make_config("fast", overrides)
+    seen: list = []
+    out = tmp_path / "w"
+    Trainer(corpus_from_text(text), cfg, out, listeners=[seen.append], sizable=sizable("fast", overrides)).run()
+    started = next(e for e in seen if isinstance(e, ev.Started))
+    assert any(c.startswith("seq_len: 64 → 32 (sized for") for c in started.changes)
+    saved = read_info(out).config
+    assert saved.data.seq_len == 32 and saved.model.units == 64  # a tiny corpus: the smallest model

@@ -1,0 +1,79 @@
+"""Word-level defaults sized by the corpus: chunks of words, an embedding suited to the
+vocabulary, and a network sized to the number of tokens rather than to the vocabulary cap.
+
+The `fast` preset is tuned for characters. With `word` or `clause` tokens a corpus has four to
+six times fewer tokens and a vocabulary of thousands, so the same sizes overfit at once and the
+output layer alone dwarfs the data. The settings the user did not choose are set here, after
+tokenizing and before the model is built, and the run lists what it set.
+"""
+
+from __future__ import annotations
+
+from textgen_tui.core.config import Config
+
+SIZED = ("seq_len", "embedding_dim", "units", "dropout")
+"""The settings a word-level run may size, when the user left them at the preset's values."""
+WORD_SEQ_LEN = 32
+"""Tokens per training chunk: about a sentence or two of words."""
+PARAMS_PER_TOKEN = 4.0
+"""The network's size: about this many parameters per training token (with dropout)."""
+MIN_PARAMS, MAX_PARAMS = 200_000, 8_000_000
+UNIT_CHOICES = (64, 96, 128, 192, 256, 384, 512)
+WORD_DROPOUT = 0.3
+
+
+def sizable(preset_name: str, overrides: dict | None) -> frozenset[str]:
+    """The settings a new run of `preset_name` may size: the SIZED ones the user left alone (not
+    given, or given at the preset's own value, as the app's form sends them). Only the `fast`
+    preset is sized; the book's and the gpu preset's sizes are theirs."""
+    if preset_name != "fast":
+        return frozenset()
+    from textgen_tui.core.config import field_section, preset
+
+    base = preset(preset_name)
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    return frozenset(
+        name
+        for name in SIZED
+        if name not in given or given[name] == getattr(getattr(base, field_section(name)), name)
+    )
+
+
+def params(cfg: Config, vocab: int, units: int, embedding: int) -> int:
+    """Parameters of the network for these sizes (Embedding → recurrent layers → Dense)."""
+    gates = 4 if cfg.model.cell == "lstm" else 3
+    rnn, width = 0, embedding
+    for _ in range(cfg.model.layers):
+        rnn += gates * ((width + units) * units + units * (2 if gates == 3 else 1))
+        width = units
+    return vocab * embedding + rnn + (units + 1) * vocab
+
+
+def size_for_words(cfg: Config, train_tokens: int, vocab: int, free: set[str]) -> list[str]:
+    """Size the `free` settings (a subset of SIZED) of a word or clause run on `train_tokens`
+    tokens with a vocabulary of `vocab`. Changes `cfg`; returns "name: old → new (why)" lines."""
+    if cfg.data.tokenizer == "char" or not free:
+        return []
+    m, d = cfg.model, cfg.data
+    wanted = {}
+    if "seq_len" in free and d.layout == "sequence":
+        wanted["seq_len"] = WORD_SEQ_LEN
+    embedding = m.embedding_dim
+    if "embedding_dim" in free and m.input == "embedding":
+        embedding = 64 if vocab < 4000 else 128
+        wanted["embedding_dim"] = embedding
+    if "units" in free:
+        target = min(max(PARAMS_PER_TOKEN * train_tokens, MIN_PARAMS), MAX_PARAMS)
+        fitting = [u for u in UNIT_CHOICES if params(cfg, vocab, u, embedding) <= target]
+        wanted["units"] = fitting[-1] if fitting else UNIT_CHOICES[0]
+    if "dropout" in free:
+        wanted["dropout"] = max(m.dropout, WORD_DROPOUT)
+    notes = []
+    why = f"sized for {train_tokens:,} {cfg.data.tokenizer} tokens, vocabulary {vocab:,}"
+    for name, value in wanted.items():
+        section = d if name == "seq_len" else m
+        old = getattr(section, name)
+        if old != value:
+            setattr(section, name, value)
+            notes.append(f"{name}: {old:g} → {value:g} ({why})")
+    return notes
