@@ -284,9 +284,7 @@ def main():
     p.add_argument("--book-epochs", type=int, default=10)
     p.add_argument("--fast-minutes", type=float, default=10)
     p.add_argument("--minutes", type=float, default=10, help="the budget and words sections' budget")
-    p.add_argument(
-        "--merge", action="store_true", help="start from latest.json: sections not run are kept"
-    )
+    p.add_argument("--merge", action="store_true", help="start from latest.json: sections not run are kept")
     p.add_argument("--save", help="model folder for the fast run (default: a temporary folder)")
     p.add_argument("--out", type=Path, default=RESULTS)
     p.add_argument("--table", action="store_true", help="only rebuild latest.md from latest.json")

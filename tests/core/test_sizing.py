@@ -34,7 +34,7 @@ def test_a_word_model_is_sized_to_its_tokens_not_to_the_vocabulary_cap() -> None
     size_for_words(big, 20_000_000, 20_000, {"units", "embedding_dim"})
     assert big.model.units > m.units and params(big, 20_000, big.model.units, 128) <= MAX_PARAMS
     small = make_config("fast", {"tokenizer": "word"})
-    size_for_words(small, 2_000, 300, {"units"})
+    size_for_words(small, 2_000, 20_000, {"units"})
     assert small.model.units == 64  # never below the smallest choice
 
 
@@ -52,8 +52,12 @@ def test_a_word_run_lists_the_sizes_it_chose(tmp_path: Path, text: str) -> None:
     cfg = make_config("fast", overrides)
     seen: list = []
     out = tmp_path / "w"
-    Trainer(corpus_from_text(text), cfg, out, listeners=[seen.append], sizable=sizable("fast", overrides)).run()
+    Trainer(
+        corpus_from_text(text), cfg, out, listeners=[seen.append], sizable=sizable("fast", overrides)
+    ).run()
     started = next(e for e in seen if isinstance(e, ev.Started))
     assert any(c.startswith("seq_len: 64 → 32 (sized for") for c in started.changes)
     saved = read_info(out).config
-    assert saved.data.seq_len == 32 and saved.model.units == 64  # a tiny corpus: the smallest model
+    listed = {c.split(":")[0]: c.split("→ ")[1].split(" ")[0] for c in started.changes}
+    assert saved.data.seq_len == 32 and str(saved.model.units) == listed["units"]  # what it said, it saved
+    assert saved.model.dropout == 0.3

@@ -30,11 +30,14 @@ def describe(info: BundleInfo) -> str:
     updated = state.get("updated")
     best = info.best_value
     planned = state.get("planned_epochs")
+    budget = state.get("budget_minutes")
     lines = [
         f"corpus      {corpus.get('source', '?')}" + (f" ({int(chars):,} characters)" if chars else ""),
         f"tokens      {cfg.data.tokenizer}, vocabulary {info.tokenizer.vocab_size:,}"
         + (", lowercased" if cfg.data.lowercase else ""),
-        f"epochs      {info.epochs_done}" + (f" of {planned} planned" if planned else ""),
+        f"epochs      {info.epochs_done}"
+        + (f" of {planned} planned" if planned else "")
+        + (f" (last run: a {budget:g}-minute budget)" if isinstance(budget, (int, float)) else ""),
         "best        "
         + (
             f"{best:.4f} ({state.get('monitor', 'val_loss')}, epoch {state.get('best_epoch')})"

@@ -59,11 +59,13 @@ def size_for_words(cfg: Config, train_tokens: int, vocab: int, free: set[str]) -
     if "seq_len" in free and d.layout == "sequence":
         wanted["seq_len"] = WORD_SEQ_LEN
     embedding = m.embedding_dim
+    target = min(max(PARAMS_PER_TOKEN * train_tokens, MIN_PARAMS), MAX_PARAMS)
     if "embedding_dim" in free and m.input == "embedding":
         embedding = 64 if vocab < 4000 else 128
+        while embedding > 32 and vocab * embedding > target / 2:  # the table: at most half
+            embedding //= 2
         wanted["embedding_dim"] = embedding
     if "units" in free:
-        target = min(max(PARAMS_PER_TOKEN * train_tokens, MIN_PARAMS), MAX_PARAMS)
         fitting = [u for u in UNIT_CHOICES if params(cfg, vocab, u, embedding) <= target]
         wanted["units"] = fitting[-1] if fitting else UNIT_CHOICES[0]
     if "dropout" in free:
