@@ -10,20 +10,13 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.text import Text
 
 from textgen_tui.core import events as ev
-from textgen_tui.core.budget import period_seconds
+from textgen_tui.core.budget import clock_text, period_seconds
 
 TEMPERATURE_COLORS = ("blue", "green", "yellow", "red", "magenta", "cyan")
 
 
 def temperature_color(index: int) -> str:
     return TEMPERATURE_COLORS[index % len(TEMPERATURE_COLORS)]
-
-
-def clock_text(seconds: float) -> str:
-    """123 → "2:03"; an hour or more → "1:02:03"."""
-    s = int(round(seconds))
-    h, rest = divmod(s, 3600)
-    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
 
 
 def fmt_loss(value: float | None) -> str:

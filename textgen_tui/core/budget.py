@@ -23,6 +23,13 @@ GRACE = 0.02
 """Share of the budget a period may overrun (a slower step than measured) before it is cut short."""
 
 
+def clock_text(seconds: float) -> str:
+    """123 → "2:03"; an hour or more → "1:02:03" (the shells' clocks)."""
+    s = max(0, int(seconds + 0.5))
+    h, rest = divmod(s, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
+
+
 def budget_lr(cfg: Config, fraction: float) -> float:
     """The learning rate at `fraction` (0..1) of the budget: a linear warm-up from a tenth of the
     rate over `warmup_fraction`, then a cosine down to `min_lr_fraction` of it at the end."""

@@ -10,17 +10,11 @@ from textual.widgets import ProgressBar, Static
 from textgen_tui.app.panes.loss_chart import LossChart
 from textgen_tui.app.render import printout
 from textgen_tui.core import events as ev
+from textgen_tui.core.budget import clock_text as clock
 from textgen_tui.core.budget import period_seconds
 
 COMPACT_HEIGHT = 30
 """Shorter than this (an 80×24 terminal), the live view leaves out the learning-rate chart."""
-
-
-def clock(seconds: float) -> str:
-    seconds = max(0, int(seconds + 0.5))
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 class SampleView(Static):
