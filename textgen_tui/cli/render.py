@@ -43,23 +43,15 @@ class RichListener:
 
     # progress -----------------------------------------------------------------------------
     def _start_bar(self, e: ev.BatchProgress) -> None:
-        if e.budget_seconds:  # one bar over the whole budget: elapsed of it, the rest as ETA
-            self.progress = Progress(
-                TextColumn("epoch {task.fields[epoch]} · {task.fields[clock]}"),
-                BarColumn(),
-                TaskProgressColumn(),
-                TextColumn("loss {task.fields[loss]:.4f}  {task.fields[tps]:,.0f} tok/s"),
-                TimeRemainingColumn(),
-                console=self.console,
-                transient=True,
-            )
-            self.progress.start()
-            self.task = self.progress.add_task(
-                "train", total=e.budget_seconds, epoch=e.epoch, loss=e.loss, tps=0, clock=""
-            )
-            return
+        # A budget run: one bar over the whole budget (elapsed of it, the rest as ETA); else the epoch's.
+        budget = bool(e.budget_seconds)
+        where = (
+            "epoch {task.fields[epoch]} · {task.fields[clock]}"
+            if budget
+            else "epoch {task.fields[epoch]}/{task.fields[epochs]}"
+        )
         self.progress = Progress(
-            TextColumn("epoch {task.fields[epoch]}/{task.fields[epochs]}"),
+            TextColumn(where),
             BarColumn(),
             TaskProgressColumn(),
             TextColumn("loss {task.fields[loss]:.4f}  {task.fields[tps]:,.0f} tok/s"),
@@ -68,8 +60,9 @@ class RichListener:
             transient=True,
         )
         self.progress.start()
+        total = e.budget_seconds if budget else e.batches
         self.task = self.progress.add_task(
-            "train", total=e.batches, epoch=e.epoch, epochs=e.epochs, loss=e.loss, tps=0
+            "train", total=total, epoch=e.epoch, epochs=e.epochs, loss=e.loss, tps=0, clock=""
         )
 
     def _stop_bar(self) -> None:
