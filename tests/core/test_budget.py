@@ -58,6 +58,8 @@ def test_periods_are_spread_so_the_last_ends_at_the_budget() -> None:
     assert 15 <= periods <= 25  # about one every 30 s
     assert 0 <= remaining < step + overhead  # the last validation ends just before the budget
     assert plan_period(0.5, step, overhead, budget) is None  # not one batch and its end fit
+    short = plan_period(75.0, step, overhead, 75.0)  # 1 s ends would be a fifth of 20 periods
+    assert short is not None and overhead / (short.steps * step + overhead) <= 0.06
 
 
 def test_minutes_or_epochs_not_both() -> None:

@@ -19,6 +19,9 @@ MAX_PERIOD = 120.0
 """Seconds: a long budget still validates (and saves) at least every two minutes."""
 FIRST_PERIOD_STEPS = 20
 """Batches of the first period, before the step time is known (it also compiles the step)."""
+OVERHEAD_SHARE = 0.05
+"""At most this share of a budget goes to the periods' ends (validation, samples, saving): a
+short budget gets fewer, longer periods."""
 GRACE = 0.02
 """Share of the budget a period may overrun (a slower step than measured) before it is cut short."""
 
@@ -64,7 +67,7 @@ def plan_period(remaining: float, step_seconds: float, overhead: float, budget: 
     step_seconds = max(step_seconds, 1e-6)
     if remaining < step_seconds + overhead:
         return None
-    wanted = period_seconds(budget)
+    wanted = max(period_seconds(budget), overhead / OVERHEAD_SHARE)
     left = max(1, round(remaining / (wanted + overhead)))
     steps = int((remaining / left - overhead) / step_seconds)
     return Plan(max(1, steps), left == 1)
