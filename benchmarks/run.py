@@ -160,11 +160,24 @@ def budgets(quick: bool, minutes: float, book: list | None) -> dict:
     return out
 
 
-def words_check(quick: bool, minutes: float) -> dict:
+def words_check(
+    quick: bool, minutes: float, texts: list[str] | None, kinds: list[str], earlier: dict
+) -> dict:
+    """The word-level check on each text; `texts` re-measures some (the others keep their
+    results), `kinds` re-trains only those models (the other keeps its earlier figures)."""
     from benchmarks import words
 
-    names = ("english",) if quick else words.TEXTS
-    return {name: words.run(name, 0.1 if quick else minutes, tokens=200 if quick else 3000) for name in names}
+    names = ("english",) if quick else tuple(texts or words.TEXTS)
+    out = dict(earlier)
+    for name in names:
+        out[name] = words.run(
+            name,
+            0.1 if quick else minutes,
+            tokens=200 if quick else 3000,
+            kinds=tuple(kinds),
+            previous=earlier.get(name),
+        )
+    return out
 
 
 def app_overhead(quick: bool) -> dict:
@@ -285,6 +298,8 @@ def main():
     p.add_argument("--fast-minutes", type=float, default=10)
     p.add_argument("--minutes", type=float, default=10, help="the budget and words sections' budget")
     p.add_argument("--merge", action="store_true", help="start from latest.json: sections not run are kept")
+    p.add_argument("--texts", help="words section: only these texts (comma-separated), the others kept")
+    p.add_argument("--kinds", default="word,char", help="words section: the models to train again")
     p.add_argument("--save", help="model folder for the fast run (default: a temporary folder)")
     p.add_argument("--out", type=Path, default=RESULTS)
     p.add_argument("--table", action="store_true", help="only rebuild latest.md from latest.json")
@@ -379,7 +394,9 @@ def main():
         res["budget"] = budgets(a.quick, a.minutes, None if a.quick else res.get("book_curve"))
         done("budget")
     if "words" in only:
-        res["words"] = words_check(a.quick, a.minutes)
+        texts = a.texts.split(",") if a.texts else None
+        earlier = {} if a.quick else res.get("words", {})
+        res["words"] = words_check(a.quick, a.minutes, texts, a.kinds.split(","), earlier)
         done("words")
     md = f"Machine: {res['machine']}; {res['date']}; command: `python -m benchmarks.run{' --quick' if a.quick else ''}`\n\n{table(res)}\n"
     print(md)

@@ -59,7 +59,16 @@ def train(kind: str, corpus, minutes: float, out: Path) -> dict:
     }
 
 
-def run(name: str, minutes: float, out_root: Path | None = None, tokens: int = 3000) -> dict:
+def run(
+    name: str,
+    minutes: float,
+    out_root: Path | None = None,
+    tokens: int = 3000,
+    kinds: tuple[str, ...] = ("word", "char"),
+    previous: dict | None = None,
+) -> dict:
+    """Train the `kinds` (a kind left out keeps its figures from `previous`, an earlier run's
+    result on the same text: a word tokenizer change leaves the char model as it was)."""
     from textgen_tui.core.backend import import_keras
     from textgen_tui.core.bundle import load_bundle, read_info
     from textgen_tui.core.corpus import load_corpus
@@ -72,6 +81,9 @@ def run(name: str, minutes: float, out_root: Path | None = None, tokens: int = 3
     tail = corpus.text[-int(len(corpus.text) * 0.08) :]
     result: dict = {"text": name, "characters": len(corpus.text), "minutes": minutes}
     for kind in ("word", "char"):
+        if kind not in kinds:
+            result[kind] = {**previous[kind], "from_earlier_run": True}  # type: ignore[index]
+            continue
         out = root / kind
         result[kind] = train(kind, corpus, minutes, out)
         bundle = load_bundle(out)

@@ -58,3 +58,12 @@ def test_char_tokenizer_vectorised_encoding_matches_dict_lookup():
     text = WESTERN * 50
     tok = CharTokenizer.fit(text)
     assert tok.encode(text).tolist() == [tok.index[c] for c in text]
+
+
+def test_a_run_of_one_punctuation_mark_is_one_word_token() -> None:
+    """A ruled line (a text's tables) is one token, not sixty dashes filling the model's context."""
+    line = "name  value\n" + "-" * 60 + "\nwait... what?! x-y\n"
+    tok = fit_tokenizer("word", line * 3)
+    pieces = tok.split(line)
+    assert "-" * 60 in pieces and "..." in pieces and "?" in pieces and "!" in pieces  # two marks, two tokens
+    assert tok.decode(tok.encode(line)) == line

@@ -17,7 +17,9 @@ from textgen_tui.core.errors import ConfigError, TextgenError
 
 UNK = "<unk>"
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_WORD = re.compile(r"\w+|\s+|[^\w\s]", re.UNICODE)
+# Words, whitespace runs, and punctuation: a run of one mark ("-----", "...") is one token, so a
+# ruled line does not fill a word model's whole context with single dashes.
+_WORD = re.compile(r"\w+|\s+|([^\w\s])\1*", re.UNICODE)
 _PUNCT = r"，。！？；：、,.!?;:…"
 _CLAUSE = re.compile(rf"\s+|[{_PUNCT}][^\s{_PUNCT}]*|[^\s{_PUNCT}]+")
 _CHUNK = 1 << 20  # characters encoded at a time, to bound memory on big corpora
@@ -193,7 +195,7 @@ class WordTokenizer(_CappedTokenizer):
     @staticmethod
     def _split_text(text: str) -> list[str]:
         tokens: list[str] = []
-        for tok in _WORD.findall(text):
+        for tok in (m.group() for m in _WORD.finditer(text)):
             if _CJK.search(tok):
                 tokens.extend(_segment_cjk(tok))
             else:
