@@ -71,6 +71,9 @@ class ConfirmDialog(ModalScreen[bool]):
     """A question answered Yes (y) or No (n / Escape)."""
 
     CSS_PATH = "dialogs.tcss"
+    # Focus by selector when the screen activates: an answer typed ahead can dismiss the dialog
+    # before its on_mount would have run (and found no buttons left to focus).
+    AUTO_FOCUS = "#no"
     BINDINGS = [
         Binding("y", "answer(True)", "Yes"),
         Binding("n,escape", "answer(False)", "No"),
@@ -89,9 +92,6 @@ class ConfirmDialog(ModalScreen[bool]):
                 yield Button("Yes", variant="error", id="yes")
                 yield Button("No", variant="primary", id="no")
 
-    def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
-
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.dismiss(event.button.id == "yes")
@@ -106,6 +106,7 @@ class QuitDialog(ModalScreen[str | None]):
     Ctrl-C stops it there) or None (cancel: back to the app)."""
 
     CSS_PATH = "dialogs.tcss"
+    AUTO_FOCUS = "#stop"  # Enter: the safe default
     BINDINGS = [
         Binding("ctrl+q", "answer('stop')", "Stop and quit", priority=True),
         Binding("k", "answer('keep')", "Keep training"),
@@ -137,9 +138,6 @@ class QuitDialog(ModalScreen[str | None]):
                 if not web:
                     yield Button("Keep training", id="keep")
                 yield Button("Cancel", variant="primary", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#stop", Button).focus()  # Enter: the safe default
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
