@@ -1,7 +1,7 @@
 """Run every benchmark in one process tree on this machine and print a Markdown table of the
 book's figures, ours, and their ratios. Results go to benchmarks/results/latest.{json,md}.
 
-    python -m benchmarks.run                 # everything (about 40 minutes on 2 cores)
+    python -m benchmarks.run                 # everything (about 100 minutes on 2 cores)
     python -m benchmarks.run --quick         # a smoke run on a small text (about a minute)
     python -m benchmarks.run --only generation,memory
     python -m benchmarks.run --resume --only quality,app    # after an interrupted run
