@@ -98,7 +98,6 @@ class TrainingSession:
         self.parallel = parallel
         self.peer_lost: str | None = None
         self.tensorboard: Path | None = None  # the current run's TensorBoard log folder
-        self._sizable: frozenset[str] = frozenset()  # a new run's settings to size by its corpus
         self.status = IDLE
         self.out_dir: Path | None = None
         self.copied_from: Path | None = None
@@ -156,8 +155,15 @@ class TrainingSession:
         self.tensorboard = _checked_log_dir(tensorboard)
         from textgen_tui.core.sizing import sizable
 
-        self._sizable = sizable(preset, overrides)  # word-level sizes the user left to the corpus
-        self._launch(corpus, config, out, resume=False, overrides={}, devices=_checked(devices))
+        self._launch(
+            corpus,
+            config,
+            out,
+            resume=False,
+            overrides={},
+            devices=_checked(devices),
+            sizable=sizable(preset, overrides),  # word-level sizes the user left to the corpus
+        )
         return out
 
     def resume(
@@ -198,7 +204,15 @@ class TrainingSession:
             raise TextgenError("the previous run is still ending: try again in a moment")
 
     def _launch(
-        self, corpus, config: Config, out: Path, *, resume: bool, overrides: dict, devices=None
+        self,
+        corpus,
+        config: Config,
+        out: Path,
+        *,
+        resume: bool,
+        overrides: dict,
+        devices=None,
+        sizable: frozenset[str] = frozenset(),
     ) -> None:
         self.out_dir = out
         self.config = config
@@ -209,14 +223,14 @@ class TrainingSession:
         self._set_status(PREPARING, "resuming" if resume else "starting")
         self._thread = threading.Thread(
             target=self._train,
-            args=(corpus, config, out, resume, overrides, devices),
+            args=(corpus, config, out, resume, overrides, devices, sizable),
             name="textgen-train",
             daemon=True,
         )
         self._thread.start()
 
     # -- the training thread --------------------------------------------------------------------
-    def _train(self, corpus, config, out, resume, overrides, devices=None) -> None:
+    def _train(self, corpus, config, out, resume, overrides, devices=None, sizable=frozenset()) -> None:
         from textgen_tui.core.training import Trainer
 
         trainer = None
@@ -235,7 +249,7 @@ class TrainingSession:
                 overrides=overrides,
                 parallel=self.parallel,
                 tensorboard=self.tensorboard,
-                sizable=frozenset() if resume else self._sizable,
+                sizable=sizable,
             )
             with self._lock:
                 self.trainer = trainer

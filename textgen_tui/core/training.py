@@ -471,6 +471,7 @@ def _build_event_callback_class():
             self.cut = False
             self.lr_now = cfg.train.learning_rate
             self.t_lr = 0.0
+            self.t_last_batch = 0.0  # when this period's last batch ended
             self.period_batch_seconds: list[float] = []
 
         # batches -------------------------------------------------------------------------
@@ -707,7 +708,7 @@ def _build_event_callback_class():
                 return
             times = self.period_batch_seconds[1:] or self.period_batch_seconds  # the first compiles
             step = float(np.median(times)) if times else 1.0
-            overhead = now - getattr(self, "t_last_batch", now)
+            overhead = now - self.t_last_batch
             remaining = self.budget - (now - self.t0)
             plan = None if self.cut else plan_period(remaining, step, overhead, self.budget)
             if plan is not None and t.steps_per_epoch:  # fixed periods: the next one must fit whole
