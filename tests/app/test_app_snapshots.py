@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from app_helpers import fake_bundle, type_into, wait_for
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 
 from textgen_tui.app.app import create_app
 from textgen_tui.app.panes.generate import GenerateRequest
@@ -38,6 +38,8 @@ async def prepare(pilot) -> None:
     app.animation_level = "none"
     for field in app.query(Input):
         field.cursor_blink = False
+    for area in app.query(TextArea):  # the seed: a blinking cursor made CI's snapshot differ
+        area.cursor_blink = False
     await pilot.pause()
 
 
