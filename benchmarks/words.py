@@ -40,15 +40,21 @@ def punctuation_share(tokens: list[str]) -> float:
     return sum(is_punctuation(t) for t in words) / max(len(words), 1)
 
 
-def train(kind: str, corpus, minutes: float, out: Path) -> dict:
+def train(kind: str, corpus, minutes: float, out: Path, extra: dict | None = None) -> dict:
     from textgen_tui.core.config import make_config
     from textgen_tui.core.sizing import sizable
     from textgen_tui.core.training import Trainer
 
-    overrides = {"tokenizer": kind, "lowercase": False, "minutes": minutes}
+    overrides = {"tokenizer": kind, "lowercase": False, "minutes": minutes, **(extra or {})}
     cfg = make_config("fast", overrides)
     t0 = time.monotonic()
-    trainer = Trainer(corpus, cfg, out, sizable=sizable("fast", overrides))
+    from textgen_tui.core import events as ev
+
+    def progress(e) -> None:
+        if isinstance(e, ev.EpochEnd):
+            print(f"  {kind} epoch {e.epoch}: loss {e.loss:.4f} val_loss {e.val_loss:.4f}", flush=True)
+
+    trainer = Trainer(corpus, cfg, out, listeners=[progress], sizable=sizable("fast", overrides))
     finished = trainer.run()
     return {
         "seconds": round(time.monotonic() - t0, 1),
@@ -66,6 +72,7 @@ def run(
     tokens: int = 3000,
     kinds: tuple[str, ...] = ("word", "char"),
     previous: dict | None = None,
+    extra: dict | None = None,
 ) -> dict:
     """Train the `kinds` (a kind left out keeps its figures from `previous`, an earlier run's
     result on the same text: a word tokenizer change leaves the char model as it was)."""
@@ -80,12 +87,14 @@ def run(
     root = out_root or Path(tempfile.mkdtemp(prefix="textgen-words-"))
     tail = corpus.text[-int(len(corpus.text) * 0.08) :]
     result: dict = {"text": name, "characters": len(corpus.text), "minutes": minutes}
+    if extra:
+        result["overrides"] = extra
     for kind in ("word", "char"):
         if kind not in kinds:
             result[kind] = {**previous[kind], "from_earlier_run": True}  # type: ignore[index]
             continue
         out = root / kind
-        result[kind] = train(kind, corpus, minutes, out)
+        result[kind] = train(kind, corpus, minutes, out, extra if kind == "word" else None)
         bundle = load_bundle(out)
         ev = evaluate_text(bundle, tail)
         result[kind].update(
@@ -111,8 +120,8 @@ def run(
             gap = abs(result["punctuation"]["generated_share"] - corpus_share)
             result["punctuation"]["passes"] = gap <= PUNCT_POINTS
         print(json.dumps({k: v for k, v in result[kind].items() if k != "config"}), flush=True)
-    winner = min(("word", "char"), key=lambda k: result[k]["bits_per_char"])
-    result["lower_bits_per_char"] = winner
+    if all("bits_per_char" in result[k] for k in ("word", "char")):
+        result["lower_bits_per_char"] = min(("word", "char"), key=lambda k: result[k]["bits_per_char"])
     print(
         json.dumps({k: v for k, v in result.items() if k not in ("word", "char")}, ensure_ascii=False),
         flush=True,
@@ -124,9 +133,16 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--text", choices=TEXTS, default="english")
     p.add_argument("--minutes", type=float, default=10)
+    p.add_argument("--kinds", default="word,char", help="the models to train (comma-separated)")
+    p.add_argument(
+        "--override", action="append", default=[], help="the word model's setting, e.g. units=256 (a trial)"
+    )
     p.add_argument("--json", type=Path)
     a = p.parse_args()
-    r = run(a.text, a.minutes)
+    extra = {k: (float(v) if "." in v else int(v)) for k, v in (o.split("=", 1) for o in a.override)}
+    kinds = tuple(a.kinds.split(","))
+    previous = {k: {} for k in ("word", "char") if k not in kinds}
+    r = run(a.text, a.minutes, kinds=kinds, previous=previous, extra=extra)
     if a.json:
         a.json.write_text(json.dumps(r, indent=1, ensure_ascii=False))
 

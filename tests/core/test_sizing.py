@@ -40,7 +40,7 @@ def test_a_word_model_is_sized_to_its_tokens_not_to_the_vocabulary_cap() -> None
 
 def test_only_what_the_user_left_alone_is_sized() -> None:
     base = preset("fast")
-    assert sizable("fast", {"units": 300}) == {"seq_len", "embedding_dim", "dropout"}
+    assert sizable("fast", {"units": 300}) == {"seq_len", "embedding_dim", "dropout", "input_dropout"}
     assert "units" in sizable("fast", {"units": base.model.units})  # the app's form, unchanged
     assert sizable("book", {}) == frozenset()
     char = make_config("fast", {})
@@ -60,4 +60,4 @@ def test_a_word_run_lists_the_sizes_it_chose(tmp_path: Path, text: str) -> None:
     saved = read_info(out).config
     listed = {c.split(":")[0]: c.split("→ ")[1].split(" ")[0] for c in started.changes}
     assert saved.data.seq_len == 32 and str(saved.model.units) == listed["units"]  # what it said, it saved
-    assert saved.model.dropout == 0.3
+    assert saved.model.dropout == 0.3 and saved.model.input_dropout == 0.3  # the embedding's too

@@ -58,12 +58,20 @@ def describe(info: BundleInfo) -> str:
         "network     "
         + ("one-hot" if cfg.model.input == "onehot" else f"Embedding({cfg.model.embedding_dim})")
         + f" → {cfg.model.cell.upper()}({cfg.model.units}) × {cfg.model.layers}"
-        + (f", dropout {cfg.model.dropout:g}" if cfg.model.dropout else ""),
+        + _dropout(cfg),
         f"optimizer   {cfg.train.optimizer} {cfg.train.learning_rate:g}, {cfg.train.schedule}"
         + (f", clip {cfg.train.clipnorm:g}" if cfg.train.clipnorm else ""),
         f"batch       {cfg.train.batch_size}",
     ]
     return "\n".join(lines)
+
+
+def _dropout(cfg) -> str:
+    m = cfg.model
+    inputs = m.dropout if m.input_dropout is None else m.input_dropout
+    if inputs == m.dropout:
+        return f", dropout {m.dropout:g}" if m.dropout else ""
+    return f", dropout {m.dropout:g} (inputs {inputs:g})"
 
 
 class ModelDetails(Screen[None]):

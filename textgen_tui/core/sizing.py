@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from textgen_tui.core.config import Config
 
-SIZED = ("seq_len", "embedding_dim", "units", "dropout")
+SIZED = ("seq_len", "embedding_dim", "units", "dropout", "input_dropout")
 """The settings a word-level run may size, when the user left them at the preset's values."""
 WORD_SEQ_LEN = 32
 """Tokens per training chunk: about a sentence or two of words."""
@@ -70,6 +70,8 @@ def size_for_words(cfg: Config, train_tokens: int, vocab: int, free: set[str]) -
         wanted["units"] = fitting[-1] if fitting else UNIT_CHOICES[0]
     if "dropout" in free:
         wanted["dropout"] = max(m.dropout, WORD_DROPOUT)
+    if "input_dropout" in free and m.input_dropout is not None:  # words: the embedding's too
+        wanted["input_dropout"] = max(m.input_dropout, WORD_DROPOUT)
     notes = []
     why = f"sized for {train_tokens:,} {cfg.data.tokenizer} tokens, vocabulary {vocab:,}"
     for name, value in wanted.items():

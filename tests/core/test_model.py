@@ -1,0 +1,44 @@
+"""The network that build_model makes from a config: where its dropout goes."""
+
+from __future__ import annotations
+
+import pytest
+
+from textgen_tui.core.config import Config, ConfigError, preset
+from textgen_tui.core.model import build_model
+
+
+def dropouts(model) -> tuple[float, float]:
+    """(the recurrent layer's input dropout, the output Dropout layer's rate or 0)."""
+    rnn = next(layer for layer in model.layers if layer.name.startswith(("gru_", "lstm_")))
+    out = [layer for layer in model.layers if layer.name == "output_dropout"]
+    return float(rnn.dropout), float(out[0].rate) if out else 0.0
+
+
+def tiny(**model) -> Config:
+    cfg = preset("fast")
+    cfg.model.units, cfg.model.embedding_dim = 8, 4
+    for name, value in model.items():
+        setattr(cfg.model, name, value)
+    return cfg.validate()
+
+
+def test_input_dropout_follows_dropout_unless_given() -> None:
+    assert dropouts(build_model(tiny(dropout=0.2, input_dropout=None), 10)) == (0.2, 0.2)
+    assert dropouts(build_model(tiny(dropout=0.2, input_dropout=0.0), 10)) == (0.0, 0.2)
+    assert dropouts(build_model(tiny(dropout=0.0, input_dropout=0.1), 10)) == (0.1, 0.0)
+
+
+def test_a_folder_saved_before_input_dropout_keeps_its_network() -> None:
+    saved = tiny(dropout=0.25).to_dict()
+    del saved["model"]["input_dropout"]  # what a config.json written before the field holds
+    cfg = Config.from_dict(saved).validate()
+    assert cfg.model.input_dropout is None
+    assert dropouts(build_model(cfg, 10)) == (0.25, 0.25)
+
+
+def test_input_dropout_out_of_range_is_named() -> None:
+    cfg = preset("fast")
+    cfg.model.input_dropout = 1.5
+    with pytest.raises(ConfigError, match="input_dropout"):
+        cfg.validate()
