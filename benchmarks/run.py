@@ -264,13 +264,13 @@ def table(res: dict) -> str:
             target = "≤ 1.30" if name == "nietzsche" else "—"
             rows.append(
                 f"| `train --minutes {r['minutes']:g}` on {name} ({r['characters'] / 1e6:.2f} M chars, {case}): "
-                f"val loss, window-60 | — | {r['val_window60']:.3f} | — | {target} |"
+                f"val loss, window-60 ({trained(r)}) | — | {r['val_window60']:.3f} | — | {target} |"
             )
         t = b.get("book_tenth")
         if t:
             rows.append(
                 f"| `train --minutes {t['minutes']:.2f}` (a tenth of the book's {b['book_time_s']:.0f} s): val loss "
-                f"vs the book's 10-epoch {t['target']:.3f} | {t['target']:.3f} | {t['val_window60']:.3f} | "
+                f"vs the book's 10-epoch {t['target']:.3f} ({trained(t)}) | {t['target']:.3f} | {t['val_window60']:.3f} | "
                 f"{'reached' if t['val_window60'] <= t['target'] else 'not reached'} | ≤ {t['target']:.3f} |"
             )
     w = res.get("words")
@@ -282,12 +282,21 @@ def table(res: dict) -> str:
                 f"— | {p['generated_share'] * 100:.1f}% vs {p['corpus_share'] * 100:.1f}% | "
                 f"{'pass' if p['passes'] else 'FAIL'} | within 10 points |"
             )
+            earlier = " (the char model: an earlier run)" if r["char"].get("from_earlier_run") else ""
             rows.append(
-                f"| {name}, {r['minutes']:g} min each: bits per character, word model / char model | — | "
+                f"| {name}, {r['minutes']:g} min each: bits per character, word model / char model{earlier} | — | "
                 f"{r['word']['bits_per_char']:.3f} / {r['char']['bits_per_char']:.3f} | "
                 f"{r['lower_bits_per_char']} wins | — |"
             )
     return "\n".join(rows)
+
+
+def trained(r: dict) -> str:
+    """What a budget run got done: the batches and the characters per second (the machine's
+    speed varies from day to day, and a budget is wall-clock time)."""
+    speeds = sorted(ep["tokens_per_s"] for ep in r.get("curve", []) if ep.get("tokens_per_s"))
+    speed = f", {speeds[len(speeds) // 2]:,} chars/s" if speeds else ""
+    return f"{r['batches']:,} batches{speed}"
 
 
 def main():

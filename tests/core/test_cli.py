@@ -1,5 +1,6 @@
 """The command line, run as a user would: real processes, exit codes, stdout and stderr."""
 
+import json
 import subprocess
 import sys
 
@@ -40,9 +41,15 @@ def test_train_generate_evaluate(tmp_path, text):
         1,
         "--sample-length",
         20,
+        "--dropout",
+        0.2,
+        "--input-dropout",
+        0.1,
         "--plain",
     )
     assert r.returncode == 0, r.stderr
+    model = json.loads((out / "config.json").read_text())["model"]
+    assert (model["dropout"], model["input_dropout"]) == (0.2, 0.1)
     assert "epoch 1/1" in r.stdout and "--- temperature 0.2" in r.stdout and "done:" in r.stdout
     r = run("generate", out, "--seed", "the quick", "-t", "0.5", "--length", 25, "--plain", "--rng-seed", 1)
     assert r.returncode == 0, r.stderr
@@ -65,6 +72,7 @@ def test_train_generate_evaluate(tmp_path, text):
         (["train", "{tmp}/binary.txt"], "binary"),
         (["train", "{tmp}/short.txt"], "too short"),
         (["train", "{tmp}/short.txt", "--lr", "-1"], "learning_rate"),
+        (["train", "{tmp}/short.txt", "--input-dropout", "2"], "input_dropout"),
         (["generate", "{tmp}"], "is not a model folder"),
         (["generate", "{model}", "-t", "-1"], "negative"),
         (["generate", "{model}", "-t", "warm"], "not a number"),

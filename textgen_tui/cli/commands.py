@@ -30,6 +30,7 @@ OVERRIDE_FLAGS = {
     "layers": "layers",
     "cell": "cell",
     "dropout": "dropout",
+    "input_dropout": "input_dropout",
     "epochs": "epochs",
     "minutes": "minutes",
     "steps_per_epoch": "steps_per_epoch",

@@ -67,7 +67,16 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--units", type=int, help="units per recurrent layer")
     t.add_argument("--layers", type=int, help="recurrent layers")
     t.add_argument("--cell", choices=["lstm", "gru"], help="recurrent cell")
-    t.add_argument("--dropout", type=float, help="dropout on the recurrent layers' inputs and output")
+    t.add_argument(
+        "--dropout",
+        type=float,
+        help="dropout on the last recurrent layer's output, and on the layers' inputs unless --input-dropout",
+    )
+    t.add_argument(
+        "--input-dropout",
+        type=float,
+        help="dropout on the recurrent layers' inputs alone (the fast preset: 0, the output's only)",
+    )
     t.add_argument("--maxlen", type=int, help="window length (window layout)")
     t.add_argument("--seq-len", type=int, help="chunk length (sequence layout)")
     t.add_argument("--val-fraction", type=float, help="share held out for validation (default 0.1)")
