@@ -57,8 +57,8 @@ def describe(info: BundleInfo) -> str:
         ),
         "network     "
         + ("one-hot" if cfg.model.input == "onehot" else f"Embedding({cfg.model.embedding_dim})")
-        + f" → {cfg.model.cell.upper()}({cfg.model.units}) × {cfg.model.layers}"
-        + _dropout(cfg),
+        + f" → {cfg.model.cell.upper()}({cfg.model.units}) × {cfg.model.layers}",
+        *_dropout(cfg),
         f"optimizer   {cfg.train.optimizer} {cfg.train.learning_rate:g}, {cfg.train.schedule}"
         + (f", clip {cfg.train.clipnorm:g}" if cfg.train.clipnorm else ""),
         f"batch       {cfg.train.batch_size}",
@@ -66,12 +66,15 @@ def describe(info: BundleInfo) -> str:
     return "\n".join(lines)
 
 
-def _dropout(cfg) -> str:
+def _dropout(cfg) -> list[str]:
+    """The dropout line: none without dropout; the inputs' rate when it differs from the output's."""
     m = cfg.model
     inputs = m.dropout if m.input_dropout is None else m.input_dropout
+    if not m.dropout and not inputs:
+        return []
     if inputs == m.dropout:
-        return f", dropout {m.dropout:g}" if m.dropout else ""
-    return f", dropout {m.dropout:g} (inputs {inputs:g})"
+        return [f"dropout     {m.dropout:g}"]
+    return [f"dropout     {m.dropout:g} on the output, {inputs:g} on the inputs"]
 
 
 class ModelDetails(Screen[None]):
