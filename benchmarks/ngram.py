@@ -18,14 +18,15 @@ from collections import Counter, defaultdict
 
 import numpy as np
 
+from benchmarks.words import TEXTS
+
 
 def run(name: str, tokens: int = 3000, seed: int = 1) -> dict:
-    from benchmarks.words import TEXTS, is_punctuation, text_path
+    from benchmarks.words import is_punctuation, text_path
     from textgen_tui.core.config import make_config
     from textgen_tui.core.corpus import load_corpus
     from textgen_tui.core.tokenizers import fit_tokenizer
 
-    assert name in TEXTS
     cfg = make_config("fast", {"tokenizer": "word", "lowercase": False}).data
     text = load_corpus(text_path(name)).text
     tok = fit_tokenizer("word", text, cfg.max_vocab, min_count=cfg.min_count)
@@ -82,7 +83,7 @@ def run(name: str, tokens: int = 3000, seed: int = 1) -> dict:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--text", default="chinese")
+    p.add_argument("--text", choices=TEXTS, default="chinese")
     p.add_argument("--tokens", type=int, default=3000)
     a = p.parse_args()
     print(json.dumps(run(a.text, a.tokens), ensure_ascii=False))

@@ -41,19 +41,19 @@ def punctuation_share(tokens: list[str]) -> float:
 
 
 def train(kind: str, corpus, minutes: float, out: Path, extra: dict | None = None) -> dict:
+    from textgen_tui.core import events as ev
     from textgen_tui.core.config import make_config
     from textgen_tui.core.sizing import sizable
     from textgen_tui.core.training import Trainer
 
     overrides = {"tokenizer": kind, "lowercase": False, "minutes": minutes, **(extra or {})}
     cfg = make_config("fast", overrides)
-    t0 = time.monotonic()
-    from textgen_tui.core import events as ev
 
     def progress(e) -> None:
         if isinstance(e, ev.EpochEnd):
             print(f"  {kind} epoch {e.epoch}: loss {e.loss:.4f} val_loss {e.val_loss:.4f}", flush=True)
 
+    t0 = time.monotonic()
     trainer = Trainer(corpus, cfg, out, listeners=[progress], sizable=sizable("fast", overrides))
     finished = trainer.run()
     return {

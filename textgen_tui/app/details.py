@@ -69,7 +69,7 @@ def describe(info: BundleInfo) -> str:
 def _dropout(cfg) -> list[str]:
     """The dropout line: none without dropout; the inputs' rate when it differs from the output's."""
     m = cfg.model
-    inputs = m.dropout if m.input_dropout is None else m.input_dropout
+    inputs = m.inputs_dropout
     if not m.dropout and not inputs:
         return []
     if inputs == m.dropout:

@@ -58,12 +58,17 @@ class ModelConfig:
     layers: int = 1
     """Number of stacked recurrent layers."""
     dropout: float = 0.0
-    """Dropout on the inputs of each recurrent layer and on the last one's output (recurrent
-    dropout stays 0, so GPUs keep the cuDNN kernel)."""
+    """Dropout on the last recurrent layer's output and, unless `input_dropout` is set, on each
+    recurrent layer's inputs (recurrent dropout stays 0, so GPUs keep the cuDNN kernel)."""
     input_dropout: float | None = None
     """Dropout on the recurrent layers' inputs alone, when it should differ from `dropout` (None:
-    the same). 0 keeps only the output's: on a CPU the masks inside the recurrent loop cost more
-    than they regularise in a short run (benchmarks/results/tuning.md)."""
+    the same). 0 keeps only the output's: on a CPU the masks inside the recurrent loop make a
+    step about 10 % slower (benchmarks/results/tuning.md)."""
+
+    @property
+    def inputs_dropout(self) -> float:
+        """The dropout the recurrent layers' inputs get: `input_dropout`, else `dropout`."""
+        return self.dropout if self.input_dropout is None else self.input_dropout
 
 
 @dataclass
@@ -275,7 +280,7 @@ def fast_preset() -> Config:
             units=256,
             layers=1,
             dropout=0.15,
-            input_dropout=0.0,  # only the output's: the masks in the loop cost a third of a step
+            input_dropout=0.0,  # only the output's: the masks in the loop cost ~10 % of a step
         ),
         train=TrainConfig(
             optimizer="adam",

@@ -20,13 +20,12 @@ def build_model(cfg: Config, vocab_size: int, total_steps: int | None = None):
     else:
         x = keras.layers.Embedding(vocab_size, m.embedding_dim, name="embedding")(inputs)
     rnn = keras.layers.LSTM if m.cell == "lstm" else keras.layers.GRU
-    input_dropout = m.dropout if m.input_dropout is None else m.input_dropout
     for i in range(m.layers):
         last = i == m.layers - 1
         x = rnn(
             m.units,
             return_sequences=(not last) or d.layout == "sequence",
-            dropout=input_dropout,
+            dropout=m.inputs_dropout,
             name=f"{m.cell}_{i}",
         )(x)
     if m.dropout > 0:  # also between the last recurrent layer and the softmax (char-rnn's place)
