@@ -85,6 +85,17 @@ def test_devices_and_processes_need_jax(corpus, tmp_path):
 
 
 @jax_only
+def test_a_time_budget_with_several_processes_is_refused_before_joining(corpus, tmp_path):
+    """Refused in one line at once: not after waiting for the peers and tokenizing the corpus."""
+    join = "--num-processes 2 --process-id 0 --coordinator localhost:9 --peer-timeout 5".split()
+    for asked in (("--preset", "fast"), ("--minutes", "3")):
+        r = cli("train", str(corpus), "--out", str(tmp_path / "m"), "--backend", "jax", *asked, *join)
+        assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+        assert "time budget (minutes) is for one process" in r.stderr and "--epochs" in r.stderr
+        assert not (tmp_path / "m").exists()
+
+
+@jax_only
 def test_a_model_folder_moves_between_backends(corpus, tmp_path):
     """Trained on JAX, resumed on TensorFlow (and back), scored alike by both, generated from."""
     out = tmp_path / "m"

@@ -78,8 +78,13 @@ def train(args: argparse.Namespace) -> int:
         resume_config(info.config, {k: v for k, v in overrides.items() if k != "epochs"})
         corpus = resolve_corpus(args.corpus, info.config.data.lowercase)
         batch_size = overrides.get("batch_size", info.config.train.batch_size)
+        if args.minutes is not None:
+            _one_process_for_minutes(args)
     else:
-        batch_size = build_config(args).train.batch_size  # bad settings fail before the corpus loads
+        cfg = build_config(args)  # bad settings fail before the corpus loads
+        batch_size = cfg.train.batch_size
+        if (args.preset is not None or args.minutes is not None) and cfg.train.minutes is not None:
+            _one_process_for_minutes(args)  # before waiting for the other processes
         corpus = resolve_corpus(args.corpus)
     if corpus.replaced:
         _warn(f"warning: {corpus.replaced:,} undecodable bytes in {corpus.source} were replaced with U+FFFD")
@@ -89,6 +94,8 @@ def train(args: argparse.Namespace) -> int:
         from textgen_tui.core.backend import has_gpu
 
         args.preset = "gpu" if has_gpu() else "fast"
+        if build_config(args).train.minutes is not None:
+            _one_process_for_minutes(args)
         if args.preset == "gpu":
             if parallel.chief:
                 _warn("a GPU is there: the gpu preset (--preset fast or book to choose another)")
@@ -108,6 +115,18 @@ def train(args: argparse.Namespace) -> int:
         return follow(session, listener)
     finally:
         listener.close()
+
+
+def _one_process_for_minutes(args: argparse.Namespace) -> None:
+    """A time budget is one process's clock: several processes would each set their own rate.
+    Refused here, before the corpus is tokenized (the Trainer refuses it too, later)."""
+    from textgen_tui.core.parallel import env_processes
+
+    processes = args.num_processes or env_processes()[1] or 1
+    if processes > 1:
+        raise TextgenError(
+            f"a time budget (minutes) is for one process, not {processes}: give --epochs N to train several"
+        )
 
 
 def _parallel(args: argparse.Namespace, batch_size: int):
