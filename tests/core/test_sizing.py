@@ -40,7 +40,13 @@ def test_a_word_model_is_sized_to_its_tokens_not_to_the_vocabulary_cap() -> None
 
 def test_only_what_the_user_left_alone_is_sized() -> None:
     base = preset("fast")
-    assert sizable("fast", {"units": 300}) == {"seq_len", "embedding_dim", "dropout", "input_dropout"}
+    assert sizable("fast", {"units": 300}) == {
+        "seq_len",
+        "embedding_dim",
+        "dropout",
+        "input_dropout",
+        "sampled_softmax",
+    }
     assert "units" in sizable("fast", {"units": base.model.units})  # the app's form, unchanged
     assert sizable("book", {}) == frozenset()
     char = make_config("fast", {})

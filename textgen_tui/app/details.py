@@ -59,6 +59,11 @@ def describe(info: BundleInfo) -> str:
         + ("one-hot" if cfg.model.input == "onehot" else f"Embedding({cfg.model.embedding_dim})")
         + f" → {cfg.model.cell.upper()}({cfg.model.units}) × {cfg.model.layers}",
         *_dropout(cfg),
+        *(
+            [f"softmax     sampled while training: {cfg.model.sampled_softmax:,} entries a step"]
+            if cfg.model.sampled_softmax
+            else []
+        ),
         f"optimizer   {cfg.train.optimizer} {cfg.train.learning_rate:g}, {cfg.train.schedule}"
         + (f", clip {cfg.train.clipnorm:g}" if cfg.train.clipnorm else ""),
         f"batch       {cfg.train.batch_size}",

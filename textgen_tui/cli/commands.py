@@ -31,6 +31,7 @@ OVERRIDE_FLAGS = {
     "cell": "cell",
     "dropout": "dropout",
     "input_dropout": "input_dropout",
+    "sampled_softmax": "sampled_softmax",
     "epochs": "epochs",
     "minutes": "minutes",
     "steps_per_epoch": "steps_per_epoch",

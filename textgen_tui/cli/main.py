@@ -77,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         help="dropout on the recurrent layers' inputs alone (the fast preset: 0, the output's only)",
     )
+    t.add_argument(
+        "--sampled-softmax",
+        type=int,
+        metavar="N",
+        help="train the softmax on N sampled entries a step (word runs of large vocabularies: 512; 0: all)",
+    )
     t.add_argument("--maxlen", type=int, help="window length (window layout)")
     t.add_argument("--seq-len", type=int, help="chunk length (sequence layout)")
     t.add_argument("--val-fraction", type=float, help="share held out for validation (default 0.1)")

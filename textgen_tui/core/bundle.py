@@ -340,6 +340,9 @@ def load_keras_model(path: Path, tokenizer: Tokenizer, *, compile: bool = True):
     from textgen_tui.core.backend import import_keras
 
     keras = import_keras()
+    from textgen_tui.core.sampled_softmax import classes
+
+    classes()  # registers the sampled softmax's layer and loss with Keras
     try:
         model = keras.saving.load_model(path, compile=compile, safe_mode=True)
     except Exception as exc:  # Keras raises many kinds for a damaged zip or config

@@ -64,6 +64,10 @@ class ModelConfig:
     """Dropout on the recurrent layers' inputs alone, when it should differ from `dropout` (None:
     the same). 0 keeps only the output's: on a CPU the masks inside the recurrent loop make a
     step about 10 % slower (benchmarks/results/tuning.md)."""
+    sampled_softmax: int = 0
+    """While training, score the softmax on this many vocabulary entries drawn per step by
+    frequency (plus the targets) instead of on all of them (0: all). For words the output layer
+    is most of a step; generation and validation always use the whole softmax."""
 
     @property
     def inputs_dropout(self) -> float:
@@ -186,6 +190,7 @@ class Config:
         _float_range("dropout", m.dropout, 0.0, 0.9)
         if m.input_dropout is not None:
             _float_range("input_dropout", m.input_dropout, 0.0, 0.9)
+        _int_range("sampled_softmax", m.sampled_softmax, 0, 1_000_000)
         _float_range("learning_rate", t.learning_rate, 1e-7, 10.0)
         if t.clipnorm is not None:
             _float_range("clipnorm", t.clipnorm, 1e-6, 1e6)

@@ -56,7 +56,7 @@ class RecurrentNet:
                 embedding = np.asarray(layer.get_weights()[0], dtype=np.float32)
             elif name in ("LSTM", "GRU"):
                 rnn_layers.append(layer)
-            elif name == "Dense":
+            elif name in ("Dense", "SampledOutput"):  # the latter: core/sampled_softmax.py
                 dense = layer
         if embedding is None or not rnn_layers or dense is None:
             raise GenerationError("the model is not an Embedding/one-hot → RNN → Dense stack")
@@ -66,7 +66,7 @@ class RecurrentNet:
             if cell == "gru" and not getattr(layer.cell, "reset_after", True):
                 raise GenerationError("GRU layers must use reset_after=True")
             recurrent.append((cell, *layer.get_weights()[:3]))
-        return cls.from_arrays(embedding, recurrent, *dense.get_weights())
+        return cls.from_arrays(embedding, recurrent, *dense.get_weights()[:2])
 
     @classmethod
     def from_arrays(

@@ -30,7 +30,13 @@ def build_model(cfg: Config, vocab_size: int, total_steps: int | None = None):
         )(x)
     if m.dropout > 0:  # also between the last recurrent layer and the softmax (char-rnn's place)
         x = keras.layers.Dropout(m.dropout, name="output_dropout")(x)
-    outputs = keras.layers.Dense(vocab_size, activation="softmax", name="next_token")(x)
+    if 0 < m.sampled_softmax < vocab_size:
+        from textgen_tui.core.sampled_softmax import classes
+
+        output = classes()[0](vocab_size, negatives=m.sampled_softmax, seed=cfg.train.seed, name="next_token")
+    else:
+        output = keras.layers.Dense(vocab_size, activation="softmax", name="next_token")
+    outputs = output(x)
     model = keras.Model(inputs, outputs, name="textgen")
     compile_model(model, cfg, total_steps)
     return model
@@ -52,10 +58,15 @@ def make_optimizer(cfg: Config, total_steps: int | None = None):
 
 def compile_model(model, cfg: Config, total_steps: int | None = None) -> None:
     keras = import_keras()
+    from textgen_tui.core.sampled_softmax import classes, is_sampled
+
+    if is_sampled(model):  # the layer hands its hidden states to this loss while training
+        loss = classes()[1](model.layers[-1])
+    else:  # integer targets: the same value as the book's categorical crossentropy on one-hot ones
+        loss = keras.losses.SparseCategoricalCrossentropy()
     model.compile(
         optimizer=make_optimizer(cfg, total_steps),
-        # Integer targets: the same value as the book's categorical crossentropy on one-hot ones.
-        loss=keras.losses.SparseCategoricalCrossentropy(),
+        loss=loss,
         # JAX always compiles its step (unjitted, it runs op by op); the option is TensorFlow's XLA.
         jit_compile=cfg.train.jit_compile or keras.backend.backend() == "jax",
     )

@@ -213,6 +213,10 @@ class Trainer:
 
         if model is None:
             model = build_model(cfg, tokenizer.vocab_size, planned_steps)
+            from textgen_tui.core.sampled_softmax import is_sampled, set_proposal
+
+            if is_sampled(model):
+                set_proposal(model, split.train)
         else:
             self.saved_lr = _fresh_optimizer(model, cfg, planned_steps)
         state["planned_epochs"] = initial + cfg.train.epochs if cfg.train.minutes is None else 0

@@ -51,7 +51,10 @@ _REQUIRED = {
         "reset_after": True,
     },
     "Dense": {"activation": "softmax", "use_bias": True},
+    # core/sampled_softmax.py: a Dense softmax that also keeps its training proposal
+    "SampledOutput": {"activation": "softmax", "use_bias": True},
 }
+_OUTPUTS = {"Dense": 2, "SampledOutput": 3}  # weights saved: kernel, bias (, log_proposal)
 _IGNORED = ("InputLayer", "Dropout")  # no weights that matter at generation time
 
 
@@ -152,7 +155,7 @@ def _layer_list(config: dict, path: Path) -> list[tuple[str, dict, str]]:
         out.append((kind, layer_cfg, group))
     kinds = [k for k, _, _ in out]
     n_rnn = sum(k in _GATES for k in kinds)
-    if len(kinds) < 3 or kinds[0] != "Embedding" or kinds[-1] != "Dense" or n_rnn != len(kinds) - 2:
+    if len(kinds) < 3 or kinds[0] != "Embedding" or kinds[-1] not in _OUTPUTS or n_rnn != len(kinds) - 2:
         raise BundleError(
             f"{path}: the model is not an Embedding/one-hot → LSTM/GRU → Dense stack "
             f"(its layers are {', '.join(kinds) or 'none'})"
@@ -237,7 +240,7 @@ def _read_arrays(h5: h5py.File, layers: list[tuple[str, dict, str]], path: Path)
     out = _int(cfg, "units", name, path)
     if out != vocab:
         raise BundleError(f"{path}: the model reads {vocab} token ids but predicts {out} tokens")
-    dense_w, dense_b = _vars(h5, group, name, path, 2)
+    dense_w, dense_b = _vars(h5, group, name, path, _OUTPUTS[kind])[:2]
     _expect(path, name, "kernel", dense_w, (width, out))
     _expect(path, name, "bias", dense_b, (out,))
     return embedding, recurrent, dense_w, dense_b
