@@ -60,10 +60,15 @@ def test_char_tokenizer_vectorised_encoding_matches_dict_lookup():
     assert tok.encode(text).tolist() == [tok.index[c] for c in text]
 
 
-def test_a_run_of_one_punctuation_mark_is_one_word_token() -> None:
-    """A ruled line (a text's tables) is one token, not sixty dashes filling the model's context."""
+def test_a_run_of_one_punctuation_mark_is_a_few_word_tokens() -> None:
+    """A ruled line (a text's tables) is a few tokens of 8 marks, not sixty dashes filling the
+    model's context, and rules of different lengths share their tokens (so they are kept)."""
     line = "name  value\n" + "-" * 60 + "\nwait... what?! x-y\n"
     tok = fit_tokenizer("word", line * 3)
     pieces = tok.split(line)
-    assert "-" * 60 in pieces and "..." in pieces and "?" in pieces and "!" in pieces  # two marks, two tokens
+    assert pieces.count("-" * 8) == 7 and "-" * 4 in pieces  # 60 = 7 × 8 + 4
+    assert "..." in pieces and "?" in pieces and "!" in pieces  # two marks, two tokens
     assert tok.decode(tok.encode(line)) == line
+    rules = "".join(f"{'=' * n}\nx\n" for n in range(30, 90, 7))  # each length once
+    tok = fit_tokenizer("word", rules, min_count=3)
+    assert "=" * 8 in tok.index and len(tok.split("=" * 80)) == 10

@@ -8,7 +8,7 @@ is the plain Dense softmax, so generation, validation and the saved model are un
 
 The estimate is the usual one (Jean et al. 2015; TensorFlow's `sampled_softmax_loss`): logits
 corrected by log(k·q), draws that hit the target removed. It is lower than the full loss, so the
-training loss of such a run is not on the validation loss's scale; the run's notes say so.
+training loss of such a run (the chart's and the log's) is not on the validation loss's scale.
 """
 
 from __future__ import annotations

@@ -17,9 +17,12 @@ from textgen_tui.core.errors import ConfigError, TextgenError
 
 UNK = "<unk>"
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-# Words, whitespace runs, and punctuation: a run of one mark ("-----", "...") is one token, so a
-# ruled line does not fill a word model's whole context with single dashes.
-_WORD = re.compile(r"\w+|\s+|([^\w\s])\1*", re.UNICODE)
+# Words, whitespace runs, and punctuation: a run of one mark ("-----", "...") is a token of up to
+# MARK_RUN marks, so a ruled line does not fill a word model's whole context with single dashes.
+# Capped, because rules of every length are each too rare to keep: spelled in characters, a
+# model learns "- follows -" and loops on it (the Debian Reference at T=0.5).
+MARK_RUN = 8
+_WORD = re.compile(rf"\w+|\s+|([^\w\s])\1{{0,{MARK_RUN - 1}}}", re.UNICODE)
 _PUNCT = r"，。！？；：、,.!?;:…"
 _CLAUSE = re.compile(rf"\s+|[{_PUNCT}][^\s{_PUNCT}]*|[^\s{_PUNCT}]+")
 _CHUNK = 1 << 20  # characters encoded at a time, to bound memory on big corpora
