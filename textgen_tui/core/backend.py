@@ -6,6 +6,7 @@ once, when it is first imported, so `choose()` must run before anything imports 
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import sys
@@ -71,17 +72,7 @@ def import_keras():
             return _keras
         name = choose(current())
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-        # absl and XLA write straight to file descriptor 2 before logging is set up: mute it briefly.
-        saved = None
-        try:
-            sys.stderr.flush()
-            saved = os.dup(2)
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, 2)
-            os.close(devnull)
-        except OSError:
-            saved = None
-        try:
+        with _muted_fd2():
             import keras
 
             if name == "tensorflow":
@@ -96,12 +87,30 @@ def import_keras():
                 absl.logging.set_verbosity(absl.logging.ERROR)
             except ImportError:  # pragma: no cover - absl comes with TensorFlow and JAX
                 pass
-        finally:
-            if saved is not None:
-                os.dup2(saved, 2)
-                os.close(saved)
         _keras = keras
         return keras
+
+
+@contextlib.contextmanager
+def _muted_fd2():
+    """absl and XLA write straight to file descriptor 2 before logging is set up (at import,
+    and when the runtime first looks for devices: a "failed call to cuInit" line on a machine
+    without a GPU, seen under load): mute it for the span."""
+    saved = None
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    except OSError:
+        saved = None
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def _hide_tensorflow(keras) -> None:
@@ -117,7 +126,9 @@ def devices() -> list[str]:
     """The devices Keras can place work on, all processes together ("cpu:0", "gpu:1", ...)."""
     keras = import_keras()
     try:
-        return [str(d).lower() for d in keras.distribution.list_devices()]
+        with _muted_fd2():  # the runtime's first look for devices
+            found = keras.distribution.list_devices()
+        return [str(d).lower() for d in found]
     except Exception:  # noqa: BLE001 - a backend without a device list: one CPU
         return ["cpu:0"]
 
