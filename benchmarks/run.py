@@ -25,7 +25,7 @@ from benchmarks.time_to_quality import CORPUS
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 SECTIONS = ("generation", "training", "memory", "book", "quality", "early", "app", "budget", "words")
-BUDGET_TEXTS = ("nietzsche", "python-docs")  # the words section's char model adds debian-reference
+BUDGET_TEXTS = ("nietzsche", "python-docs")  # the words section's char models add its texts
 
 
 def machine() -> str:
@@ -167,7 +167,7 @@ def words_check(
     results), `kinds` re-trains only those models (the other keeps its earlier figures)."""
     from benchmarks import words
 
-    names = ("english",) if quick else tuple(texts or words.TEXTS)
+    names = ("english",) if quick else tuple(texts or words.CHECKED)
     out = dict(earlier)
     for name in names:
         out[name] = words.run(
@@ -275,8 +275,11 @@ def table(res: dict) -> str:
             )
     w = res.get("words")
     if w:
+        from benchmarks.words import LABELS
+
         for name, r in w.items():
             p = r["punctuation"]
+            name = f"{LABELS.get(name, name)}, {r['characters'] / 1e6:.2f} M chars"
             rows.append(
                 f"| word level, {name}, {r['minutes']:g} min: punctuation share at T=0.5 vs the corpus | "
                 f"— | {p['generated_share'] * 100:.1f}% vs {p['corpus_share'] * 100:.1f}% | "

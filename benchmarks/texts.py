@@ -2,11 +2,16 @@
 
 - `debian-reference`: the Debian Reference (English prose, ~0.7 MB), from Debian's
   `debian-reference-en` package, fetched with `apt-get download` and cached.
+- `debian-handbook` and `debian-handbook-zh`: The Debian Administrator's Handbook, its
+  paragraphs in English (~1 MB) and in its Chinese translation (the paragraphs in Chinese, ~0.3 M
+  characters), from Debian's `debian-handbook` package (HTML), fetched the same way. Prose: the
+  Debian Reference is 12 % ruled table lines, which a word model at T=0.5 draws without end.
 - `chinese`: Chinese made here from jieba's own dictionary: its words, drawn by part of speech
   and frequency, placed into sentence templates (no third-party prose).
 - the catalog's `python-docs` (the standard library's docstrings) is always there.
 
     python -m benchmarks.texts debian-reference     # prints the cached file's path
+    python -m benchmarks.texts debian-handbook-zh
     python -m benchmarks.texts chinese --chars 550000
 """
 
@@ -20,6 +25,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "textgen-tui" / "texts"
@@ -40,6 +46,70 @@ def debian_reference() -> Path:
         gz = next(Path(f"{tmp}/x").rglob("debian-reference.en.txt.gz"))
         with gzip.open(gz, "rb") as src, open(out, "wb") as dst:
             shutil.copyfileobj(src, dst)
+    return out
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+class _Paragraphs(HTMLParser):
+    """The text of a Publican (DocBook) page's paragraphs, `<div class="para">`, without the
+    code blocks (`<pre>`), tables and navigation around them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.paragraphs: list[str] = []
+        self._open: list[str] | None = None
+        self._depth = 0  # divs open inside the paragraph
+        self._pre = 0
+
+    def handle_starttag(self, tag, attrs) -> None:
+        if tag == "pre":
+            self._pre += 1
+        if tag != "div":
+            return
+        if self._open is not None:
+            self._depth += 1
+        elif ("class", "para") in attrs:
+            self._open, self._depth = [], 0
+
+    def handle_endtag(self, tag) -> None:
+        if tag == "pre":
+            self._pre = max(0, self._pre - 1)
+        if tag != "div" or self._open is None:
+            return
+        if self._depth:
+            self._depth -= 1
+            return
+        text = re.sub(r"\s+", " ", "".join(self._open)).strip()
+        if text:
+            self.paragraphs.append(text)
+        self._open = None
+
+    def handle_data(self, data) -> None:
+        if self._open is not None and not self._pre:
+            self._open.append(data)
+
+
+def debian_handbook(lang: str = "en-US") -> Path:
+    """The Debian Administrator's Handbook's paragraphs in `lang` (cached after the first fetch)."""
+    out = CACHE / f"debian-handbook-{lang}.txt"
+    if out.exists():
+        return out
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["apt-get", "download", "debian-handbook"], cwd=tmp, check=True, capture_output=True)
+        deb = next(Path(tmp).glob("debian-handbook_*.deb"))
+        subprocess.run(["dpkg-deb", "-x", str(deb), f"{tmp}/x"], check=True)
+        pages = sorted(next(Path(f"{tmp}/x").rglob(f"html/{lang}")).glob("*.html"))
+        paragraphs: list[str] = []
+        for page in pages:
+            parser = _Paragraphs()
+            parser.feed(page.read_text(encoding="utf-8"))
+            paragraphs += parser.paragraphs
+    if lang.startswith("zh"):  # the translation's own paragraphs, not those left in English
+        paragraphs = [p for p in paragraphs if len(_HAN.findall(p)) >= 0.25 * len(p)]
+    out.write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
     return out
 
 
@@ -98,10 +168,15 @@ def chinese_file(chars: int = 550_000) -> Path:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("text", choices=["debian-reference", "chinese"])
-    p.add_argument("--chars", type=int, default=550_000)
+    p.add_argument("text", choices=["debian-reference", "debian-handbook", "debian-handbook-zh", "chinese"])
+    p.add_argument("--chars", type=int, default=550_000, help="chinese: its length")
     a = p.parse_args()
-    print(debian_reference() if a.text == "debian-reference" else chinese_file(a.chars))
+    if a.text == "debian-reference":
+        print(debian_reference())
+    elif a.text.startswith("debian-handbook"):
+        print(debian_handbook("zh-CN" if a.text.endswith("-zh") else "en-US"))
+    else:
+        print(chinese_file(a.chars))
 
 
 if __name__ == "__main__":

@@ -20,14 +20,30 @@ import time
 import unicodedata
 from pathlib import Path
 
-TEXTS = ("english", "chinese")
+TEXTS = ("english", "chinese", "chinese-prose", "english-reference")
+"""english: the Debian Administrator's Handbook (prose); chinese: made from jieba's dictionary;
+chinese-prose: the Handbook's Chinese paragraphs; english-reference: the Debian Reference (12 %
+ruled table lines: the check's first English text, kept for comparison). benchmarks/texts.py."""
+LABELS = {
+    "english": "English prose (the Debian Handbook)",
+    "chinese": "made-up Chinese (jieba's dictionary)",
+    "chinese-prose": "Chinese prose (the Handbook's translation)",
+    "english-reference": "English with tables (the Debian Reference)",
+}
+CHECKED = ("english", "chinese", "chinese-prose")
+"""The texts `benchmarks.run` checks by default."""
 PUNCT_POINTS = 0.10
 
 
 def text_path(name: str) -> Path:
     from benchmarks import texts
 
-    return texts.debian_reference() if name == "english" else texts.chinese_file()
+    return {
+        "english": lambda: texts.debian_handbook("en-US"),
+        "chinese": texts.chinese_file,
+        "chinese-prose": lambda: texts.debian_handbook("zh-CN"),
+        "english-reference": texts.debian_reference,
+    }[name]()
 
 
 def is_punctuation(token: str) -> bool:
