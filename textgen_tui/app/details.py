@@ -60,7 +60,7 @@ def describe(info: BundleInfo) -> str:
         + f" → {cfg.model.cell.upper()}({cfg.model.units}) × {cfg.model.layers}",
         *_dropout(cfg),
         *(
-            [f"softmax     sampled while training: {cfg.model.sampled_softmax:,} entries a step"]
+            [f"softmax     {cfg.model.sampled_softmax:,} sampled a step in training"]
             if cfg.model.sampled_softmax
             else []
         ),
