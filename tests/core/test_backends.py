@@ -129,21 +129,18 @@ def test_a_model_folder_moves_between_backends(corpus, tmp_path):
 
 
 @jax_only
-def test_a_sampled_softmax_word_run_trains_on_jax_and_resumes_on_tensorflow(corpus, tmp_path):
+def test_a_sampled_softmax_word_run_learns_on_jax(corpus, tmp_path):
     """The sampled loss draws its entries from a seed generator: on JAX its state lives outside
-    the Python objects during a step (the run must learn, not draw the same entries each time)."""
+    the Python objects during a step (the run must learn, not draw the same entries each time).
+    Resuming and generating are the core tests' (test_sampled_softmax.py)."""
     out = tmp_path / "w"
     word = ["--tokenizer", "word", "--sampled-softmax", "8", "--lr", "0.02", "--dropout", "0"]
     r = cli("train", str(corpus), "--out", str(out), "--backend", "jax", "--epochs", "3", *TINY, *word)
     assert r.returncode == 0, r.stderr
-    r = cli("train", str(corpus), "--out", str(out), "--resume", "--epochs", "1", "--plain")
-    assert r.returncode == 0 and "epoch 4/4" in r.stdout, r.stderr
     scores = [cli("evaluate", str(out), str(corpus), "--backend", b) for b in ("jax", "tensorflow")]
     assert all(s.returncode == 0 for s in scores), [s.stderr for s in scores]
     nats = [float(s.stdout.split()[0]) for s in scores]
     assert abs(nats[0] - nats[1]) < 1e-3 and nats[0] < 2.5, nats  # the whole softmax, learned
-    g = cli("generate", str(out), "--seed", "the quick", "--length", "20", "--plain", "-t", "0.5")
-    assert g.returncode == 0 and g.stdout.strip()
 
 
 @jax_only
