@@ -30,7 +30,8 @@ def build_model(cfg: Config, vocab_size: int, total_steps: int | None = None):
         )(x)
     if m.dropout > 0:  # also between the last recurrent layer and the softmax (char-rnn's place)
         x = keras.layers.Dropout(m.dropout, name="output_dropout")(x)
-    if 0 < m.sampled_softmax < vocab_size:
+    # (The loss tells hidden states from probabilities by their width: not when the two are equal.)
+    if 0 < m.sampled_softmax < vocab_size and m.units != vocab_size:
         from textgen_tui.core.sampled_softmax import classes
 
         output = classes()[0](vocab_size, negatives=m.sampled_softmax, seed=cfg.train.seed, name="next_token")
