@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from textgen_tui.core.backend import choose
+from textgen_tui.core.bundle import read_info
 from textgen_tui.core.errors import ConfigError
 
 HERE = Path(__file__).parent
@@ -135,12 +136,13 @@ def test_a_sampled_softmax_word_run_learns_on_jax(corpus, tmp_path):
     Resuming and generating are the core tests' (test_sampled_softmax.py)."""
     out = tmp_path / "w"
     word = ["--tokenizer", "word", "--sampled-softmax", "8", "--lr", "0.02", "--dropout", "0"]
-    r = cli("train", str(corpus), "--out", str(out), "--backend", "jax", "--epochs", "3", *TINY, *word)
+    r = cli("train", str(corpus), "--out", str(out), "--backend", "jax", "--epochs", "5", *TINY, *word)
     assert r.returncode == 0, r.stderr
     scores = [cli("evaluate", str(out), str(corpus), "--backend", b) for b in ("jax", "tensorflow")]
     assert all(s.returncode == 0 for s in scores), [s.stderr for s in scores]
     nats = [float(s.stdout.split()[0]) for s in scores]
-    assert abs(nats[0] - nats[1]) < 1e-3 and nats[0] < 2.5, nats  # the whole softmax, learned
+    uniform = np.log(read_info(out).tokenizer.vocab_size)
+    assert abs(nats[0] - nats[1]) < 1e-3 and nats[0] < 0.6 * uniform, (nats, uniform)  # whole softmax
 
 
 @jax_only
