@@ -120,3 +120,18 @@ def test_the_tensorflow_pipeline_yields_the_same_batches(name):
     for cursor in range(endless.per_pass + 2):
         x, _ = next(it)
         assert np.array_equal(x.numpy(), endless.at(cursor)[0])
+
+
+def test_the_tensorflow_pipeline_has_no_python_generator():
+    """A tf.data pipeline built on `Dataset.from_generator` made every step of `fit` twice as slow
+    on 2 cores (0.75 s of system time a step with the fast preset; `python -m benchmarks.run
+    --only training` compares a fit on the pipeline with train_on_batch): none may creep back."""
+    from textgen_tui.core.backend import current
+    from textgen_tui.core.tf_support import tf_dataset
+
+    if current() not in (None, "tensorflow"):
+        pytest.skip("this process runs Keras on another backend")
+    cfg = tiny_config("fast")
+    for steps in (None, 3):
+        ds = tf_dataset(TokenBatches(ids(3001), cfg, shuffle=True, steps=steps))
+        assert b"GeneratorDataset" not in ds._as_serialized_graph().numpy()
