@@ -16,7 +16,7 @@ import pytest
 from core_helpers import tiny_config
 
 from textgen_tui.core import events as ev
-from textgen_tui.core.budget import budget_lr, plan_period
+from textgen_tui.core.budget import PATIENT_UNTIL, budget_lr, patience_spent, plan_period
 from textgen_tui.core.bundle import read_info
 from textgen_tui.core.config import make_config, preset
 from textgen_tui.core.corpus import corpus_from_text
@@ -60,6 +60,18 @@ def test_periods_are_spread_so_the_last_ends_at_the_budget() -> None:
     assert plan_period(0.5, step, overhead, budget) is None  # not one batch and its end fit
     short = plan_period(75.0, step, overhead, 75.0)  # 1 s ends would be a fifth of 20 periods
     assert short is not None and overhead / (short.steps * step + overhead) <= 0.06
+
+
+def test_a_budget_run_is_patient_until_half_its_budget_has_passed() -> None:
+    """Early stopping fired at 48 % of a 10-minute budget, the rate still at 73 % of its peak,
+    on a jump of validation; it now waits for the schedule's second half."""
+    budget = 600.0
+    early = 0.48 * budget
+    assert not patience_spent(10, 7, 3, early, budget)  # three periods without improvement, too soon
+    assert patience_spent(10, 7, 3, PATIENT_UNTIL * budget, budget)
+    assert not patience_spent(10, 8, 3, 0.9 * budget, budget)  # two periods: not yet
+    assert not patience_spent(10, 1, 0, 0.9 * budget, budget)  # patience 0: never
+    assert not patience_spent(10, None, 3, 0.9 * budget, budget)  # nothing validated yet
 
 
 def test_minutes_or_epochs_not_both() -> None:

@@ -18,7 +18,7 @@ import numpy as np
 
 from textgen_tui.core import events as ev
 from textgen_tui.core.backend import import_keras
-from textgen_tui.core.budget import FIRST_PERIOD_STEPS, budget_lr, over_budget, plan_period
+from textgen_tui.core.budget import FIRST_PERIOD_STEPS, budget_lr, over_budget, patience_spent, plan_period
 from textgen_tui.core.bundle import is_model, load_keras_model, read_info, save_checkpoint
 from textgen_tui.core.config import Config, resume_config
 from textgen_tui.core.corpus import Corpus
@@ -86,7 +86,7 @@ class Trainer:
         self.overrides = dict(overrides or {})
         self.parallel = parallel
         self.tensorboard = tensorboard  # a log folder for TensorBoard, or None
-        self.sizable = sizable  # a new word-level run: settings to size by the corpus (core/sizing.py)
+        self.sizable = sizable  # a new run: settings to size by the corpus or the budget (core/sizing.py)
         self._scratch: Path | None = None  # where a non-first process saves (see on_epoch_end)
         self.changes: list[str] = []
         self.model = None
@@ -178,11 +178,12 @@ class Trainer:
                 cfg.data.tokenizer, text, cfg.data.max_vocab, lowercase=lower, min_count=cfg.data.min_count
             )
             ids = tokenizer.encode(text, lowercase=lower)
-            if self.sizable and cfg.data.tokenizer != "char":
-                from textgen_tui.core.sizing import size_for_words
+            if self.sizable:
+                from textgen_tui.core.sizing import size_for_budget, size_for_words
 
                 train_tokens = int(len(ids) * (1 - cfg.data.val_fraction))
                 self.changes += size_for_words(cfg, train_tokens, tokenizer.vocab_size, set(self.sizable))
+                self.changes += size_for_budget(cfg, set(self.sizable))
                 cfg.validate()
             model = None
             initial = 0
@@ -703,11 +704,7 @@ def _build_event_callback_class():
             t = self.cfg.train
             now = time.monotonic()
             best_epoch = self.state.get("best_epoch")
-            if (
-                t.early_stopping_patience > 0
-                and best_epoch
-                and epoch - best_epoch >= t.early_stopping_patience
-            ):
+            if patience_spent(epoch, best_epoch, t.early_stopping_patience, now - self.t0, self.budget):
                 self._over(epoch, "early_stopping", f"no {self.monitor} improvement; best epoch kept")
                 return
             times = self.period_batch_seconds[1:] or self.period_batch_seconds  # the first compiles
