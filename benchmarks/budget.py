@@ -70,7 +70,12 @@ def run(
             )
 
     t0 = time.monotonic()
-    finished = Trainer(loaded, cfg, out, listeners=[listener]).run()
+    from textgen_tui.core.sizing import sizable
+
+    given = {a.split("=", 1)[0].split(".")[1]: True for a in sets or []}  # a --set is the user's choice
+    free = frozenset(name for name in sizable(preset_name, {}) if name not in given)
+    trainer = Trainer(loaded, cfg, out, listeners=[listener], sizable=free)
+    finished = trainer.run()
     wall = time.monotonic() - t0
     info = read_info(out)
     tokenizer = info.tokenizer
@@ -78,6 +83,7 @@ def run(
     text = loaded.text.lower() if cfg.data.lowercase else loaded.text
     val = held_out(tokenizer.encode(text))[1]
     result = {
+        "sized": list(trainer.changes),
         "corpus": str(corpus),
         "characters": len(loaded.text),
         "lowercase": cfg.data.lowercase,

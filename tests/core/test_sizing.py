@@ -46,6 +46,8 @@ def test_only_what_the_user_left_alone_is_sized() -> None:
         "dropout",
         "input_dropout",
         "sampled_softmax",
+        "batch_size",
+        "learning_rate",
     }
     assert "units" in sizable("fast", {"units": base.model.units})  # the app's form, unchanged
     assert sizable("book", {}) == frozenset()
@@ -67,3 +69,24 @@ def test_a_word_run_lists_the_sizes_it_chose(tmp_path: Path, text: str) -> None:
     listed = {c.split(":")[0]: c.split("→ ")[1].split(" ")[0] for c in started.changes}
     assert saved.data.seq_len == 32 and str(saved.model.units) == listed["units"]  # what it said, it saved
     assert saved.model.dropout == 0.3 and saved.model.input_dropout == 0.3  # the embedding's too
+
+
+def test_a_short_character_budget_trains_a_smaller_network_updated_more_often() -> None:
+    from textgen_tui.core.sizing import SHORT_BUDGET, SHORT_BUDGET_MINUTES, size_for_budget
+
+    short = make_config("fast", {"minutes": 1.26})
+    notes = size_for_budget(short, set(sizable("fast", {"minutes": 1.26})))
+    assert (short.model.units, short.train.batch_size) == (SHORT_BUDGET["units"], SHORT_BUDGET["batch_size"])
+    assert short.train.learning_rate == SHORT_BUDGET["learning_rate"]
+    assert any(n.startswith("units: 256 → 128") and "1.26-minute budget" in n for n in notes)
+    mine = make_config("fast", {"minutes": 1.0, "units": 512})  # the user's width stays
+    size_for_budget(mine, set(sizable("fast", {"minutes": 1.0, "units": 512})))
+    assert mine.model.units == 512 and mine.train.batch_size == SHORT_BUDGET["batch_size"]
+    for overrides in (
+        {"minutes": SHORT_BUDGET_MINUTES},
+        {"epochs": 1},
+        {"minutes": 1.0, "tokenizer": "word"},
+    ):
+        cfg = make_config("fast", overrides)
+        assert size_for_budget(cfg, set(sizable("fast", overrides))) == []
+    assert cfg.model.units == preset("fast").model.units

@@ -162,7 +162,7 @@ class TrainingSession:
             resume=False,
             overrides={},
             devices=_checked(devices),
-            sizable=sizable(preset, overrides),  # word-level sizes the user left to the corpus
+            sizable=sizable(preset, overrides),  # sizes the user left to the corpus or the budget
         )
         return out
 

@@ -1,5 +1,6 @@
-"""Word-level defaults sized by the corpus: chunks of words, an embedding suited to the
-vocabulary, and a network sized to the number of tokens rather than to the vocabulary cap.
+"""Defaults sized by the run: word-level sizes from the corpus (chunks of words, an embedding
+suited to the vocabulary, a network sized to the number of tokens rather than to the vocabulary
+cap), and a smaller, more often updated character network for a short time budget.
 
 The `fast` preset is tuned for characters. With `word` or `clause` tokens a corpus has four to
 six times fewer tokens and a vocabulary of thousands, so the same sizes overfit at once and the
@@ -11,8 +12,17 @@ from __future__ import annotations
 
 from textgen_tui.core.config import Config
 
-SIZED = ("seq_len", "embedding_dim", "units", "dropout", "input_dropout", "sampled_softmax")
-"""The settings a word-level run may size, when the user left them at the preset's values."""
+SIZED = (
+    "seq_len",
+    "embedding_dim",
+    "units",
+    "dropout",
+    "input_dropout",
+    "sampled_softmax",
+    "batch_size",
+    "learning_rate",
+)
+"""The settings a run may size, when the user left them at the preset's values."""
 WORD_SEQ_LEN = 32
 """Tokens per training chunk: about a sentence or two of words."""
 PARAMS_PER_TOKEN = 4.0
@@ -24,6 +34,15 @@ SAMPLED = 512
 """Vocabulary entries the softmax is scored on per training step, for vocabularies of more than
 four times as many (core/sampled_softmax.py): with 12,207 words a step costs a tenth of the full
 softmax's, and a 10-minute run on the made-up Chinese went from 6.49 to 4.84 nats per word."""
+
+
+SHORT_BUDGET_MINUTES = 3.0
+"""A character run with a budget shorter than this trains SHORT_BUDGET's network: in 75 seconds on
+Nietzsche (2 cores) GRU(256) with batches of 256 reached 1.97 nats/char, GRU(128) with batches of
+64 1.58 (`benchmarks/results/tuning.md`): early on, updates count more than width. At 10 minutes
+the preset's sizes win; between the two the crossing was not measured, 3 minutes is a guess on
+the safe side."""
+SHORT_BUDGET = {"units": 128, "batch_size": 64, "learning_rate": 0.005}
 
 
 def sizable(preset_name: str, overrides: dict | None) -> frozenset[str]:
@@ -51,6 +70,27 @@ def params(cfg: Config, vocab: int, units: int, embedding: int) -> int:
         rnn += gates * ((width + units) * units + units * (2 if gates == 3 else 1))
         width = units
     return vocab * embedding + rnn + (units + 1) * vocab
+
+
+def size_for_budget(cfg: Config, free: set[str]) -> list[str]:
+    """Size the `free` settings of a new character run with a short time budget (SHORT_BUDGET).
+    Changes `cfg`; returns "name: old → new (why)" lines."""
+    from textgen_tui.core.config import field_section
+
+    minutes = cfg.train.minutes
+    if cfg.data.tokenizer != "char" or minutes is None or minutes >= SHORT_BUDGET_MINUTES:
+        return []
+    notes = []
+    why = f"a {minutes:g}-minute budget: a smaller network, updated more often, learns more in it"
+    for name, value in SHORT_BUDGET.items():
+        if name not in free:
+            continue
+        section = getattr(cfg, field_section(name))
+        old = getattr(section, name)
+        if old != value:
+            setattr(section, name, value)
+            notes.append(f"{name}: {old:g} → {value:g} ({why})")
+    return notes
 
 
 def size_for_words(cfg: Config, train_tokens: int, vocab: int, free: set[str]) -> list[str]:
