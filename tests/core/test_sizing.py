@@ -78,7 +78,8 @@ def test_a_short_character_budget_trains_a_smaller_network_updated_more_often() 
     notes = size_for_budget(short, set(sizable("fast", {"minutes": 1.26})))
     assert (short.model.units, short.train.batch_size) == (SHORT_BUDGET["units"], SHORT_BUDGET["batch_size"])
     assert short.train.learning_rate == SHORT_BUDGET["learning_rate"]
-    assert any(n.startswith("units: 256 → 128") and "1.26-minute budget" in n for n in notes)
+    assert short.data.seq_len == SHORT_BUDGET["seq_len"]
+    assert any(n.startswith("units: 256 → 192") and "1.26-minute budget" in n for n in notes)
     mine = make_config("fast", {"minutes": 1.0, "units": 512})  # the user's width stays
     size_for_budget(mine, set(sizable("fast", {"minutes": 1.0, "units": 512})))
     assert mine.model.units == 512 and mine.train.batch_size == SHORT_BUDGET["batch_size"]

@@ -37,12 +37,13 @@ softmax's, and a 10-minute run on the made-up Chinese went from 6.49 to 4.84 nat
 
 
 SHORT_BUDGET_MINUTES = 3.0
-"""A character run with a budget shorter than this trains SHORT_BUDGET's network: in 75 seconds on
-Nietzsche (2 cores) GRU(256) with batches of 256 reached 1.97 nats/char, GRU(128) with batches of
-64 1.58 (`benchmarks/results/tuning.md`): early on, updates count more than width. At 10 minutes
-the preset's sizes win; between the two the crossing was not measured, 3 minutes is a guess on
-the safe side."""
-SHORT_BUDGET = {"units": 128, "batch_size": 64, "learning_rate": 0.005}
+"""A character run with a budget shorter than this trains SHORT_BUDGET's network. In 75 seconds on
+Nietzsche (2 cores; `benchmarks/results/tuning.md`) the preset's GRU(256) with batches of 256 × 64
+reached 1.97 nats/char, GRU(128) with batches of 64 × 64 1.58, and GRU(192) with batches of
+128 × 32 1.50: early on, updates count more than width, and shorter chunks make a step cheaper.
+At 10 minutes the preset's sizes win; the crossing between was not measured (3 is a guess on the
+safe side)."""
+SHORT_BUDGET = {"units": 192, "seq_len": 32, "batch_size": 128, "learning_rate": 0.006}
 
 
 def sizable(preset_name: str, overrides: dict | None) -> frozenset[str]:
@@ -83,7 +84,7 @@ def size_for_budget(cfg: Config, free: set[str]) -> list[str]:
     notes = []
     why = f"a {minutes:g}-minute budget: a smaller network, updated more often, learns more in it"
     for name, value in SHORT_BUDGET.items():
-        if name not in free:
+        if name not in free or (name == "seq_len" and cfg.data.layout != "sequence"):
             continue
         section = getattr(cfg, field_section(name))
         old = getattr(section, name)
