@@ -13,6 +13,7 @@ from app_helpers import fake_bundle, settle, wait_for
 from textgen_tui.app.app import create_app
 from textgen_tui.app.details import CompareModels, ModelDetails
 from textgen_tui.app.panes.loss_chart import LossChart
+from textgen_tui.core.config import preset
 
 
 def with_history(folder: Path, losses: list[float], vals: list[float]) -> Path:
@@ -68,7 +69,9 @@ async def test_details_show_history_settings_and_samples_epoch_by_epoch(two_mode
         await wait_for(pilot, lambda: isinstance(app.screen, ModelDetails), timeout=10, what="the details")
         screen = app.screen
         facts = str(screen.query_one("#details-facts").render())
-        assert "tiny.txt" in facts and "epochs      3" in facts and "GRU(256)" in facts
+        assert (
+            "tiny.txt" in facts and "epochs      3" in facts and f"GRU({preset('fast').model.units})" in facts
+        )
         chart = screen.query_one(LossChart)
         assert chart.epochs == [1, 2, 3] and chart.val_loss == [2.5, 2.0, 1.9]
         assert chart.best_point() == (3, 1.9)

@@ -64,7 +64,7 @@ def test_a_word_run_lists_the_sizes_it_chose(tmp_path: Path, text: str) -> None:
         corpus_from_text(text), cfg, out, listeners=[seen.append], sizable=sizable("fast", overrides)
     ).run()
     started = next(e for e in seen if isinstance(e, ev.Started))
-    assert any(c.startswith("seq_len: 64 → 32 (sized for") for c in started.changes)
+    assert any(c.startswith("dropout: 0.15 → 0.3 (sized for") for c in started.changes)
     saved = read_info(out).config
     listed = {c.split(":")[0]: c.split("→ ")[1].split(" ")[0] for c in started.changes}
     assert saved.data.seq_len == 32 and str(saved.model.units) == listed["units"]  # what it said, it saved
@@ -79,7 +79,7 @@ def test_a_short_character_budget_trains_a_smaller_network_updated_more_often() 
     assert (short.model.units, short.train.batch_size) == (SHORT_BUDGET["units"], SHORT_BUDGET["batch_size"])
     assert short.train.learning_rate == SHORT_BUDGET["learning_rate"]
     assert short.data.seq_len == SHORT_BUDGET["seq_len"]
-    assert any(n.startswith("units: 256 → 192") and "1.26-minute budget" in n for n in notes)
+    assert any(n.startswith("units: 384 → 192") and "1.26-minute budget" in n for n in notes)
     mine = make_config("fast", {"minutes": 1.0, "units": 512})  # the user's width stays
     size_for_budget(mine, set(sizable("fast", {"minutes": 1.0, "units": 512})))
     assert mine.model.units == 512 and mine.train.batch_size == SHORT_BUDGET["batch_size"]

@@ -82,7 +82,7 @@ def size_for_budget(cfg: Config, free: set[str]) -> list[str]:
     if cfg.data.tokenizer != "char" or minutes is None or minutes >= SHORT_BUDGET_MINUTES:
         return []
     notes = []
-    why = f"a {minutes:g}-minute budget: a smaller network, updated more often, learns more in it"
+    why = f"a {minutes:.3g}-minute budget: a smaller network, updated more often, learns more in it"
     for name, value in SHORT_BUDGET.items():
         if name not in free or (name == "seq_len" and cfg.data.layout != "sequence"):
             continue
