@@ -72,7 +72,7 @@ def run(
     t0 = time.monotonic()
     from textgen_tui.core.sizing import sizable
 
-    given = {a.split("=", 1)[0].split(".")[1]: True for a in sets or []}  # a --set is the user's choice
+    given = {a.split("=", 1)[0].split(".")[1] for a in sets or []}  # a --set is the user's choice
     free = frozenset(name for name in sizable(preset_name, {}) if name not in given)
     trainer = Trainer(loaded, cfg, out, listeners=[listener], sizable=free)
     finished = trainer.run()

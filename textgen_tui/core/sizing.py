@@ -76,22 +76,19 @@ def params(cfg: Config, vocab: int, units: int, embedding: int) -> int:
 def size_for_budget(cfg: Config, free: set[str]) -> list[str]:
     """Size the `free` settings of a new character run with a short time budget (SHORT_BUDGET).
     Changes `cfg`; returns "name: old → new (why)" lines."""
-    from textgen_tui.core.config import field_section
-
     minutes = cfg.train.minutes
     if cfg.data.tokenizer != "char" or minutes is None or minutes >= SHORT_BUDGET_MINUTES:
         return []
-    notes = []
-    why = f"a {minutes:.3g}-minute budget: a smaller network, updated more often, learns more in it"
-    for name, value in SHORT_BUDGET.items():
-        if name not in free or (name == "seq_len" and cfg.data.layout != "sequence"):
-            continue
-        section = getattr(cfg, field_section(name))
-        old = getattr(section, name)
-        if old != value:
-            setattr(section, name, value)
-            notes.append(f"{name}: {old:g} → {value:g} ({why})")
-    return notes
+    wanted = {
+        name: value
+        for name, value in SHORT_BUDGET.items()
+        if name in free and (name != "seq_len" or cfg.data.layout == "sequence")
+    }
+    return _apply(
+        cfg,
+        wanted,
+        f"a {minutes:.3g}-minute budget: a smaller network, updated more often, learns more in it",
+    )
 
 
 def size_for_words(cfg: Config, train_tokens: int, vocab: int, free: set[str]) -> list[str]:
@@ -119,10 +116,18 @@ def size_for_words(cfg: Config, train_tokens: int, vocab: int, free: set[str]) -
         wanted["input_dropout"] = max(m.input_dropout, WORD_DROPOUT)
     if "sampled_softmax" in free and vocab > 4 * SAMPLED:
         wanted["sampled_softmax"] = SAMPLED
+    return _apply(
+        cfg, wanted, f"sized for {train_tokens:,} {cfg.data.tokenizer} tokens, vocabulary {vocab:,}"
+    )
+
+
+def _apply(cfg: Config, wanted: dict, why: str) -> list[str]:
+    """Set `wanted` in `cfg`; one "name: old → new (why)" line for each that changed."""
+    from textgen_tui.core.config import field_section
+
     notes = []
-    why = f"sized for {train_tokens:,} {cfg.data.tokenizer} tokens, vocabulary {vocab:,}"
     for name, value in wanted.items():
-        section = d if name == "seq_len" else m
+        section = getattr(cfg, field_section(name))
         old = getattr(section, name)
         if old != value:
             setattr(section, name, value)

@@ -716,8 +716,7 @@ def _build_event_callback_class():
                 fits = remaining >= t.steps_per_epoch * step + overhead
                 plan = None if not fits else plan
             if plan is None:
-                best = self.state.get("best_epoch")
-                kept = f"; best epoch {best} kept" if best else ""
+                kept = f"; best epoch {best_epoch} kept" if best_epoch else ""
                 self._over(epoch, "budget", f"the {t.minutes:g}-minute budget is spent{kept}")
                 return
             self.next_steps = t.steps_per_epoch or plan.steps
