@@ -130,6 +130,7 @@ def pipeline_overhead(ids, vocab_size: int, n: int) -> dict:
         "fast_fit_ms_per_batch": fit_ms,
         "fast_bare_ms_per_batch": bare_ms,
         "fast_batch": cfg.train.batch_size,
+        "fast_seq_len": cfg.data.seq_len,
     }
 
 
