@@ -42,3 +42,30 @@ def test_input_dropout_out_of_range_is_named() -> None:
     cfg.model.input_dropout = 1.5
     with pytest.raises(ConfigError, match="input_dropout"):
         cfg.validate()
+
+
+def test_weight_decay_shrinks_the_weights_and_not_the_biases() -> None:
+    import numpy as np
+
+    from textgen_tui.core.model import compile_model
+
+    cfg = tiny()
+    cfg.train.weight_decay, cfg.train.learning_rate = 0.5, 0.1
+    model = build_model(cfg, 10)
+    compile_model(model, cfg)
+    opt = model.optimizer
+    opt.build(model.trainable_variables)
+    dense = model.layers[-1]
+    dense.bias.assign(np.ones(dense.bias.shape, "float32"))
+    before = {v.path: np.array(v.value) for v in (dense.kernel, dense.bias)}
+    # zero gradients: Adam moves nothing, so all the change is the decay, by lr × weight_decay
+    opt.apply_gradients([(np.zeros(v.shape, "float32"), v) for v in model.trainable_variables])
+    np.testing.assert_allclose(np.array(dense.kernel.value), before[dense.kernel.path] * 0.95, rtol=1e-5)
+    np.testing.assert_array_equal(np.array(dense.bias.value), before[dense.bias.path])
+
+
+def test_weight_decay_out_of_range_is_named() -> None:
+    cfg = preset("fast")
+    cfg.train.weight_decay = -0.1
+    with pytest.raises(ConfigError, match="weight_decay"):
+        cfg.validate()

@@ -65,7 +65,8 @@ def describe(info: BundleInfo) -> str:
             else []
         ),
         f"optimizer   {cfg.train.optimizer} {cfg.train.learning_rate:g}, {cfg.train.schedule}"
-        + (f", clip {cfg.train.clipnorm:g}" if cfg.train.clipnorm else ""),
+        + (f", clip {cfg.train.clipnorm:g}" if cfg.train.clipnorm else "")
+        + (f", decay {cfg.train.weight_decay:g}" if cfg.train.weight_decay else ""),
         f"batch       {cfg.train.batch_size}",
     ]
     return "\n".join(lines)

@@ -37,6 +37,7 @@ OVERRIDE_FLAGS = {
     "steps_per_epoch": "steps_per_epoch",
     "batch_size": "batch_size",
     "lr": "learning_rate",
+    "weight_decay": "weight_decay",
     "jit": "jit_compile",
     "sample_length": "length",
 }

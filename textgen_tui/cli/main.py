@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--steps-per-epoch", type=int, help="batches per epoch (default: one pass over the data)")
     t.add_argument("--batch-size", type=int, help="sequences per batch")
     t.add_argument("--lr", type=float, help="learning rate")
+    t.add_argument("--weight-decay", type=float, help="decoupled weight decay, AdamW's (0: off, the default)")
     t.add_argument("--units", type=int, help="units per recurrent layer")
     t.add_argument("--layers", type=int, help="recurrent layers")
     t.add_argument("--cell", choices=["lstm", "gru"], help="recurrent cell")

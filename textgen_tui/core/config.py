@@ -83,6 +83,9 @@ class TrainConfig:
     """Initial learning rate."""
     clipnorm: float | None = 1.0
     """Gradient clipping by norm; None disables it (the book does not clip)."""
+    weight_decay: float = 0.0
+    """Decoupled weight decay (AdamW's): each step shrinks the weights, not the biases, by
+    `weight_decay × learning rate` of themselves (0: off)."""
     batch_size: int = 64
     """Sequences per batch."""
     epochs: int = 20
@@ -192,6 +195,7 @@ class Config:
             _float_range("input_dropout", m.input_dropout, 0.0, 0.9)
         _int_range("sampled_softmax", m.sampled_softmax, 0, 1_000_000)
         _float_range("learning_rate", t.learning_rate, 1e-7, 10.0)
+        _float_range("weight_decay", t.weight_decay, 0.0, 10.0)
         if t.clipnorm is not None:
             _float_range("clipnorm", t.clipnorm, 1e-6, 1e6)
         _int_range("batch_size", t.batch_size, 1, 1_000_000)
@@ -386,6 +390,7 @@ RESUMABLE = frozenset(
         "minutes",
         "warmup_fraction",
         "learning_rate",
+        "weight_decay",
         "batch_size",
         "steps_per_epoch",
         "validation_steps",

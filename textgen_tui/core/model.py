@@ -52,9 +52,15 @@ def make_optimizer(cfg: Config, total_steps: int | None = None):
     kwargs = {"learning_rate": lr}
     if t.clipnorm is not None:
         kwargs["clipnorm"] = t.clipnorm
+    if t.weight_decay:
+        kwargs["weight_decay"] = t.weight_decay
     if t.optimizer == "rmsprop":
-        return keras.optimizers.RMSprop(**kwargs)
-    return keras.optimizers.Adam(**kwargs)
+        opt = keras.optimizers.RMSprop(**kwargs)
+    else:
+        opt = keras.optimizers.Adam(**kwargs)
+    if t.weight_decay:  # a bias is an offset, not a capacity to limit (AdamW's convention)
+        opt.exclude_from_weight_decay(var_names=["bias"])
+    return opt
 
 
 def compile_model(model, cfg: Config, total_steps: int | None = None) -> None:
