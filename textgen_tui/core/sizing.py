@@ -88,7 +88,7 @@ def size_for_budget(cfg: Config, free: set[str]) -> list[str]:
     return _apply(
         cfg,
         wanted,
-        f"a {minutes:.3g}-minute budget: a smaller network, updated more often, learns more in it",
+        f"a {minutes:.3g}-minute budget: a smaller network updated more often, without weight decay, learns more in it",
     )
 
 
