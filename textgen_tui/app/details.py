@@ -65,8 +65,13 @@ def describe(info: BundleInfo) -> str:
             else []
         ),
         f"optimizer   {cfg.train.optimizer} {cfg.train.learning_rate:g}, {cfg.train.schedule}"
-        + (f", clip {cfg.train.clipnorm:g}" if cfg.train.clipnorm else "")
-        + (f", decay {cfg.train.weight_decay:g}" if cfg.train.weight_decay else ""),
+        + (f", clip {cfg.train.clipnorm:g}" if cfg.train.clipnorm else ""),
+        # its own line: the optimizer's would wrap in the facts column
+        *(
+            [f"decay       {cfg.train.weight_decay:g} of the weights × rate a step"]
+            if cfg.train.weight_decay
+            else []
+        ),
         f"batch       {cfg.train.batch_size}",
     ]
     return "\n".join(lines)
