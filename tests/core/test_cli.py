@@ -73,6 +73,7 @@ def test_train_generate_evaluate(tmp_path, text):
         (["train", "{tmp}/short.txt"], "too short"),
         (["train", "{tmp}/short.txt", "--lr", "-1"], "learning_rate"),
         (["train", "{tmp}/short.txt", "--input-dropout", "2"], "input_dropout"),
+        (["train", "{tmp}/short.txt", "--carry", "0"], "carry"),
         (["generate", "{tmp}"], "is not a model folder"),
         (["generate", "{model}", "-t", "-1"], "negative"),
         (["generate", "{model}", "-t", "warm"], "not a number"),

@@ -25,6 +25,7 @@ OVERRIDE_FLAGS = {
     "lowercase": "lowercase",
     "maxlen": "maxlen",
     "seq_len": "seq_len",
+    "carry": "carry",
     "val_fraction": "val_fraction",
     "units": "units",
     "layers": "layers",

@@ -86,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     t.add_argument("--maxlen", type=int, help="window length (window layout)")
     t.add_argument("--seq-len", type=int, help="chunk length (sequence layout)")
+    t.add_argument(
+        "--carry",
+        type=int,
+        metavar="K",
+        help="read runs of K chunks, the recurrent state carried from chunk to chunk (1: none)",
+    )
     t.add_argument("--val-fraction", type=float, help="share held out for validation (default 0.1)")
     t.add_argument("--sample-length", type=int, help="tokens in each per-epoch sample")
     t.add_argument("-t", "--temperature", action="append", help="per-epoch sample temperature(s)")

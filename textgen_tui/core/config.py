@@ -37,6 +37,11 @@ class DataConfig:
     """Distance between the starts of consecutive windows (`window` layout)."""
     seq_len: int = 100
     """Chunk length in tokens (`sequence` layout)."""
+    carry: int = 1
+    """`sequence` layout: training reads runs of this many consecutive chunks, each chunk starting
+    from the recurrent state the one before it ended with (truncated backpropagation through
+    time), so the model learns from `carry × seq_len` tokens of context at the cost of chunks of
+    `seq_len`. 1: every chunk starts from a zero state. One device only."""
     val_fraction: float = 0.1
     """Share of the corpus, taken from its end, held out for validation (0 disables it)."""
     max_vocab: int = 20000
@@ -86,6 +91,8 @@ class TrainConfig:
     weight_decay: float = 0.0
     """Decoupled weight decay (AdamW's): each step shrinks the weights, not the biases, by
     `weight_decay × learning rate` of themselves (0: off)."""
+    adam_beta_2: float = 0.999
+    """Adam's decay of its squared-gradient average (Keras's `beta_2`): lower adapts faster."""
     batch_size: int = 64
     """Sequences per batch."""
     epochs: int = 20
@@ -184,6 +191,7 @@ class Config:
         _int_range("maxlen", d.maxlen, 1, 100_000)
         _int_range("step", d.step, 1, 100_000)
         _int_range("seq_len", d.seq_len, 2, 100_000)
+        _int_range("carry", d.carry, 1, 10_000)
         _float_range("val_fraction", d.val_fraction, 0.0, 0.5)
         _int_range("max_vocab", d.max_vocab, 16, 2_000_000)
         _int_range("min_count", d.min_count, 1, 1_000_000)
@@ -196,6 +204,7 @@ class Config:
         _int_range("sampled_softmax", m.sampled_softmax, 0, 1_000_000)
         _float_range("learning_rate", t.learning_rate, 1e-7, 10.0)
         _float_range("weight_decay", t.weight_decay, 0.0, 10.0)
+        _float_range("adam_beta_2", t.adam_beta_2, 0.5, 0.99999)
         if t.clipnorm is not None:
             _float_range("clipnorm", t.clipnorm, 1e-6, 1e6)
         _int_range("batch_size", t.batch_size, 1, 1_000_000)
@@ -393,6 +402,7 @@ RESUMABLE = frozenset(
         "warmup_fraction",
         "learning_rate",
         "weight_decay",
+        "carry",
         "batch_size",
         "steps_per_epoch",
         "validation_steps",

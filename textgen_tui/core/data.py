@@ -15,6 +15,11 @@ from textgen_tui.core.config import Config, DataConfig
 from textgen_tui.core.errors import CorpusError
 
 
+CARRY_GROUPS = 8
+"""`carry`: a pass holds at least this many batches of runs (a pass drops the runs that do not
+fill a batch: at most an eighth), else the runs are shortened."""
+
+
 @dataclass
 class Split:
     train: np.ndarray
@@ -64,6 +69,12 @@ class TokenBatches:
     `share=(i, n)`: this process's part of a run over n processes: batches of batch_size / n;
     for validation, every n-th example from the i-th, so the n processes cover it together.
     `drop_remainder`: only full batches (a batch split across devices must divide evenly).
+
+    `carry=K` (training, `sequence` layout, one process): a batch's rows are runs of K consecutive
+    chunks, read one chunk a batch: batches g·K … g·K+K−1 of a pass hold chunks 0 … K−1 of the
+    same `batch` runs, so a recurrent state carried from one batch to the next continues its own
+    row's text (`core/carry.py` resets it every K batches). Always full batches; a corpus too
+    short for CARRY_GROUPS batches of such runs gets shorter runs (`self.carry`, down to 1).
     """
 
     def __init__(
@@ -76,6 +87,7 @@ class TokenBatches:
         first_pass: int = 0,
         share: tuple[int, int] = (0, 1),
         drop_remainder: bool = False,
+        carry: int = 1,
     ):
         d = cfg.data
         self.ids = ids
@@ -92,8 +104,20 @@ class TokenBatches:
             drop_remainder = True  # several processes: always whole batches, as many in each
             if not shuffle:
                 starts = starts[self.index :: self.count][: total // self.count]
+        self.carry = 1
+        self.run = self.length  # tokens a row reads before it jumps elsewhere
+        if carry > 1 and shuffle and d.layout == "sequence" and self.count == 1:
+            k = carry
+            while k > 1:
+                runs = np.arange(0, len(ids) - k * self.length, k * self.length, dtype=starts.dtype)
+                if len(runs) >= CARRY_GROUPS * self.batch:
+                    self.carry, self.run, starts = k, k * self.length, runs
+                    break
+                k -= 1
         self.starts = starts
-        if shuffle and self.count > 1:
+        if self.carry > 1:
+            self.per_pass = len(starts) // self.batch * self.carry  # whole runs: full batches
+        elif shuffle and self.count > 1:
             self.per_pass = total // cfg.train.batch_size  # a pass: the run's global batches
         elif drop_remainder:
             self.per_pass = len(starts) // self.batch
@@ -105,7 +129,7 @@ class TokenBatches:
                 f"({total:,} examples): lower the batch size"
             )
         self.offsets = np.arange(self.length + 1, dtype=starts.dtype)
-        self.last_start = len(ids) - self.length - 1
+        self.last_start = len(ids) - self.run - 1
         self.jitter = shuffle and d.layout == "sequence"
         self.next_pass = first_pass
         self.base = 0
@@ -127,12 +151,13 @@ class TokenBatches:
 
     def starts_of(self, p: int, i: int) -> np.ndarray:
         """Where the examples of batch `i` of pass `p` start."""
-        starts = self.order(p)[i * self.batch : (i + 1) * self.batch]
+        group, chunk = divmod(i, self.carry)  # without carry: group i, chunk 0
+        starts = self.order(p)[group * self.batch : (group + 1) * self.batch]
         if self.jitter:
-            rng = np.random.default_rng((self.seed, self.index, p, i))
-            shift = rng.integers(0, self.length, len(starts), dtype=starts.dtype)
+            rng = np.random.default_rng((self.seed, self.index, p, group))
+            shift = rng.integers(0, self.run, len(starts), dtype=starts.dtype)
             starts = np.minimum(starts + shift, self.last_start)
-        return starts
+        return starts + chunk * self.length if chunk else starts
 
     def gather(self, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         windows = self.ids[starts[:, None] + self.offsets[None, :]].astype(np.int32, copy=False)

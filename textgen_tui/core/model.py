@@ -57,7 +57,7 @@ def make_optimizer(cfg: Config, total_steps: int | None = None):
     if t.optimizer == "rmsprop":
         opt = keras.optimizers.RMSprop(**kwargs)
     else:
-        opt = keras.optimizers.Adam(**kwargs)
+        opt = keras.optimizers.Adam(beta_2=t.adam_beta_2, **kwargs)
     if t.weight_decay:  # a bias is an offset, not a capacity to limit (AdamW's convention)
         opt.exclude_from_weight_decay(var_names=["bias"])
     return opt

@@ -89,7 +89,8 @@ class Trainer:
         self.sizable = sizable  # a new run: settings to size by the corpus or the budget (core/sizing.py)
         self._scratch: Path | None = None  # where a non-first process saves (see on_epoch_end)
         self.changes: list[str] = []
-        self.model = None
+        self.model = None  # the model `fit` trains (`carry`: a second one over the same layers)
+        self.core = None  # the model that is saved, sampled from and validated
         self._stop = threading.Event()
         self.quick = False
         self.stop_reason: str | None = None
@@ -202,6 +203,7 @@ class Trainer:
             first_pass=initial,
             share=par.share,
             drop_remainder=par.distributed,
+            carry=cfg.data.carry if cfg.data.layout == "sequence" and not par.distributed else 1,
         )
         # The cosine schedule runs inside the compiled step (JAX keeps the optimizer's state
         # outside the Python objects while it trains), as a function of the optimizer's step
@@ -220,6 +222,12 @@ class Trainer:
                 set_proposal(model, split.train)
         else:
             self.saved_lr = _fresh_optimizer(model, cfg, planned_steps)
+        fit_model = model
+        if train_batches.carry > 1:
+            fit_model = _carry_model(model, cfg, train_batches.carry, planned_steps)
+        if train_batches.carry != cfg.data.carry and cfg.data.layout == "sequence":
+            why = "one device only" if par.distributed else "the corpus is short for runs of that many"
+            self.changes.append(f"carry: {cfg.data.carry} → {train_batches.carry} ({why})")
         state["planned_epochs"] = initial + cfg.train.epochs if cfg.train.minutes is None else 0
         state["budget_minutes"] = cfg.train.minutes
         state["corpus"] = {
@@ -231,7 +239,7 @@ class Trainer:
         state["params"] = int(model.count_params())
         rng = np.random.default_rng(cfg.train.seed)
         state["seeds"] = [_random_seed(split.train, tokenizer, cfg, rng) for _ in range(SEED_COUNT)]
-        return keras, cfg, tokenizer, split, train_batches, model, state, history, samples
+        return keras, cfg, tokenizer, split, train_batches, model, fit_model, state, history, samples
 
     def _text(self) -> str:
         return self.corpus.text.lower() if self.config.data.lowercase else self.corpus.text
@@ -259,8 +267,8 @@ class Trainer:
                 _remove_if_empty(self.out_dir)
 
     def _locked_run(self) -> ev.Finished:
-        keras, cfg, tokenizer, split, train_batches, model, state, history, samples = self._prepare()
-        self.model = model
+        keras, cfg, tokenizer, split, train_batches, core, model, state, history, samples = self._prepare()
+        self.model, self.core = model, core
         if self._stop.is_set():
             model.stop_training = True
         initial = int(state.get("epochs_done", 0))
@@ -283,7 +291,7 @@ class Trainer:
                 initial,
                 batches,
                 tokenizer.vocab_size,
-                int(model.count_params()),
+                int(core.count_params()),
                 len(split.train),
                 0 if split.val is None else len(split.val),
                 cfg.preset,
@@ -425,6 +433,23 @@ def _fresh_optimizer(model, cfg: Config, total_steps: int | None = None) -> floa
     for a, b in pairs:
         a.assign(b.value)
     return old_lr
+
+
+def _carry_model(core, cfg: Config, chunks: int, total_steps: int | None):
+    """The model that trains `core` with its state carried over `chunks` batches (core/carry.py),
+    compiled with `core`'s optimizer state (a resumed run's moments), which `core` then saves."""
+    from textgen_tui.core.carry import carry_model
+    from textgen_tui.core.model import compile_model
+
+    model = carry_model(core, chunks, cfg.train.batch_size)
+    compile_model(model, cfg, total_steps)
+    old = core.optimizer
+    if old is not None and old.built:
+        model.optimizer.build(model.trainable_variables)
+        for a, b in zip(model.optimizer.variables, old.variables):
+            a.assign(b.value)
+    core.optimizer = model.optimizer  # one optimizer: saved with the core model, resumed from it
+    return model
 
 
 def _random_seed(ids: np.ndarray, tokenizer, cfg: Config, rng) -> str:
@@ -652,7 +677,8 @@ def _build_event_callback_class():
             from textgen_tui.core.generation import RecurrentNet
 
             chief = self.trainer.parallel.chief
-            net = RecurrentNet.from_keras(self.model) if chief else None  # the shells generate from this
+            core = self.trainer.core
+            net = RecurrentNet.from_keras(core) if chief else None  # the shells generate from this
             user_stop = self._agreed_stop()
             if user_stop:
                 self.model.stop_training = True
@@ -666,7 +692,7 @@ def _build_event_callback_class():
             if not chief and (not self.nan or best):
                 # Saving runs collectives in multi-process JAX: every process saves as often as
                 # the first one, the others into a scratch file they throw away.
-                self.model.save(self.trainer.scratch_file(), overwrite=True)
+                core.save(self.trainer.scratch_file(), overwrite=True)
             if chief and (not self.nan or best):
                 save_checkpoint(
                     out,
@@ -675,7 +701,7 @@ def _build_event_callback_class():
                     state=self.state,
                     history=self.history,
                     samples=self.samples,
-                    model=self.model,
+                    model=core,
                     epoch=epoch + 1,
                     best=best,
                 )
