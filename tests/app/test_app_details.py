@@ -88,6 +88,27 @@ async def test_details_show_history_settings_and_samples_epoch_by_epoch(two_mode
         assert not isinstance(app.screen, ModelDetails)
 
 
+async def test_at_80_by_24_the_facts_scroll_to_their_last_line(two_models: Path) -> None:
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await row(app, pilot, "alpha")
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelDetails), timeout=10, what="the details")
+        box = app.screen.query_one("#details-facts-box")
+        await settle(pilot)
+        assert box.max_scroll_y > 0  # more lines than rows: they were cut off before
+        await pilot.click("#details-facts-box")
+        await pilot.press("end")
+        await settle(pilot)
+        assert box.scroll_y == box.max_scroll_y
+        lines = str(app.screen.query_one("#details-facts").render()).rstrip().splitlines()
+        assert lines[-1].startswith("batch")
+        row_of_last = 1 + len(lines) - 1  # below the facts' one-row top padding
+        assert box.scroll_y <= row_of_last < box.scroll_y + box.size.height  # on screen now
+
+
 async def test_two_marked_models_are_compared_on_one_chart(two_models: Path) -> None:
     app = create_app(models_dir="models", preload_tensorflow=False)
     async with app.run_test(size=(100, 32)) as pilot:

@@ -25,11 +25,11 @@ def test_a_row_reads_its_run_chunk_after_chunk_and_jumps_every_carry_batches():
     b = TokenBatches(data, cfg, shuffle=True, carry=3)
     assert b.carry == 3 and b.per_pass % 3 == 0
     for p in (0, 1):
-        seen = []
+        seen, previous = [], None
         for i in range(b.per_pass):
             x, y = b.get(p, i)
             assert x.shape == (4, 8) and np.array_equal(y, x + 1)  # always full batches
-            if i % 3:  # the same rows go on where the last batch stopped
+            if i % 3 and previous is not None:  # the same rows go on where the last batch stopped
                 assert np.array_equal(x[:, 0], previous[:, -1] + 1)
             else:
                 seen.extend(x[:, 0].tolist())

@@ -69,3 +69,13 @@ def test_weight_decay_out_of_range_is_named() -> None:
     cfg.train.weight_decay = -0.1
     with pytest.raises(ConfigError, match="weight_decay"):
         cfg.validate()
+
+
+def test_adams_second_moment_decay_is_the_configs() -> None:
+    cfg = tiny()
+    cfg.train.adam_beta_2 = 0.99
+    model = build_model(cfg, 10)
+    assert float(model.optimizer.beta_2) == pytest.approx(0.99)
+    cfg.train.adam_beta_2 = 1.0
+    with pytest.raises(ConfigError, match="adam_beta_2"):
+        cfg.validate()

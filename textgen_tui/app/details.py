@@ -108,7 +108,9 @@ class ModelDetails(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(Text(f" {self.info.name}", style="bold"), id="details-title")
         with Horizontal(id="details-top"):
-            yield Static(describe(self.info), id="details-facts", markup=False)
+            # Scrolls when the terminal is too short for every line (80×24 cut them off).
+            with VerticalScroll(id="details-facts-box"):
+                yield Static(describe(self.info), id="details-facts", markup=False)
             yield LossChart(id="details-chart")
         yield Static("", id="details-samples-title")
         with VerticalScroll(id="details-samples"):

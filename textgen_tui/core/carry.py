@@ -31,7 +31,9 @@ def carry_model(core, chunks: int, batch: int):
         sizes = list(sizes) if isinstance(sizes, (list, tuple)) else [sizes]
         state = carried(batch, sizes, chunks, name=f"{layer.name}_state")
         # The same cell: the same weights, stepped by a plain RNN that returns its last state.
-        rnn = keras.layers.RNN(layer.cell, return_sequences=True, return_state=True, name=f"{layer.name}_carried")
+        rnn = keras.layers.RNN(
+            layer.cell, return_sequences=True, return_state=True, name=f"{layer.name}_carried"
+        )
         out = rnn(x, initial_state=state(x))
         x = keep(state, name=f"{layer.name}_keep")([out[0], *out[1:]])
     return keras.Model(tokens, x, name="textgen_carry")
@@ -59,7 +61,9 @@ def _classes():
                 self.add_weight(shape=(batch, s), initializer="zeros", trainable=False, name=f"h{i}")
                 for i, s in enumerate(self.sizes)
             ]
-            self.count = self.add_weight(shape=(), dtype="int32", initializer="zeros", trainable=False, name="count")
+            self.count = self.add_weight(
+                shape=(), dtype="int32", initializer="zeros", trainable=False, name="count"
+            )
 
         def call(self, x, training=False):
             if not training:

@@ -14,7 +14,6 @@ from textgen_tui.core.backend import import_keras
 from textgen_tui.core.config import Config, DataConfig
 from textgen_tui.core.errors import CorpusError
 
-
 CARRY_GROUPS = 8
 """`carry`: a pass holds at least this many batches of runs (a pass drops the runs that do not
 fill a batch: at most an eighth), else the runs are shortened."""
