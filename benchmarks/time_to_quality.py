@@ -76,7 +76,7 @@ def run(
     def evaluate(trainer) -> None:
         t = time.perf_counter()
         val = state["val"]
-        v = window_loss(trainer.model, val)
+        v = window_loss(trainer.core, val)  # the saved model (a carried run fits another)
         curve.append((round(training_seconds(), 1), round(v, 4)))
         print(f"{curve[-1][0]:7.1f}s  val {v:.4f}  (eval {time.perf_counter() - t:.1f}s)", flush=True)
         clock["paused"] += time.perf_counter() - t
@@ -121,7 +121,7 @@ def run(
         "reached_target_s": reached,
         "target": target,
         "curve": curve,
-        "params": int(trainer.model.count_params()),
+        "params": int(trainer.core.count_params()),
         "out": str(out),
     }
     print(json.dumps({k: v for k, v in result.items() if k != "config"}), flush=True)

@@ -86,7 +86,11 @@ def test_a_short_character_budget_trains_a_smaller_network_updated_more_often() 
     mine = make_config("fast", {"minutes": 1.0, "units": 512})  # the user's width stays
     size_for_budget(mine, set(sizable("fast", {"minutes": 1.0, "units": 512})))
     assert mine.model.units == 512 and mine.train.batch_size == SHORT_BUDGET["batch_size"]
+    five = make_config("fast", {"minutes": 5.0})  # measured: the small network wins at 5, not at 7.5
+    size_for_budget(five, set(sizable("fast", {"minutes": 5.0})))
+    assert five.model.units == SHORT_BUDGET["units"]
     for overrides in (
+        {"minutes": 7.5},
         {"minutes": SHORT_BUDGET_MINUTES},
         {"epochs": 1},
         {"minutes": 1.0, "tokenizer": "word"},

@@ -37,14 +37,15 @@ four times as many (core/sampled_softmax.py): with 12,207 words a step costs a t
 softmax's, and a 10-minute run on the made-up Chinese went from 6.49 to 4.84 nats per word."""
 
 
-SHORT_BUDGET_MINUTES = 3.0
+SHORT_BUDGET_MINUTES = 6.0
 """A character run with a budget shorter than this trains SHORT_BUDGET's network. In 75 seconds on
 Nietzsche (2 cores; `benchmarks/results/tuning.md`) the preset's GRU(256) with batches of 256 × 64
 reached 1.97 nats/char, GRU(128) with batches of 64 × 64 1.58, and GRU(192) with batches of
 128 × 32 1.50: early on, updates count more than width, and shorter chunks make a step cheaper.
-At 10 minutes the preset's sizes win. At 3 minutes, just above this threshold, the small network
-still won (1.385 against the preset's 1.433, `tuning.md`): the crossing lies between 3 and 10
-minutes and this threshold is low; not moved yet (unmeasured between). No weight decay: a short run underfits (the 75-second trials had none)."""
+Against the preset's GRU(384) with weight decay (window-60, `benchmarks.budget`): at 3 minutes
+1.385 against 1.433, at 5 minutes 1.359 against 1.380 (the small one wins), at 7.5 minutes 1.347
+against 1.313 (the preset wins); the lines cross near 6 minutes. No weight decay: a short run
+underfits (the small network's trials had none)."""
 SHORT_BUDGET = {"units": 192, "seq_len": 32, "batch_size": 128, "learning_rate": 0.006, "weight_decay": 0.0}
 
 
