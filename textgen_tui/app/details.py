@@ -54,7 +54,7 @@ def describe(info: BundleInfo) -> str:
             f"window of {cfg.data.maxlen}, every {cfg.data.step}"
             if cfg.data.layout == "window"
             else f"sequence chunks of {cfg.data.seq_len}"
-            + (f", state carried over {cfg.data.carry}" if cfg.data.carry > 1 else "")
+            + (f", carry {cfg.data.carry}" if cfg.data.carry > 1 else "")  # --carry K
         ),
         "network     "
         + ("one-hot" if cfg.model.input == "onehot" else f"Embedding({cfg.model.embedding_dim})")
