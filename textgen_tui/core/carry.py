@@ -27,8 +27,8 @@ def carry_model(core, chunks: int, batch: int):
         if not isinstance(layer, keras.layers.RNN):
             x = layer(x)
             continue
-        sizes = layer.cell.state_size
-        sizes = list(sizes) if isinstance(sizes, (list, tuple)) else [sizes]
+        sizes = layer.cell.state_size  # GRU: units; LSTM: [units, units]
+        sizes = sizes if isinstance(sizes, (list, tuple)) else [sizes]
         state = carried(batch, sizes, chunks, name=f"{layer.name}_state")
         # The same cell: the same weights, stepped by a plain RNN that returns its last state.
         rnn = keras.layers.RNN(
@@ -56,7 +56,7 @@ def _classes():
 
         def __init__(self, batch, sizes, chunks, **kwargs):
             super().__init__(**kwargs)
-            self.batch, self.sizes, self.chunks = batch, list(sizes), chunks
+            self.sizes, self.chunks = list(sizes), chunks
             self.states = [
                 self.add_weight(shape=(batch, s), initializer="zeros", trainable=False, name=f"h{i}")
                 for i, s in enumerate(self.sizes)

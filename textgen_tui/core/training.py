@@ -417,10 +417,17 @@ def _fresh_optimizer(model, cfg: Config, total_steps: int | None = None) -> floa
     old_vars = [] if old is None or not old.built else list(old.variables)
     old_lr = float(np.asarray(old.learning_rate)) if old_vars else None
     compile_model(model, cfg, total_steps)
+    if not old_vars:
+        model.optimizer.build(model.trainable_variables)
+        return None
+    return old_lr if _take_state(model, old_vars) else None  # another kind: the fresh one stays
+
+
+def _take_state(model, old_vars) -> bool:
+    """Build `model`'s optimizer and give it `old_vars`' state (step count and moments, not the
+    rate); False, leaving it fresh, when the two optimizers' variables do not pair up."""
     new = model.optimizer
     new.build(model.trainable_variables)
-    if not old_vars:
-        return None
 
     def state_vars(variables):
         return [v for v in variables if not v.path.endswith("learning_rate")]
@@ -429,10 +436,10 @@ def _fresh_optimizer(model, cfg: Config, total_steps: int | None = None) -> floa
     if len(state_vars(new.variables)) != len(state_vars(old_vars)) or any(
         tuple(a.shape) != tuple(b.shape) for a, b in pairs
     ):
-        return None  # a different optimizer kind: keep the fresh one
+        return False
     for a, b in pairs:
         a.assign(b.value)
-    return old_lr
+    return True
 
 
 def _carry_model(core, cfg: Config, chunks: int, total_steps: int | None):
@@ -443,11 +450,8 @@ def _carry_model(core, cfg: Config, chunks: int, total_steps: int | None):
 
     model = carry_model(core, chunks, cfg.train.batch_size)
     compile_model(model, cfg, total_steps)
-    old = core.optimizer
-    if old is not None and old.built:
-        model.optimizer.build(model.trainable_variables)
-        for a, b in zip(model.optimizer.variables, old.variables):
-            a.assign(b.value)
+    if core.optimizer.built:  # resuming: `_fresh_optimizer` gave the core the saved state
+        _take_state(model, core.optimizer.variables)
     core.optimizer = model.optimizer  # one optimizer: saved with the core model, resumed from it
     return model
 
