@@ -72,6 +72,7 @@ async def test_details_show_history_settings_and_samples_epoch_by_epoch(two_mode
         assert (
             "tiny.txt" in facts and "epochs      3" in facts and f"GRU({preset('fast').model.units})" in facts
         )
+        assert f"{preset('fast').model.recurrent_dropout:g} on the recurrent state" in facts
         chart = screen.query_one(LossChart)
         assert chart.epochs == [1, 2, 3] and chart.val_loss == [2.5, 2.0, 1.9]
         assert chart.best_point() == (3, 1.9)

@@ -11,8 +11,10 @@ from textgen_tui.core.tokenizers import fit_tokenizer
 TEXT = make_text(4)
 
 
-def _model(layout, input_kind, layers, cell="lstm"):
+def _model(layout, input_kind, layers, cell="lstm", **model_settings):
     cfg = tiny_config("book" if layout == "window" else "fast")
+    for name, value in model_settings.items():
+        setattr(cfg.model, name, value)
     cfg.data.layout = layout
     cfg.model.input = input_kind
     cfg.model.layers = layers
@@ -63,6 +65,22 @@ def test_sequence_model_matches_at_every_position():
     per_position = model(ids[None, :].astype("int32")).numpy()[0]
     for n in (1, 13, 40):
         assert np.abs(gen.next_token_probs(ids[:n]) - per_position[n - 1]).max() <= 1e-5
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_dropout_on_the_state_is_training_only(cell):
+    """`recurrent_dropout` (the fast preset's) changes training steps, not the network the
+    generator reads: outside training Keras and the generator agree as without it."""
+    cfg, tok, model = _model(
+        "sequence", "embedding", 2, cell, recurrent_dropout=0.3, dropout=0.0, input_dropout=0.0
+    )
+    recurrent = [layer for layer in model.layers if layer.name.startswith(f"{cell}_")]
+    assert len(recurrent) == 2 and all(float(layer.recurrent_dropout) == 0.3 for layer in recurrent)
+    gen = Generator(RecurrentNet.from_keras(model), tok)
+    ids = tok.encode(TEXT[:40])[None, :].astype("int32")
+    per_position = model(ids).numpy()[0]
+    assert np.abs(gen.next_token_probs(ids[0]) - per_position[-1]).max() <= 1e-5
+    assert np.abs(model(ids, training=True).numpy()[0] - per_position).max() > 1e-3  # it is there
 
 
 def test_several_temperatures_in_one_pass_and_reproducible():

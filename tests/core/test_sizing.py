@@ -45,6 +45,7 @@ def test_only_what_the_user_left_alone_is_sized() -> None:
         "embedding_dim",
         "dropout",
         "input_dropout",
+        "recurrent_dropout",
         "sampled_softmax",
         "batch_size",
         "learning_rate",
@@ -71,6 +72,7 @@ def test_a_word_run_lists_the_sizes_it_chose(tmp_path: Path, text: str) -> None:
     assert saved.data.seq_len == 32 and str(saved.model.units) == listed["units"]  # what it said, it saved
     assert saved.model.dropout == 0.3 and saved.model.input_dropout == 0.3  # the embedding's too
     assert saved.train.weight_decay == 0.0  # decay is for the character preset's GRU(384)
+    assert saved.model.recurrent_dropout == 0.0 < preset("fast").model.recurrent_dropout  # and the state's
 
 
 def test_a_short_character_budget_trains_a_smaller_network_updated_more_often() -> None:
@@ -82,6 +84,7 @@ def test_a_short_character_budget_trains_a_smaller_network_updated_more_often() 
     assert short.train.learning_rate == SHORT_BUDGET["learning_rate"]
     assert short.data.seq_len == SHORT_BUDGET["seq_len"]
     assert short.train.weight_decay == 0.0 < preset("fast").train.weight_decay
+    assert short.model.recurrent_dropout == 0.0 < preset("fast").model.recurrent_dropout
     assert any(n.startswith("units: 384 → 192") and "1.26-minute budget" in n for n in notes)
     mine = make_config("fast", {"minutes": 1.0, "units": 512})  # the user's width stays
     size_for_budget(mine, set(sizable("fast", {"minutes": 1.0, "units": 512})))

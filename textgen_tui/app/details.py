@@ -79,14 +79,17 @@ def describe(info: BundleInfo) -> str:
 
 
 def _dropout(cfg) -> list[str]:
-    """The dropout line: none without dropout; the inputs' rate when it differs from the output's."""
+    """The dropout lines: none without dropout; the inputs' rate when it differs from the
+    output's; the recurrent state's on a line of its own (one line would wrap at 80 columns)."""
     m = cfg.model
     inputs = m.inputs_dropout
-    if not m.dropout and not inputs:
-        return []
-    if inputs == m.dropout:
-        return [f"dropout     {m.dropout:g}"]
-    return [f"dropout     {m.dropout:g} on the output, {inputs:g} on the inputs"]
+    lines = []
+    if m.dropout or inputs:
+        same = inputs == m.dropout
+        lines.append(f"{m.dropout:g}" if same else f"{m.dropout:g} on the output, {inputs:g} on the inputs")
+    if m.recurrent_dropout:
+        lines.append(f"{m.recurrent_dropout:g} on the recurrent state")
+    return [("dropout     " if i == 0 else " " * 12) + line for i, line in enumerate(lines)]
 
 
 class ModelDetails(Screen[None]):

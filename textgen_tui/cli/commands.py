@@ -32,6 +32,7 @@ OVERRIDE_FLAGS = {
     "cell": "cell",
     "dropout": "dropout",
     "input_dropout": "input_dropout",
+    "recurrent_dropout": "recurrent_dropout",
     "sampled_softmax": "sampled_softmax",
     "epochs": "epochs",
     "minutes": "minutes",

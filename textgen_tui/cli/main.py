@@ -64,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--steps-per-epoch", type=int, help="batches per epoch (default: one pass over the data)")
     t.add_argument("--batch-size", type=int, help="sequences per batch")
     t.add_argument("--lr", type=float, help="learning rate")
-    t.add_argument("--weight-decay", type=float, help="decoupled weight decay, AdamW's (0: off, the default)")
+    t.add_argument(
+        "--weight-decay", type=float, help="decoupled weight decay, AdamW's (the fast preset: 0.1; 0: off)"
+    )
     t.add_argument("--units", type=int, help="units per recurrent layer")
     t.add_argument("--layers", type=int, help="recurrent layers")
     t.add_argument("--cell", choices=["lstm", "gru"], help="recurrent cell")
@@ -77,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--input-dropout",
         type=float,
         help="dropout on the recurrent layers' inputs alone (the fast preset: 0, the output's only)",
+    )
+    t.add_argument(
+        "--recurrent-dropout",
+        type=float,
+        help="dropout on the state each recurrent step reads, one mask a sequence (the fast preset: 0.1)",
     )
     t.add_argument(
         "--sampled-softmax",

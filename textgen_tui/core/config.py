@@ -64,11 +64,15 @@ class ModelConfig:
     """Number of stacked recurrent layers."""
     dropout: float = 0.0
     """Dropout on the last recurrent layer's output and, unless `input_dropout` is set, on each
-    recurrent layer's inputs (recurrent dropout stays 0, so GPUs keep the cuDNN kernel)."""
+    recurrent layer's inputs (the state's is `recurrent_dropout`)."""
     input_dropout: float | None = None
     """Dropout on the recurrent layers' inputs alone, when it should differ from `dropout` (None:
     the same). 0 keeps only the output's: on a CPU the masks inside the recurrent loop make a
     step about 10 % slower (benchmarks/results/tuning.md)."""
+    recurrent_dropout: float = 0.0
+    """Dropout on the state each recurrent step reads (one mask a sequence, as in Gal and
+    Ghahramani's variational RNNs). A GPU loses the cuDNN kernel with it; on a CPU it costs a
+    multiply a step."""
     sampled_softmax: int = 0
     """While training, score the softmax on this many vocabulary entries drawn per step by
     frequency (plus the targets) instead of on all of them (0: all). For words the output layer
@@ -199,6 +203,7 @@ class Config:
         _int_range("units", m.units, 1, 100_000)
         _int_range("layers", m.layers, 1, 16)
         _float_range("dropout", m.dropout, 0.0, 0.9)
+        _float_range("recurrent_dropout", m.recurrent_dropout, 0.0, 0.9)
         if m.input_dropout is not None:
             _float_range("input_dropout", m.input_dropout, 0.0, 0.9)
         _int_range("sampled_softmax", m.sampled_softmax, 0, 1_000_000)
@@ -301,6 +306,7 @@ def fast_preset() -> Config:
             layers=1,
             dropout=0.15,
             input_dropout=0.0,  # only the output's: the masks in the loop cost ~10 % of a step
+            recurrent_dropout=0.1,  # GRU(384) overfits a ten-minute budget (tuning.md)
         ),
         train=TrainConfig(
             optimizer="adam",

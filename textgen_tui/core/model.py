@@ -26,6 +26,7 @@ def build_model(cfg: Config, vocab_size: int, total_steps: int | None = None):
             m.units,
             return_sequences=(not last) or d.layout == "sequence",
             dropout=m.inputs_dropout,
+            recurrent_dropout=m.recurrent_dropout,
             name=f"{m.cell}_{i}",
         )(x)
     if m.dropout > 0:  # also between the last recurrent layer and the softmax (char-rnn's place)
