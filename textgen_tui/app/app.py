@@ -8,10 +8,7 @@ post messages; the app answers by setting attributes and calling the panes' own 
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterable
@@ -25,10 +22,10 @@ from textual.widgets import Footer, Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from textgen_tui.app import messages as msg
-from textgen_tui.app.dialogs import ConfirmDialog, HelpScreen, MessageDialog, QuitDialog
+from textgen_tui.app.dialogs import HelpScreen, MessageDialog, QuitDialog
 from textgen_tui.app.panes.corpus import CorpusPane, CorpusSummary, summarise
 from textgen_tui.app.panes.generate import GeneratePane, GenerateRequest
-from textgen_tui.app.panes.models import ModelsPane
+from textgen_tui.app.panes.models import ModelsPane, list_trashed
 from textgen_tui.app.panes.train import TrainPane
 from textgen_tui.app.worker import ChunkBuffer, TrainingRelay
 from textgen_tui.core import events as ev
@@ -43,7 +40,6 @@ from textgen_tui.core.paths import (
     default_out_dir,
     describe_models_home,
     model_roots,
-    user_models_dir,
 )
 
 PANES = ("corpus", "train", "generate", "models")
@@ -77,8 +73,11 @@ class TextgenApp(App):
         generation_rate: float = 800.0,
         demo: bool = False,
         session: ses.TrainingSession | None = None,
+        initial_pane: str = "corpus",
     ) -> None:
         super().__init__()
+        self.initial_pane = initial_pane if initial_pane in PANES else "corpus"
+        self.last_pane = self.initial_pane
         self.preload_tensorflow = preload_tensorflow
         # demo: open on Generate with the bundled model and stream a first sample by itself
         self._demo_pending = demo
@@ -96,7 +95,10 @@ class TextgenApp(App):
     # -- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Header()
-        with TabbedContent(initial="corpus"):
+        # The welcome demo opens on Generate from the start: it never switches panes later (a user
+        # who pressed F1 and typed stays where they are).
+        demo = self._demo_pending and bundled_model() is not None
+        with TabbedContent(initial="generate" if demo else self.initial_pane):
             with TabPane("Corpus", id="corpus"):
                 yield CorpusPane()
             with TabPane("Train", id="train"):
@@ -117,8 +119,8 @@ class TextgenApp(App):
         # is the CLI's `train --preset fast`.
         self.corpus_pane.set_options(*self.corpus_options)
         self.refresh_models()
-        self.corpus_pane.focus_first()
-        self.call_after_refresh(self.offer_legacy_models)
+        self._focus_pane()
+        self.call_after_refresh(self.models_pane.offer_legacy)
         bundled = bundled_model()
         if self._demo_pending and bundled is not None:
             self.call_after_refresh(self._start_demo, str(bundled))
@@ -128,24 +130,35 @@ class TextgenApp(App):
     def _start_demo(self, path: str) -> None:
         """First launch delight: the bundled model, one of its seeds, generation on its own."""
         seeds = self.seeds_for(path)
-        if seeds:
+        if seeds and not self.generate_pane.seed_text:
             self.generate_pane.seed_text = seeds[0]
-        self.open_for_generation(path)
+        self._refresh_generate_models(select=path)
+        self.prepare_generator(path)
         self.notify(
             "A pretrained Nietzsche model is writing. Type your own seed and press F5.", title="Welcome"
         )
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        if isinstance(self.screen, (MessageDialog, ConfirmDialog, QuitDialog)):
+        self.last_pane = event.pane.id or self.last_pane  # the launcher remembers it for next time
+        self._focus_pane()
+
+    def _focus_pane(self) -> None:
+        """Focus the first field of the pane shown now (not of the pane a queued event names: a
+        late TabActivated once put the focus in a hidden pane)."""
+        if self.screen is not self.screen_stack[0]:
             return
         pane = {
             "corpus": self.corpus_pane,
             "train": self.train_pane,
             "generate": self.generate_pane,
             "models": self.models_pane,
-        }.get(event.pane.id or "")
+        }.get(self.query_one(TabbedContent).active)
         if pane is not None:
             pane.focus_first()
+
+    @property
+    def current_pane(self) -> str:
+        return self.query_one(TabbedContent).active or self.initial_pane
 
     @property
     def corpus_pane(self) -> CorpusPane:
@@ -163,8 +176,16 @@ class TextgenApp(App):
     def models_pane(self) -> ModelsPane:
         return self.query_one(ModelsPane)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "show_pane":  # over Details, Compare or a dialog: the hidden pane stays
+            return self.screen is self.screen_stack[0]
+        return True
+
     def action_show_pane(self, pane: str) -> None:
-        self.query_one(TabbedContent).active = pane
+        tabs = self.query_one(TabbedContent)
+        if tabs.active == pane:
+            self._focus_pane()  # the pane's key puts the focus in the pane
+        tabs.active = pane
 
     def action_help(self) -> None:
         """The help screen: every key active on the current pane, the hidden ones included."""
@@ -211,6 +232,8 @@ class TextgenApp(App):
             self.exit()
             return
         if isinstance(self.screen, QuitDialog):
+            # The second Ctrl+Q: Textual's own priority binding brings it here, not to the dialog.
+            self.screen.dismiss("stop")
             return
 
         def answer(choice: str | None) -> None:
@@ -454,6 +477,8 @@ class TextgenApp(App):
             self._refresh_generate_models(select=str(trained))  # ready to play with in Generate
         if self._quitting:
             self.exit()
+        elif isinstance(self.screen, QuitDialog):
+            self.screen.dismiss(None)  # nothing trains any more: the question is moot
 
     def _show_failure(self, e: ev.Failed) -> None:
         if not e.started:  # refused or failed before training: say why, the pane stays ready
@@ -604,48 +629,14 @@ class TextgenApp(App):
     def refresh_models(self) -> None:
         roots = model_roots()
         entries = list_bundles(*roots)
-        self.models_pane.show(entries, roots, self._trash(), home=describe_models_home())
+        trash, others = list_trashed()
+        self.models_pane.show(entries, roots, trash, home=describe_models_home(), others=others)
         self.generate_pane.set_models(self._model_options(entries))
 
-    def offer_legacy_models(self) -> None:
-        """Model folders in a ./models from before the models home: offered for moving, once."""
-        from textgen_tui.core.legacy_models import mark_offered, move_legacy, pending_offer
-
-        legacy = pending_offer()
-        if legacy is None:
-            return
-        mark_offered(legacy.source)  # asked once, whatever the answer
-        home = user_models_dir()
-
-        def answer(yes: bool | None) -> None:
-            if not yes:
-                self.notify(
-                    f"{legacy.source} stays as it is; `textgen-tui models --move-legacy` moves it later.",
-                    title="Models",
-                )
-                return
-            try:
-                results = move_legacy()
-            except TextgenError as exc:
-                self.notify(str(exc), title="Models", severity="error")
-                return
-            moved = sum(1 for r in results if r.target is not None)
-            self.notify(f"Moved {moved} model folder(s) to {home}.", title="Models")
-            for r in results:
-                if r.target is None:
-                    self.notify(
-                        f"{r.source} stays where it is: {r.note}.", title="Models", severity="warning"
-                    )
-            self.refresh_models()
-
-        self.push_screen(
-            ConfirmDialog(
-                "Models from before",
-                f"Move {len(legacy.folders)} model folder(s) from {legacy.source} to {home}? "
-                "Models now live there, whatever the current folder. No leaves them where they are.",
-            ),
-            answer,
-        )
+    def on_models_pane_changed(self, message: ModelsPane.Changed) -> None:
+        if message.gone:
+            self.generation.forget(Path(message.gone))
+        self.refresh_models()
 
     def on_show_details(self, message: msg.ShowDetails) -> None:
         from textgen_tui.app.details import ModelDetails
@@ -694,77 +685,6 @@ class TextgenApp(App):
             title="Resume training",
         )
 
-    def on_delete_model(self, message: msg.DeleteModel) -> None:
-        from textgen_tui.core.library import move_to_trash
-
-        path = Path(message.path)
-        if (
-            self.session.active
-            and self.session.out_dir is not None
-            and path.resolve() == self.session.out_dir.resolve()
-        ):
-            self.notify("This model is being trained: stop training first.", severity="error")
-            return
-        if not is_model(path):
-            self.notify(f"{path} is not a textgen-tui model folder: it is not deleted.", severity="error")
-            return
-
-        def answer(yes: bool | None) -> None:
-            if not yes:
-                return
-            try:
-                entry = move_to_trash(path)
-            except TextgenError as exc:
-                self.notify(str(exc), severity="error")
-            else:
-                self.generation.forget(path)
-                self.notify(
-                    f"Moved {path.name} to the trash ({entry.path.parent}); u restores it.", title="Models"
-                )
-            self.refresh_models()
-
-        self.push_screen(
-            ConfirmDialog(
-                "Delete model", f"Move {path} to the trash? It can be restored from the Models pane."
-            ),
-            answer,
-        )
-
-    def on_restore_model(self, message: msg.RestoreModel) -> None:
-        from textgen_tui.core.library import restore
-
-        entry = next((t for t in self._trash() if str(t.path) == message.path), None)
-        if entry is None:
-            self.notify("That trash entry is gone.", severity="warning")
-            return
-        try:
-            back = restore(entry)
-        except TextgenError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        self.notify(f"Restored {back}", title="Models")
-        self.refresh_models()
-
-    def on_empty_trash(self, message: msg.EmptyTrash) -> None:
-        from textgen_tui.core.library import empty_trash
-
-        def answer(yes: bool | None) -> None:
-            if yes:
-                count = sum(empty_trash(root) for root in self._writable_roots())
-                self.notify(f"Emptied the trash ({count} model folder(s) deleted for good).", title="Models")
-                self.refresh_models()
-
-        self.push_screen(ConfirmDialog("Empty trash", "Delete every model in the trash for good?"), answer)
-
-    def _writable_roots(self) -> list[Path]:
-        bundled = bundled_model()
-        return [r for r in model_roots() if bundled is None or r.resolve() != bundled.parent.resolve()]
-
-    def _trash(self):
-        from textgen_tui.core.library import list_trash
-
-        return [t for root in self._writable_roots() for t in list_trash(root)]
-
     # -- workers --------------------------------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker, state = event.worker, event.state
@@ -781,7 +701,7 @@ class TextgenApp(App):
             if isinstance(error, TextgenError):
                 self.notify(str(error), title=worker.description.capitalize(), severity="error")
                 if worker.group == "corpus":
-                    self.corpus_pane.set_loading_failed(str(error))
+                    self.corpus_pane.set_loading_failed(str(error), self.corpus)
             else:
                 self.notify(f"{type(error).__name__}: {error}", title=worker.description, severity="error")
             if worker.group == "generate":
@@ -793,67 +713,3 @@ def create_app(models_dir: str | os.PathLike | None = None, **options) -> Textge
     if models_dir is not None:
         os.environ["TEXTGEN_TUI_MODELS"] = str(models_dir)
     return TextgenApp(**options)
-
-
-def run_app(models_dir: str | None = None) -> None:
-    app = create_app(models_dir, demo=True)
-    result = None
-    session = app.session
-    try:
-        with _screen_owns_stderr():
-            result = app.run()
-    finally:
-        if session.active and result != "keep-training":
-            session.close(timeout=20.0)  # the app went away some other way: stop and save
-    if result == "keep-training" and session.active:
-        _follow_in_terminal(session)
-
-
-def _follow_in_terminal(session) -> None:
-    """ "Keep training" on quit: the run goes on in the terminal, shown like `textgen-tui train`."""
-    from textgen_tui.cli.commands import follow
-    from textgen_tui.cli.render import RichListener
-
-    listener = RichListener()
-    print(
-        f"textgen-tui: training {session.out_dir} goes on here; Ctrl-C stops it after the batch and saves.",
-        file=sys.stderr,
-        flush=True,
-    )
-    session.add_listener(listener)
-    try:
-        follow(session, listener)
-    except TextgenError as exc:
-        print(f"textgen-tui: error: {exc}", file=sys.stderr)
-    finally:
-        listener.close()
-
-
-@contextlib.contextmanager
-def _screen_owns_stderr():
-    """Textual draws on stderr, and TensorFlow's C++ start-up logs write to file descriptor 2.
-    Give Textual a private copy of the terminal and send fd 2 to a log file, so stray native
-    output can never scribble over the screen."""
-    try:
-        terminal = os.dup(2)
-    except OSError:  # no stderr at all: nothing to protect
-        yield
-        return
-    saved = os.dup(2)
-    log_path = Path(tempfile.gettempdir()) / "textgen-tui-stderr.log"
-    previous = sys.__stderr__
-    screen = os.fdopen(
-        terminal, "w", encoding=getattr(previous, "encoding", None) or "utf-8", errors="replace"
-    )
-    try:
-        with open(log_path, "ab") as log:
-            os.dup2(log.fileno(), 2)
-            sys.__stderr__ = screen
-            try:
-                yield
-            finally:
-                sys.__stderr__ = previous
-                os.dup2(saved, 2)
-    finally:
-        os.close(saved)
-        screen.close()

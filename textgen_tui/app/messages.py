@@ -156,22 +156,6 @@ class SaveOutput(Message):
         self.text = text
 
 
-class DeleteModel(Message):
-    def __init__(self, path: str) -> None:
-        super().__init__()
-        self.path = path
-
-
-class RestoreModel(Message):
-    def __init__(self, path: str) -> None:
-        super().__init__()
-        self.path = path
-
-
-class EmptyTrash(Message):
-    pass
-
-
 class RefreshModels(Message):
     pass
 

@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         except TextgenError as exc:
             return _fail(str(exc))
     if args.command is None:
-        from textgen_tui.app.app import run_app
+        from textgen_tui.cli.launcher import run_app
         from textgen_tui.cli.serve import watch_server
 
         watch_server()  # started by `serve`: quit when the server goes

@@ -180,6 +180,13 @@ class CorpusPane(Horizontal):
         more = f"\n… ({len(text) - PREVIEW_CHARS:,} more characters)" if len(text) > PREVIEW_CHARS else ""
         self.query_one("#preview-text", Static).update(text[:PREVIEW_CHARS] + more)
 
-    def set_loading_failed(self, error: str) -> None:
-        if not self.loaded:
-            self.query_one("#corpus-stats", Static).update(Content.from_markup("[$text-error]$e[/]", e=error))
+    def set_loading_failed(self, error: str, current: Corpus | None = None) -> None:
+        """The load failed: say why, and which corpus Train uses now (the preview stays that one's)."""
+        uses = (
+            Content.from_markup("Train uses [b]$s[/b] (shown below).", s=current.source)
+            if current is not None
+            else Content("No corpus loaded: Train has none yet.")
+        )
+        self.query_one("#corpus-stats", Static).update(
+            Content("\n").join([Content.from_markup("[$text-error]$e[/]", e=error), uses])
+        )

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static, TextArea
+from textual.widgets.option_list import Option
 
 from textgen_tui.app import messages as msg
 from textgen_tui.app.panes.fields import parse_temperatures
@@ -28,6 +30,12 @@ class GenerateRequest:
     exact_window: bool
     rng_seed: int | None = None
     """Random seed of the sampler: the same request gives the same text (None: a fresh one)."""
+
+
+def _history_line(seed: str, width: int = 60) -> str:
+    """One line for the seed history: its lines joined with ⏎ and cut with … (display only)."""
+    line = seed.replace("\n", "⏎")
+    return line if len(line) <= width else line[: width - 1] + "…"
 
 
 SIDE_BY_SIDE = 160  # columns from which the temperatures stream side by side
@@ -220,15 +228,17 @@ class GeneratePane(Vertical):
         self.post_message(msg.SaveOutput(self.model, self.plain_text()))
 
     # -- history --------------------------------------------------------------------------------
+    history: list[str]
+    """The seeds used, newest first, each once and whole (the list shows a shortened line)."""
+
     def remember(self, seed: str) -> None:
-        history = self.query_one("#seed-history", OptionList)
-        seeds = [seed] + [str(history.get_option_at_index(i).prompt) for i in range(history.option_count)]
-        seeds = list(dict.fromkeys(seeds))[:50]
-        self._history = seeds
-        history.set_options([s.replace("\n", "⏎")[:60] for s in seeds])
+        self.history = list(dict.fromkeys([seed, *getattr(self, "history", [])]))[:50]
+        self.query_one("#seed-history", OptionList).set_options(
+            Option(Content(_history_line(s)), id=str(i)) for i, s in enumerate(self.history)
+        )
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        seeds = getattr(self, "_history", [])
+        seeds = getattr(self, "history", [])
         if 0 <= event.option_index < len(seeds):
             self.seed_text = seeds[event.option_index]
             self.query_one("#seed", TextArea).focus()

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import Button, DataTable, Static
 
 from textgen_tui.app import messages as msg
-from textgen_tui.core.bundle import BundleInfo
-from textgen_tui.core.paths import bundled_models_dir
+from textgen_tui.app.dialogs import ConfirmDialog
+from textgen_tui.core.bundle import BundleInfo, is_model
+from textgen_tui.core.errors import TextgenError
+from textgen_tui.core.paths import bundled_model, bundled_models_dir, model_roots, user_models_dir
 
 COLUMNS = ("name", "corpus", "tokenizer", "parameters", "epochs", "best val loss", "date")
 TRASH_COLUMNS = ("name in the trash", "came from", "moved to the trash")
@@ -42,6 +46,49 @@ def row_for(entry: BundleInfo | tuple[Path, str]) -> tuple[str, ...]:
     )
 
 
+def writable_roots() -> list[Path]:
+    """The model roots the user may change (not the bundled models' folder)."""
+    bundled = bundled_model()
+    return [r for r in model_roots() if bundled is None or r.resolve() != bundled.parent.resolve()]
+
+
+def list_trashed() -> tuple[list, list[Path]]:
+    """The trashed model folders of the writable roots, and the other things found in their
+    `.trash` folders (a user's own folder put there): those are never listed as models nor
+    deleted by emptying the trash."""
+    from textgen_tui.core.library import list_trash
+
+    models, others = [], []
+    for root in writable_roots():
+        for entry in list_trash(root):
+            if is_model(entry.path):
+                models.append(entry)
+            else:
+                others.append(entry.path)
+    return models, others
+
+
+def empty_trashed(entries) -> int:
+    """Delete the trashed model folders `entries` for good; returns how many went."""
+    import shutil
+
+    from textgen_tui.core.library import TRASH
+
+    removed, failed = 0, []
+    for entry in entries:
+        path = entry.path
+        if path.is_symlink() or path.parent.name != TRASH or not is_model(path):
+            continue  # only model folders inside a trash folder, never through a link
+        try:
+            shutil.rmtree(path)
+            removed += 1
+        except OSError as exc:
+            failed.append(f"{path.name} ({exc.strerror or exc})")
+    if failed:
+        raise TextgenError(f"{removed} deleted, but {len(failed)} could not be: {', '.join(failed[:3])}")
+    return removed
+
+
 def _short(path: Path) -> str:
     """The home folder as ~ (the user data folder's path is long for an 80-column line)."""
     try:
@@ -51,6 +98,15 @@ def _short(path: Path) -> str:
 
 
 class ModelsPane(Vertical):
+    """Lists the models and owns what changes them: delete (to the trash), restore, empty the
+    trash, moving legacy folders; each with its dialog. The App re-reads the lists on `Changed`."""
+
+    @dataclass
+    class Changed(Message):
+        """Model folders moved or went: the lists are re-read; `gone` is a folder no longer there."""
+
+        gone: str | None = None
+
     BINDINGS = [
         Binding("g", "open_generate", "Generate"),
         Binding("t", "open_resume", "Resume"),
@@ -76,6 +132,8 @@ class ModelsPane(Vertical):
         self.marked: list[Path] = []
         """Models marked (space) for comparing, two at most: the oldest mark gives way."""
         self._roots: list[Path] = []
+        self.others: list[Path] = []
+        """Things in the trash folders that are not models (left alone)."""
 
     def compose(self) -> ComposeResult:
         table = DataTable(id="models-table", cursor_type="row", zebra_stripes=True)
@@ -101,10 +159,16 @@ class ModelsPane(Vertical):
         return True
 
     def show(
-        self, entries: list[BundleInfo | tuple[Path, str]], roots: list[Path], trash=(), home: str = ""
+        self,
+        entries: list[BundleInfo | tuple[Path, str]],
+        roots: list[Path],
+        trash=(),
+        home: str = "",
+        others=(),
     ) -> None:
         """`home` says where models live and why (the summary's tooltip)."""
         self._entries, self._roots, self.trash = list(entries), list(roots), list(trash)
+        self.others = list(others)
         if home:
             self.home = home
         if self.showing_trash:
@@ -156,8 +220,11 @@ class ModelsPane(Vertical):
             f"Trash: {len(self.trash)} model folder(s). u restores the selected one, e empties the trash, "
             "x goes back to the models."
             if self.trash
-            else "The trash is empty. x goes back to the models."
+            else "The trash has no models. x goes back to the models."
         )
+        if self.others:
+            names = ", ".join(p.name for p in self.others[:3])
+            self.summary += f" Not models, left alone: {names}."
         self._show_note()
 
     def action_toggle_trash(self) -> None:
@@ -173,7 +240,19 @@ class ModelsPane(Vertical):
         if path is None:
             self.notify("Nothing in the trash is selected.", severity="warning")
             return
-        self.post_message(msg.RestoreModel(str(path)))
+        from textgen_tui.core.library import restore
+
+        entry = next((t for t in self.trash if t.path == path), None)
+        if entry is None:
+            self.notify("That trash entry is gone.", severity="warning")
+            return
+        try:
+            back = restore(entry)
+        except TextgenError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.notify(f"Restored {back}", title="Models")
+        self.post_message(self.Changed())
 
     def action_empty_trash(self) -> None:
         if not self.showing_trash:
@@ -182,7 +261,26 @@ class ModelsPane(Vertical):
         if not self.trash:
             self.notify("The trash is already empty.", severity="warning")
             return
-        self.post_message(msg.EmptyTrash())
+        entries = list(self.trash)
+
+        def answer(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                count = empty_trashed(entries)
+            except TextgenError as exc:
+                self.notify(str(exc), title="Models", severity="error")
+            else:
+                kept = f"; {len(self.others)} other folder(s) left alone" if self.others else ""
+                self.notify(
+                    f"Emptied the trash ({count} model folder(s) deleted for good{kept}).", title="Models"
+                )
+            self.post_message(self.Changed())
+
+        self.app.push_screen(
+            ConfirmDialog("Empty trash", f"Delete the {len(entries)} model folder(s) in the trash for good?"),
+            answer,
+        )
 
     def _show_note(self) -> None:
         path = self.selected
@@ -240,8 +338,79 @@ class ModelsPane(Vertical):
 
     def action_delete(self) -> None:
         path = self._chosen(usable=False)
-        if path is not None:
-            self.post_message(msg.DeleteModel(str(path)))
+        if path is None:
+            return
+        training = getattr(self.app, "training_dir", None)
+        if training is not None and path.resolve() == training.resolve():
+            self.notify("This model is being trained: stop training first.", severity="error")
+            return
+        if not is_model(path):
+            self.notify(f"{path} is not a textgen-tui model folder: it is not deleted.", severity="error")
+            return
+
+        def answer(yes: bool | None) -> None:
+            from textgen_tui.core.library import move_to_trash
+
+            if not yes:
+                return
+            try:
+                entry = move_to_trash(path)
+            except TextgenError as exc:
+                self.notify(str(exc), severity="error")
+                self.post_message(self.Changed())
+                return
+            self.notify(
+                f"Moved {path.name} to the trash ({entry.path.parent}); x shows the trash, u restores it there.",
+                title="Models",
+            )
+            self.post_message(self.Changed(gone=str(path)))
+
+        self.app.push_screen(
+            ConfirmDialog(
+                "Delete model", f"Move {path} to the trash? It can be restored from the Models pane."
+            ),
+            answer,
+        )
+
+    def offer_legacy(self) -> None:
+        """Model folders in a ./models from before the models home: offered for moving, once."""
+        from textgen_tui.core.legacy_models import mark_offered, move_legacy, pending_offer
+
+        legacy = pending_offer()
+        if legacy is None:
+            return
+        mark_offered(legacy.source)  # asked once, whatever the answer
+        home = user_models_dir()
+
+        def answer(yes: bool | None) -> None:
+            if not yes:
+                self.notify(
+                    f"{legacy.source} stays as it is; `textgen-tui models --move-legacy` moves it later.",
+                    title="Models",
+                )
+                return
+            try:
+                results = move_legacy()
+            except TextgenError as exc:
+                self.notify(str(exc), title="Models", severity="error")
+                return
+            moved = sum(1 for r in results if r.target is not None)
+            self.notify(f"Moved {moved} model folder(s) to {home}.", title="Models")
+            for r in results:
+                if r.target is None:
+                    self.notify(
+                        f"{r.source} stays where it is: {r.note}.", title="Models", severity="warning"
+                    )
+            self.post_message(self.Changed())
+
+        self.app.push_screen(
+            ConfirmDialog(
+                "Models from before",
+                f"Move {len(legacy.folders)} model folder(s) from {legacy.source} to {home}? "
+                "Models now live there, whatever the current folder. No leaves them where they are.",
+            ),
+            answer,
+        )
 
     def action_details(self) -> None:
         path = self._chosen()

@@ -1,0 +1,156 @@
+"""Issue 22: the bugs of a user's walk-through, each driven with keys (they failed before the fix)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from app_helpers import choose_model, fake_bundle, load_tiny_corpus, notifications, type_into, wait_for
+from textual.widgets import Static
+
+from textgen_tui.app.app import create_app
+from textgen_tui.app.dialogs import QuitDialog
+from textgen_tui.core.paths import bundled_model
+
+TINY_FORM = {
+    "maxlen": "20",
+    "seq_len": "20",
+    "units": "24",
+    "batch_size": "32",
+    "minutes": "",
+    "epochs": "5000",  # the run lasts until it is stopped
+    "length": "30",
+}
+
+
+async def start_long_run(app, pilot) -> None:
+    await load_tiny_corpus(app, pilot)
+    await pilot.press("f2")
+    await pilot.click("#preset")
+    await pilot.press("down", "enter")  # book: no early stopping
+    await wait_for(pilot, lambda: app.train_pane.preset_name == "book", what="the preset")
+    for name, value in TINY_FORM.items():
+        await type_into(pilot, f"#field-{name}", value)
+    await pilot.press("f5")
+    await wait_for(pilot, lambda: app.training, what="training to start")
+
+
+async def test_ctrl_q_twice_quits_while_training(workdir: Path) -> None:
+    """Bug 1: the second Ctrl+Q reached the App's own priority binding, which returned while the
+    quit dialog was up; the run trained on behind it."""
+    app = create_app(models_dir="models")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start_long_run(app, pilot)
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, QuitDialog), what="the quit dialog")
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running, timeout=45, what="the app to quit")
+    assert app.session.wait(20)
+    assert not app.session.active
+
+
+async def test_emptying_the_trash_keeps_a_users_folder(workdir: Path) -> None:
+    """Bug 2: a folder that is not a model, put in models/.trash by hand, was listed as a model
+    and deleted for good by `e`."""
+    fake_bundle(workdir / "models" / "alpha")
+    mine = workdir / "models" / ".trash" / "userstuff"
+    mine.mkdir(parents=True)
+    (mine / "notes.txt").write_text("my notes")
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4")
+        table = app.query_one("#models-table")
+        await wait_for(pilot, lambda: table.row_count >= 1, timeout=10, what="the models")
+        await pilot.press("home", "d")
+        await wait_for(
+            pilot,
+            lambda: (
+                "Delete model" in str(app.screen.query("Label").first().render())
+                if app.screen is not app.screen_stack[0]
+                else False
+            ),
+            timeout=10,
+            what="the dialog",
+        )
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not (workdir / "models" / "alpha").exists(), timeout=10, what="trash")
+        assert any("u restores" in m for m in notifications(app))  # in the trash view, as it says
+        await pilot.press("x")
+        await pilot.pause()
+        assert table.row_count == 1, "only the trashed model is listed"
+        await pilot.press("e")
+        await wait_for(pilot, lambda: app.screen is not app.screen_stack[0], timeout=10, what="the dialog")
+        await pilot.press("y")
+        await wait_for(
+            pilot, lambda: any("Emptied" in m for m in notifications(app)), timeout=10, what="done"
+        )
+    assert (mine / "notes.txt").read_text() == "my notes"
+    assert [p.name for p in (workdir / "models" / ".trash").iterdir()] == ["userstuff"]
+
+
+async def type_seed(app, pilot, *lines: str) -> None:
+    app.generate_pane.seed_text = ""  # a text area: end/shift+home/backspace clears one line only
+    await pilot.click("#seed")
+    for i, line in enumerate(lines):
+        await pilot.press(*(["enter"] if i else []), *line)
+
+
+async def test_a_three_line_seed_comes_back_from_the_history(workdir: Path) -> None:
+    """Bug 3: the history turned a multi-line seed into one line with ⏎, cut it at 60 characters
+    and listed duplicates."""
+    fake_bundle(workdir / "models" / "demo")
+    app = create_app(models_dir="models", preload_tensorflow=False, generation_rate=0)
+    long_line = "the quick brown fox jumps over the lazy dog and then over the fence too"
+    three = f"first line\nsecond line\n{long_line}"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await choose_model(app, pilot, "demo")
+        await type_seed(app, pilot, "first line", "second line", long_line)
+        assert app.generate_pane.seed_text == three
+        await pilot.press("f5")
+        await type_seed(app, pilot, "other seed")
+        await pilot.press("f5")
+        await type_seed(app, pilot, "first line", "second line", long_line)
+        await pilot.press("f5")
+        await pilot.pause()
+        history = app.query_one("#seed-history")
+        assert history.option_count == 2  # no duplicate
+        await type_seed(app, pilot, "x")
+        history.focus()
+        await pilot.press("home", "down", "up", "enter")  # the newest: the three lines
+        await wait_for(pilot, lambda: app.generate_pane.seed_text != "x", timeout=5, what="the seed")
+        assert app.generate_pane.seed_text == three
+
+
+async def test_a_failed_load_after_a_good_one_says_so(workdir: Path) -> None:
+    """Bug 4: "Loading missing.txt…" stayed for good above the previous corpus's preview."""
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_into(pilot, "#corpus-path", "tiny.txt")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.corpus is not None, timeout=20, what="the corpus")
+        await type_into(pilot, "#corpus-path", "missing.txt")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: notifications(app, "error"), timeout=20, what="the error")
+        await pilot.pause()
+        stats = str(app.query_one("#corpus-stats", Static).render())
+        assert "Loading" not in stats
+        assert "does not exist" in stats
+        assert "Train uses tiny.txt" in stats
+        assert app.corpus is not None and app.corpus.source == "tiny.txt"
+
+
+@pytest.mark.skipif(bundled_model() is None, reason="needs the bundled model")
+async def test_the_demo_does_not_pull_the_user_back(workdir: Path, tmp_path) -> None:
+    """Bug 11: the welcome demo switched to Generate after the user had pressed F1 and typed."""
+    app = create_app(models_dir="models", preload_tensorflow=False, demo=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1", *"tiny")
+        await wait_for(
+            pilot, lambda: app.generate_pane.texts and app.generate_pane.texts[0], timeout=60, what="demo"
+        )
+        await pilot.pause()
+        await pilot.press(*".txt")
+        await pilot.pause()
+        assert app.query_one("TabbedContent").active == "corpus"
+        assert app.query_one("#corpus-path").value == "tiny.txt"
+        assert "tiny" not in app.generate_pane.seed_text
