@@ -196,7 +196,8 @@ class Generation:
         self.seconds = time.monotonic() - self.t0
 
     def _generator(self, folder: Path):
-        from textgen_tui.core.bundle import is_model, load_bundle
+        from textgen_tui.core.bundle import is_model
+        from textgen_tui.core.keras_store import load_bundle
 
         if self.kind == "keras":
             if not is_model(folder):

@@ -93,7 +93,8 @@ def run(
     """Train the `kinds` (a kind left out keeps its figures from `previous`, an earlier run's
     result on the same text: a word tokenizer change leaves the char model as it was)."""
     from textgen_tui.core.backend import import_keras
-    from textgen_tui.core.bundle import load_bundle, read_info
+    from textgen_tui.core.bundle import read_info
+    from textgen_tui.core.keras_store import load_bundle
     from textgen_tui.core.corpus import load_corpus
     from textgen_tui.core.evaluate import evaluate_text
     from textgen_tui.core.generation_service import GenerationService

@@ -269,7 +269,8 @@ def _generate_rich(seed: str, temps: list[float], stream) -> None:
 
 
 def evaluate(args: argparse.Namespace) -> int:
-    from textgen_tui.core.bundle import load_bundle, read_info
+    from textgen_tui.core.bundle import read_info
+    from textgen_tui.core.keras_store import load_bundle
     from textgen_tui.core.catalog import resolve_corpus
     from textgen_tui.core.evaluate import evaluate_text
 

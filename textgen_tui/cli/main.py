@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from textgen_tui import __version__
-from textgen_tui.core.errors import TextgenError
+from textgen_tui.core.errors import TextgenError, first_line
 
 EXIT_USAGE = 2
 
@@ -237,8 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # never a traceback; TEXTGEN_TUI_DEBUG=1 shows it
         if os.environ.get("TEXTGEN_TUI_DEBUG"):
             raise
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        return _fail(f"unexpected {type(exc).__name__}: {first[:300]}")
+        return _fail(f"unexpected {type(exc).__name__}: {first_line(exc, 300, empty='')}")
     return 0
 
 

@@ -7,6 +7,7 @@ once, when it is first imported, so `choose()` must run before anything imports 
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import os
 import sys
@@ -60,6 +61,24 @@ def current() -> str | None:
         return keras.backend.backend()
     except Exception:  # noqa: BLE001 - a half-imported keras
         return None
+
+
+def keras_classes(build):
+    """Decorator: `build(keras)` defines Keras subclasses on the first call and returns them; the
+    result is kept. The one way the package makes Keras classes lazily, so importing a module
+    stays Keras-free."""
+    made: list = []
+    lock = threading.Lock()
+
+    @functools.wraps(build)
+    def classes():
+        if not made:
+            with lock:
+                if not made:
+                    made.append(build(import_keras()))
+        return made[0]
+
+    return classes
 
 
 def import_keras():

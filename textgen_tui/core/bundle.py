@@ -30,7 +30,8 @@ from typing import Any
 from textgen_tui import __version__
 from textgen_tui.core.config import Config
 from textgen_tui.core.errors import BundleError, TextgenError
-from textgen_tui.core.folder_txn import JOURNAL, atomic_file, commit, recover, write_json_atomic
+from textgen_tui.core.folder_txn import JOURNAL, commit, recover, write_json_atomic
+from textgen_tui.core.run_state import FORMAT, MARKER, RunState
 from textgen_tui.core.tokenizers import Tokenizer
 
 BEST_FILE = "best.keras"
@@ -41,14 +42,17 @@ TOKENIZER_FILE = "tokenizer.json"
 STATE_FILE = "state.json"
 HISTORY_FILE = "history.json"
 SAMPLES_FILE = "samples.json"
-FORMAT = 2
-MARKER = "textgen-tui model"
-"""state.json's "kind": a folder is a model only when its manifest says so."""
+
+# Loading with Keras lives on the Keras side (core/keras_store.py); these names still resolve here.
+_KERAS_SIDE = ("Bundle", "load_bundle", "load_keras_model", "save_model_atomic", "strip_optimizer")
 
 
-def save_model_atomic(model, path: Path) -> None:
-    """Keras writes straight into its target: write a temporary .keras, then os.replace."""
-    atomic_file(path, lambda tmp: model.save(tmp, overwrite=True), suffix=".keras")
+def __getattr__(name: str):
+    if name in _KERAS_SIDE:
+        from textgen_tui.core import keras_store
+
+        return getattr(keras_store, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _read_json(folder: Path, name: str) -> Any:
@@ -161,7 +165,7 @@ class BundleInfo:
     path: Path
     config: Config
     tokenizer: Tokenizer
-    state: dict
+    state: RunState
     history: dict = field(default_factory=dict)
     samples: list = field(default_factory=list)
     best_file: Path | None = None
@@ -179,29 +183,29 @@ class BundleInfo:
 
     @property
     def epochs_done(self) -> int:
-        return int(self.state.get("epochs_done", 0))
+        return int(self.state.epochs_done or 0)
 
     @property
     def best_value(self) -> float | None:
-        v = self.state.get("best_value")
+        v = self.state.best_value
         return float(v) if v is not None else None
 
     @property
     def best_epoch(self) -> int | None:
-        v = self.state.get("best_epoch")
+        v = self.state.best_epoch
         return int(v) if v is not None else None
 
     @property
     def seeds(self) -> list[str]:
-        return list(self.state.get("seeds", []))
+        return list(self.state.seeds or [])
 
     @property
     def corpus(self) -> dict:
-        return dict(self.state.get("corpus", {}))
+        return dict(self.state.corpus or {})
 
     @property
     def format(self) -> int:
-        return FORMAT if self.state.get("kind") == MARKER else 1
+        return FORMAT if self.state.kind == MARKER else 1
 
 
 def _file_ok(folder: Path, name: str, entry: dict | None) -> bool:
@@ -241,7 +245,7 @@ def _read_info_once(folder: str | Path) -> BundleInfo:
     recover(folder)  # finish or discard a save that a crash interrupted
     if not (folder / STATE_FILE).is_file():
         raise BundleError(f"{folder} is not a model folder: state.json missing")
-    state = check_state(folder, _read_json(folder, STATE_FILE))
+    state = RunState.from_dict(check_state(folder, _read_json(folder, STATE_FILE)))
     if manifest_of(folder) is None:
         raise BundleError(f"{folder} is not a textgen-tui model folder (its state.json has no model marker)")
     missing = [n for n in (CONFIG_FILE, TOKENIZER_FILE) if not (folder / n).is_file()]
@@ -261,10 +265,10 @@ def _read_info_once(folder: str | Path) -> BundleInfo:
         raise BundleError(f"{folder}: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - any wrong-typed value is a broken folder, not a crash
         raise BundleError(f"{folder}: tokenizer.json is invalid ({type(exc).__name__}: {exc})") from None
-    if state.get("vocab_size") not in (None, tokenizer.vocab_size):
+    if state.vocab_size not in (None, tokenizer.vocab_size):
         raise BundleError(
             f"{folder}: the vocabulary ({tokenizer.vocab_size} tokens) does not match the model "
-            f"({state.get('vocab_size')} tokens)"
+            f"({state.vocab_size} tokens)"
         )
     history = (
         _check_history(folder, _read_json(folder, HISTORY_FILE)) if (folder / HISTORY_FILE).exists() else {}
@@ -288,7 +292,7 @@ def _resolve_files(info: BundleInfo) -> None:
         # The first format kept only the best epoch: resuming continues from it.
         info.resume_epoch = info.best_epoch or done
         return
-    files = state.get("files", {})
+    files = state.files or {}
     best_ok = _file_ok(folder, BEST_FILE, files.get(BEST_FILE))
     last_ok = _file_ok(folder, LAST_FILE, files.get(LAST_FILE))
     if last_ok:
@@ -310,58 +314,8 @@ def _resolve_files(info: BundleInfo) -> None:
         raise BundleError(f"{folder} is not a complete model folder: {what} missing or damaged")
 
 
-@dataclass
-class Bundle:
-    """A loaded model folder: its info plus the Keras model (training and evaluation only)."""
-
-    info: BundleInfo
-    model: Any
-
-    @property
-    def config(self) -> Config:
-        return self.info.config
-
-    @property
-    def tokenizer(self) -> Tokenizer:
-        return self.info.tokenizer
-
-    def generator(self):
-        from textgen_tui.core.generation import Generator, RecurrentNet
-
-        return Generator(RecurrentNet.from_keras(self.model), self.tokenizer, _window(self.config))
-
-
 def _window(config: Config) -> int | None:
     return config.data.maxlen if config.data.layout == "window" else None
-
-
-def load_keras_model(path: Path, tokenizer: Tokenizer, *, compile: bool = True):
-    """Load one .keras file with Keras (in the thread that owns the backend)."""
-    from textgen_tui.core.backend import import_keras
-
-    keras = import_keras()
-    from textgen_tui.core.sampled_softmax import classes
-
-    classes()  # registers the sampled softmax's layer and loss with Keras
-    try:
-        model = keras.saving.load_model(path, compile=compile, safe_mode=True)
-    except Exception as exc:  # Keras raises many kinds for a damaged zip or config
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise BundleError(f"{path.parent}: {path.name} is corrupt or unreadable ({first[:200]})") from None
-    out = model.output_shape[-1]
-    if out != tokenizer.vocab_size:
-        raise BundleError(
-            f"{path.parent}: the model predicts {out} tokens but tokenizer.json has "
-            f"{tokenizer.vocab_size}: the files do not belong together"
-        )
-    return model
-
-
-def load_bundle(folder: str | Path, *, compile: bool = True) -> Bundle:
-    """Load the folder's best model with Keras (training's thread, evaluation, shipping)."""
-    info = read_info(folder)
-    assert info.best_file is not None
-    return Bundle(info, load_keras_model(info.best_file, info.tokenizer, compile=compile))
 
 
 def load_generator(folder: str | Path):
@@ -386,7 +340,7 @@ def save_checkpoint(
     *,
     config: Config,
     tokenizer: Tokenizer,
-    state: dict,
+    state: RunState | dict,
     history: dict,
     samples: list,
     model,
@@ -396,21 +350,17 @@ def save_checkpoint(
     """Commit one epoch: last.keras (and best.keras when `best`), the JSON files, the manifest.
 
     Returns the manifest written. Without `best`, the manifest keeps naming the earlier
-    best.keras (which stays in place)."""
+    best.keras (which stays in place). `created` stays what the folder's first save wrote."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     previous = manifest_of(folder) or {}
     files = dict(previous.get("files", {})) if previous.get("kind") == MARKER else {}
     now = time.time()
-    manifest = {
-        **state,
-        "kind": MARKER,
-        "format": FORMAT,
-        "version": __version__,
-        "updated": now,
-        "vocab_size": tokenizer.vocab_size,
-    }
-    manifest.setdefault("created", now)
+    run = state.copy() if isinstance(state, RunState) else RunState.from_dict(dict(state))
+    run.kind, run.format, run.version = MARKER, FORMAT, __version__
+    run.updated, run.vocab_size = now, tokenizer.vocab_size
+    run.created = run.created or previous.get("created") or now
+    manifest = run.to_json()
     sizes: dict[str, int] = {}
 
     def write_last(path: Path) -> None:
@@ -488,25 +438,3 @@ def list_bundles(*roots: str | Path) -> list[BundleInfo | tuple[Path, str]]:
             except Exception as exc:  # noqa: BLE001 - a listing never crashes
                 out.append((folder, f"{folder}: unreadable ({type(exc).__name__}: {exc})"))
     return out
-
-
-def strip_optimizer(folder: str | Path) -> None:
-    """Re-save the best model without its optimizer state (a third of the size): for shipping.
-    Resuming such a folder starts a fresh optimizer."""
-    from textgen_tui.core.backend import import_keras
-
-    keras = import_keras()
-    bundle = load_bundle(folder, compile=False)
-    clone = keras.models.clone_model(bundle.model)
-    clone.set_weights(bundle.model.get_weights())
-    target = bundle.info.best_file
-    assert target is not None
-    save_model_atomic(clone, target)
-    if bundle.info.format == FORMAT:  # the manifest records sizes: keep it true
-        state = dict(bundle.info.state)
-        files = dict(state.get("files", {}))
-        for name in (BEST_FILE, LAST_FILE):
-            if name in files and (Path(folder) / name).exists():
-                files[name] = {**files[name], "bytes": (Path(folder) / name).stat().st_size}
-        state["files"] = files
-        write_json_atomic(Path(folder) / STATE_FILE, state)

@@ -135,6 +135,9 @@ class TokenBatches:
         """`steps` epochs: the batches drawn by earlier `fit` calls (a budget run fits once per
         period); a new iterator starts after them."""
         self._order: tuple[int, np.ndarray] | None = None
+        self.pass_of_fit: int | None = None
+        """Without `steps`: the pass the next `fit` of one epoch reads (the trainer fits once per
+        epoch); None: passes follow the dataset's epochs (the Keras iterator's own count)."""
 
     def __len__(self) -> int:
         return self.steps or self.per_pass
@@ -248,7 +251,8 @@ def _py_dataset(batches: TokenBatches):
         def __getitem__(self, i):
             if batches.steps is not None:  # Keras keeps one iterator across `steps` epochs
                 return batches.at(batches.base + i)
-            return batches.get(self.pass_no, i)
+            p = self.pass_no if batches.pass_of_fit is None else batches.pass_of_fit
+            return batches.get(p, i)
 
         def on_epoch_end(self):
             if batches.shuffle:

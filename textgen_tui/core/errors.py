@@ -19,3 +19,12 @@ class BundleError(TextgenError):
 
 class GenerationError(TextgenError):
     """Generation cannot run with these settings (temperature, seed, length...)."""
+
+
+def first_line(exc: BaseException, limit: int = 300, empty: str | None = None) -> str:
+    """The first line of an exception's message (what a one-line report shows), at most `limit`
+    characters; for an empty message, `empty`, else the exception type's name."""
+    text = str(exc).strip()
+    if not text:
+        return type(exc).__name__ if empty is None else empty
+    return text.splitlines()[0][:limit]

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from textgen_tui.core.bundle import Bundle
 from textgen_tui.core.errors import CorpusError
+from textgen_tui.core.keras_store import Bundle
 
 
 @dataclass

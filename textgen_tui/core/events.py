@@ -41,6 +41,7 @@ class BatchProgress(TrainingEvent):
     """Batches done in this epoch."""
     batches: int
     loss: float
+    """Keras's running mean over this epoch's batches so far (it restarts each epoch or period)."""
     learning_rate: float
     tokens_per_second: float
     eta_seconds: float
@@ -49,6 +50,8 @@ class BatchProgress(TrainingEvent):
     """Seconds since training started."""
     budget_seconds: float | None = None
     """The run's time budget, when it has one (progress is then `elapsed` of it)."""
+    recent_loss: float | None = None
+    """The mean loss of the batches since the previous report (what a smoothed curve plots)."""
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,14 @@ from textgen_tui.core.backend import import_keras
 from textgen_tui.core.config import Config
 
 
-def build_model(cfg: Config, vocab_size: int, total_steps: int | None = None):
-    """Build and compile the model described by `cfg` for a vocabulary of `vocab_size`."""
+def build_model(cfg: Config, vocab_size: int, total_steps: int | None = None, *, learning_rate=None):
+    """Build and compile the model described by `cfg` for a vocabulary of `vocab_size`.
+    `learning_rate`: the run plan's (a rate or a Keras schedule); else `total_steps` of the
+    configured schedule (core/plan.py), else the configured rate."""
+    if learning_rate is None and total_steps:
+        from textgen_tui.core.plan import keras_rate
+
+        learning_rate = keras_rate(cfg, total_steps)
     keras = import_keras()
     m, d = cfg.model, cfg.data
     keras.utils.set_random_seed(cfg.train.seed)
@@ -40,17 +46,15 @@ def build_model(cfg: Config, vocab_size: int, total_steps: int | None = None):
         output = keras.layers.Dense(vocab_size, activation="softmax", name="next_token")
     outputs = output(x)
     model = keras.Model(inputs, outputs, name="textgen")
-    compile_model(model, cfg, total_steps)
+    compile_model(model, cfg, learning_rate)
     return model
 
 
-def make_optimizer(cfg: Config, total_steps: int | None = None):
+def make_optimizer(cfg: Config, learning_rate=None):
+    """The configured optimizer; its rate is the run plan's (core/plan.py), else the configured one."""
     keras = import_keras()
     t = cfg.train
-    lr = t.learning_rate
-    if t.schedule == "cosine" and total_steps:
-        lr = keras.optimizers.schedules.CosineDecay(t.learning_rate, total_steps, alpha=t.min_lr_fraction)
-    kwargs = {"learning_rate": lr}
+    kwargs = {"learning_rate": t.learning_rate if learning_rate is None else learning_rate}
     if t.clipnorm is not None:
         kwargs["clipnorm"] = t.clipnorm
     if t.weight_decay:
@@ -64,7 +68,7 @@ def make_optimizer(cfg: Config, total_steps: int | None = None):
     return opt
 
 
-def compile_model(model, cfg: Config, total_steps: int | None = None) -> None:
+def compile_model(model, cfg: Config, learning_rate=None) -> None:
     keras = import_keras()
     from textgen_tui.core.sampled_softmax import classes, is_sampled
 
@@ -73,7 +77,7 @@ def compile_model(model, cfg: Config, total_steps: int | None = None) -> None:
     else:  # integer targets: the same value as the book's categorical crossentropy on one-hot ones
         loss = keras.losses.SparseCategoricalCrossentropy()
     model.compile(
-        optimizer=make_optimizer(cfg, total_steps),
+        optimizer=make_optimizer(cfg, learning_rate),
         loss=loss,
         # JAX always compiles its step (unjitted, it runs op by op); the option is TensorFlow's XLA.
         jit_compile=cfg.train.jit_compile or keras.backend.backend() == "jax",

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 
 from textgen_tui.core.backend import import_keras
-from textgen_tui.core.errors import ConfigError
+from textgen_tui.core.errors import ConfigError, first_line
 
 PEER_TIMEOUT = 60  # seconds without a word from another process before the run gives up
 
@@ -173,8 +173,7 @@ def _join(coordinator: str, n: int, i: int, timeout: float) -> None:
             heartbeat_timeout_seconds=int(max(timeout, 10)),
         )
     except Exception as exc:  # noqa: BLE001 - one sentence for the user
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConfigError(
-            f"could not join the run at {coordinator} as process {i} of {n}: {first[:200]}"
+            f"could not join the run at {coordinator} as process {i} of {n}: {first_line(exc, 200)}"
         ) from None
     _joined = key

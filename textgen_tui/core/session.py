@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from textgen_tui.core import events as ev
-from textgen_tui.core.bundle import is_model, read_info
-from textgen_tui.core.config import Config, make_config, resume_config
+from textgen_tui.core.bundle import is_model
+from textgen_tui.core.config import Config
 from textgen_tui.core.corpus import Corpus
-from textgen_tui.core.errors import BundleError, ConfigError, TextgenError
+from textgen_tui.core.errors import BundleError, ConfigError, TextgenError, first_line
 from textgen_tui.core.folder_txn import is_locked
 from textgen_tui.core.parallel import SINGLE, Parallel, device_count, setup
 from textgen_tui.core.paths import bundled_model, default_out_dir
+from textgen_tui.core.run_spec import RunSpec
 
 IDLE = "idle"
 PREPARING = "preparing"
@@ -102,6 +103,8 @@ class TrainingSession:
         self.out_dir: Path | None = None
         self.copied_from: Path | None = None
         self.config: Config | None = None
+        self.spec: RunSpec | None = None  # the current run's, resolved once by start or resume
+        self._started = False  # the trainer said Started: a failure now is a failed run, not a refusal
         self.trainer = None
         self.error: str | None = None
         self.finished: ev.Finished | None = None
@@ -114,10 +117,6 @@ class TrainingSession:
     # -- listeners ------------------------------------------------------------------------------
     def add_listener(self, listener: ev.Listener) -> None:
         self.listeners.append(listener)
-
-    def remove_listener(self, listener: ev.Listener) -> None:
-        if listener in self.listeners:
-            self.listeners.remove(listener)
 
     def emit(self, event: ev.TrainingEvent) -> None:
         for listener in list(self.listeners):
@@ -142,28 +141,19 @@ class TrainingSession:
         devices: str | int | None = None,
         tensorboard: str | Path | None = None,
     ) -> Path:
-        """Train a new model folder. `tensorboard`: a folder for TensorBoard logs of the run. `devices` ("all", a count): data-parallel on that many local
-        devices (JAX); None keeps the session's `parallel`. Refusals (bad settings, a folder that is not ours to write)
-        raise TextgenError here, before any thread starts. Returns the folder."""
+        """Train a new model folder. `tensorboard`: a folder for TensorBoard logs of the run.
+        `devices` ("all", a count): data-parallel on that many local devices (JAX); None keeps the
+        session's `parallel`. Refusals (bad settings, a folder that is not ours to write) raise
+        TextgenError here, before any thread starts. Returns the folder."""
         self._check_idle()
         from textgen_tui.core.training import check_new_out_dir
 
-        config = make_config(preset, overrides)
         out = Path(out_dir).expanduser() if out_dir else default_out_dir(Path(corpus.source).stem or "model")
+        spec = RunSpec.new(corpus, out, preset, overrides)
         if self.parallel.chief:
             check_new_out_dir(out)
         self.tensorboard = _checked_log_dir(tensorboard)
-        from textgen_tui.core.sizing import sizable
-
-        self._launch(
-            corpus,
-            config,
-            out,
-            resume=False,
-            overrides={},
-            devices=_checked(devices),
-            sizable=sizable(preset, overrides),  # sizes the user left to the corpus or the budget
-        )
+        self._launch(spec, _checked(devices))
         return out
 
     def resume(
@@ -181,8 +171,7 @@ class TrainingSession:
         self._check_idle()
         folder = Path(out_dir).expanduser()
         self.tensorboard = _checked_log_dir(tensorboard)
-        info = read_info(folder)  # a missing, foreign or broken folder: its one-line error
-        config, _ = resume_config(info.config, {k: v for k, v in (overrides or {}).items() if k != "epochs"})
+        spec = RunSpec.resumed(folder, overrides, corpus)  # a missing, foreign or broken folder: its error
         if is_locked(folder):
             raise BundleError(f"{folder} is being trained by another session")
         copied_from = None
@@ -191,10 +180,9 @@ class TrainingSession:
             copied_from = folder
             folder = default_out_dir(bundled.name)
             shutil.copytree(copied_from, folder, ignore=shutil.ignore_patterns(".lock", ".saving"))
+            spec = spec.moved_to(folder)
         self.copied_from = copied_from
-        self._launch(
-            corpus, config, folder, resume=True, overrides=dict(overrides or {}), devices=_checked(devices)
-        )
+        self._launch(spec, _checked(devices))
         return folder
 
     def _check_idle(self) -> None:
@@ -203,53 +191,34 @@ class TrainingSession:
         if self._thread is not None and self._thread.is_alive():
             raise TextgenError("the previous run is still ending: try again in a moment")
 
-    def _launch(
-        self,
-        corpus,
-        config: Config,
-        out: Path,
-        *,
-        resume: bool,
-        overrides: dict,
-        devices=None,
-        sizable: frozenset[str] = frozenset(),
-    ) -> None:
-        self.out_dir = out
-        self.config = config
+    def _launch(self, spec: RunSpec, devices) -> None:
+        self.out_dir = spec.out_dir
+        self.config = spec.config
+        self.spec = spec
         self.error = None
         self.finished = None
         self.trainer = None
+        self._started = False
         self._stall_started = None
-        self._set_status(PREPARING, "resuming" if resume else "starting")
+        self._set_status(PREPARING, "resuming" if spec.resume else "starting")
         self._thread = threading.Thread(
-            target=self._train,
-            args=(corpus, config, out, resume, overrides, devices, sizable),
-            name="textgen-train",
-            daemon=True,
+            target=self._train, args=(spec, devices), name="textgen-train", daemon=True
         )
         self._thread.start()
 
     # -- the training thread --------------------------------------------------------------------
-    def _train(self, corpus, config, out, resume, overrides, devices=None, sizable=frozenset()) -> None:
+    def _train(self, spec: RunSpec, devices) -> None:
         from textgen_tui.core.training import Trainer
 
         trainer = None
         try:
             if devices is not None:  # lists the backend's devices: Keras loads in this thread
-                batch = overrides.get("batch_size", config.train.batch_size)
+                batch = spec.config.train.batch_size  # the user's, or the preset's, or the folder's
                 self.parallel = setup(devices, batch_size=batch) if devices != 1 else SINGLE
-            if corpus is None:
-                corpus = self._folder_corpus(out)
-            trainer = Trainer(
-                corpus,
-                config,
-                out,
-                listeners=[self._relay],
-                resume=resume,
-                overrides=overrides,
-                parallel=self.parallel,
-                tensorboard=self.tensorboard,
-                sizable=sizable,
+            if spec.corpus is None:
+                spec.corpus = self._folder_corpus(spec)
+            trainer = Trainer.for_spec(
+                spec, listeners=[self._relay], parallel=self.parallel, tensorboard=self.tensorboard
             )
             with self._lock:
                 self.trainer = trainer
@@ -259,22 +228,24 @@ class TrainingSession:
             self.finished = trainer.run()
             self._set_status(FINISHED, trainer.stop_reason or "done")
         except TextgenError as exc:
-            self._fail(str(exc), trainer, started=False)
+            # Refused before training, or failed after it began (a NaN in the first epoch): the
+            # trainer's own Failed event said which.
+            self._fail(str(exc), trainer, started=self._started)
         except Exception as exc:  # noqa: BLE001 - reported as an event; the shells show it
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-            message = f"{type(exc).__name__}: {first[:300]}"
+            first = first_line(exc, 300, empty="")
+            message = f"{type(exc).__name__}: {first}"
             signs = [first.find(w) for w in PEER_SIGNS if w in first]
             if self.parallel.processes > 1 and signs:
                 message = f"another process of the run stopped ({first[min(signs) :][:200]})"
             self._fail(message, trainer, started=True)
 
-    def _folder_corpus(self, folder: Path) -> Corpus:
+    def _folder_corpus(self, spec: RunSpec) -> Corpus:
         from textgen_tui.core.catalog import resolve_corpus
 
-        info = read_info(folder)
-        source = info.corpus.get("source")
+        info = spec.info
+        source = info.corpus.get("source") if info is not None else None
         if not source:
-            raise BundleError(f"{folder} does not say which corpus it was trained on: load it first")
+            raise BundleError(f"{spec.out_dir} does not say which corpus it was trained on: load it first")
         return resolve_corpus(str(source), bool(info.config.data.lowercase))
 
     def _fail(self, message: str, trainer, *, started: bool) -> None:
@@ -290,8 +261,9 @@ class TrainingSession:
     def _relay(self, event: ev.TrainingEvent) -> None:
         """Every trainer event passes here (in the training thread) on its way to the listeners."""
         if isinstance(event, ev.Failed):
-            return  # the session reports failures itself, once
+            return  # the session reports failures itself, once (`_fail`, with `started` kept)
         if isinstance(event, ev.Started):
+            self._started = True
             self.emit(event)
             if self.status == PREPARING:
                 self._set_status(RUNNING)

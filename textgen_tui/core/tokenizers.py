@@ -90,9 +90,6 @@ class Tokenizer:
     def decode(self, ids) -> str:
         return "".join(self.vocab[int(i)] for i in ids)
 
-    def token_text(self, i: int) -> str:
-        return self.vocab[int(i)]
-
     def encode_seed(self, text: str) -> SeedEncoding:
         """Encode user input: unknown pieces never raise, they are reported."""
         ids, unknown = self._encode(text)

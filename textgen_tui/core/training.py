@@ -1,8 +1,11 @@
-"""Training: `model.fit` with callbacks that emit the training-event stream.
+"""Training: a loop of periods (one `model.fit` each), then the trainer's own end of period.
 
-`Trainer.run()` trains in the calling thread (the one that owns TensorFlow); `Trainer.stop()` may
-be called from any other thread: it sets `model.stop_training`, the current batch finishes, the
-epoch ends normally (validation, checkpoint) and a loadable model folder remains.
+Like nanoGPT's loop: the run plan (core/plan.py) says the rate, each period's length and when to
+stop; a thin Keras callback (core/progress.py) reports progress and honours Stop inside `fit`;
+after each period the trainer validates' results into the history, picks the best epoch, samples
+and saves (`_end_period`). `Trainer.run()` trains in the calling thread (the one that owns the
+backend); `Trainer.stop()` may be called from any other thread: the current batch finishes, the
+period ends normally (validation, checkpoint) and a loadable model folder remains.
 """
 
 from __future__ import annotations
@@ -10,30 +13,32 @@ from __future__ import annotations
 import math
 import shutil
 import tempfile
-import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from textgen_tui.core import events as ev
 from textgen_tui.core.backend import import_keras
-from textgen_tui.core.budget import FIRST_PERIOD_STEPS, budget_lr, over_budget, patience_spent, plan_period
-from textgen_tui.core.bundle import is_model, load_keras_model, read_info, save_checkpoint
-from textgen_tui.core.config import Config, resume_config
+from textgen_tui.core.budget import FIRST_PERIOD_STEPS
+from textgen_tui.core.bundle import is_model, save_checkpoint
+from textgen_tui.core.config import Config
 from textgen_tui.core.corpus import Corpus
-from textgen_tui.core.data import TokenBatches, as_dataset, example_length, split_ids
-from textgen_tui.core.errors import BundleError, ConfigError, TextgenError
+from textgen_tui.core.data import Split, TokenBatches, as_dataset, example_length, split_ids
+from textgen_tui.core.errors import BundleError, ConfigError, TextgenError, first_line
 from textgen_tui.core.folder_txn import JOURNAL, LOCK, FolderBusy, folder_lock, recover
 from textgen_tui.core.parallel import SINGLE, Parallel
+from textgen_tui.core.plan import PeriodTimes, Stop, cosine_lr, make_plan
+from textgen_tui.core.progress import Period, Pulse, StopFlag, progress_callback
+from textgen_tui.core.run_spec import RunSpec
+from textgen_tui.core.run_state import RunState
 from textgen_tui.core.tokenizers import fit_tokenizer
 
-PROGRESS_INTERVAL = 0.1  # seconds between BatchProgress events
+__all__ = ["Trainer", "check_new_out_dir", "cosine_lr"]
+
 SEED_COUNT = 16  # random seeds stored in the folder for generation
-QUICK_VALIDATION = 1.0  # seconds of validation after a quick stop (quitting)
-AGREE_EVERY = 10  # batches between the processes' agreements on stopping (a collective)
 BUDGET_EPOCHS = 100_000  # with a time budget, the epochs bound that never binds
-LR_EVERY = 0.25  # seconds between learning-rate updates of a budget run (JAX syncs its state)
 
 
 def check_new_out_dir(out: Path) -> None:
@@ -49,20 +54,37 @@ def check_new_out_dir(out: Path) -> None:
         raise BundleError(f"{out} is not empty and is not a model folder: choose another output folder")
 
 
-def cosine_lr(cfg: Config, step: int, total_steps: int) -> float:
-    """The cosine schedule as a function of the step: from the learning rate down to
-    `min_lr_fraction` of it over `total_steps` (Keras's CosineDecay with alpha)."""
-    t = cfg.train
-    lo = t.learning_rate * t.min_lr_fraction
-    frac = min(max(step / max(total_steps, 1), 0.0), 1.0)
-    return lo + (t.learning_rate - lo) * 0.5 * (1.0 + math.cos(math.pi * frac))
+@dataclass
+class _Run:
+    """One run as the loop sees it, built by `_prepare`."""
+
+    cfg: Config
+    tokenizer: object
+    split: Split
+    train_batches: TokenBatches
+    core: object
+    """The model that is saved, sampled from and validated."""
+    model: object
+    """The model `fit` trains (`carry`: a second one over the same layers)."""
+    state: RunState
+    history: dict
+    samples: list
+    initial: int
+    plan: object = None
+    monitor: str = "loss"
+    total: int = 0
+    rng: object = None
+    """The per-epoch samples' random numbers."""
+    callbacks: list = field(default_factory=list)
+    nan: bool = False
+    """The loss became NaN (or infinite) in the last period."""
 
 
 class Trainer:
     def __init__(
         self,
-        corpus: Corpus,
-        config: Config,
+        corpus: Corpus | None,
+        config: Config | None,
         out_dir: str | Path,
         *,
         listeners: list[ev.Listener] | None = None,
@@ -71,36 +93,37 @@ class Trainer:
         parallel: Parallel = SINGLE,
         tensorboard: str | Path | None = None,
         sizable: frozenset[str] = frozenset(),
+        spec: RunSpec | None = None,
     ):
-        """`config` is the run's settings for a new folder. Resuming, the folder's own config is
-        used with `overrides` (field name → value, what the user asked for) applied: the knobs
-        that can change do, the others must match (ConfigError otherwise). `epochs` then means
-        epochs to add; without it, the run continues to the total planned before.
-        `parallel`: the devices and processes of a data-parallel run; a process other than the
-        first neither writes the folder nor samples, and reports only its epochs."""
-        self.corpus = corpus
-        self.config = config.copy().validate()
-        self.out_dir = Path(out_dir).expanduser()
+        """Either a resolved `spec` (what the session passes), or what resolves one: `config` for
+        a new folder, or `resume` with `overrides` (field name → value: the knobs that can change
+        do, the others must match; `epochs` then means epochs to add). `parallel`: the devices and
+        processes of a data-parallel run; a process other than the first neither writes the folder
+        nor samples, and reports only its epochs."""
+        self.spec = spec
+        self.corpus = spec.corpus if spec is not None and corpus is None else corpus
+        self.config = (spec.config if spec is not None else config).copy().validate()
+        self.out_dir = spec.out_dir if spec is not None else Path(out_dir).expanduser()
+        self.resume = spec.resume if spec is not None else resume
+        self._overrides = dict(overrides or {})
+        self._sizable = sizable
         self.listeners = list(listeners or [])
-        self.resume = resume
-        self.overrides = dict(overrides or {})
         self.parallel = parallel
         self.tensorboard = tensorboard  # a log folder for TensorBoard, or None
-        self.sizable = sizable  # a new run: settings to size by the corpus or the budget (core/sizing.py)
-        self._scratch: Path | None = None  # where a non-first process saves (see on_epoch_end)
+        self._scratch: Path | None = None  # where a non-first process saves (see _save)
         self.changes: list[str] = []
-        self.model = None  # the model `fit` trains (`carry`: a second one over the same layers)
+        self.model = None  # the model `fit` trains
         self.core = None  # the model that is saved, sampled from and validated
-        self._stop = threading.Event()
-        self.quick = False
+        self.flag = StopFlag()
+        self.pulse = Pulse()
         self.stop_reason: str | None = None
         self.finished: ev.Finished | None = None
         self.epochs_saved = 0
         self.saved_lr: float | None = None  # resuming: the learning rate the folder's optimizer had
-        # Liveness, read by the session's watchdog from another thread.
-        self.last_beat = time.monotonic()
-        self.position: tuple[int, int] = (0, 0)  # (epoch, batch) of the last finished batch
-        self.batch_seconds: list[float] = []
+
+    @classmethod
+    def for_spec(cls, spec: RunSpec, **kwargs) -> Trainer:
+        return cls(None, None, spec.out_dir, spec=spec, **kwargs)
 
     # -- control ------------------------------------------------------------------------------
     def add_listener(self, listener: ev.Listener) -> None:
@@ -109,23 +132,39 @@ class Trainer:
     def stop(self, quick: bool = False) -> None:
         """Ask training to stop after the current batch; the epoch is validated and saved.
         `quick` (quitting) cuts that validation short. Safe from any thread."""
-        self.quick = self.quick or quick
-        self._stop.set()
+        self.flag.request(quick)
         model = self.model
         if model is not None:
             model.stop_training = True
+
+    @property
+    def quick(self) -> bool:
+        return self.flag.quick
+
+    @property
+    def stop_requested(self) -> bool:
+        return self.flag.set
+
+    # Liveness, read by the session's watchdog from another thread.
+    @property
+    def last_beat(self) -> float:
+        return self.pulse.last_beat
+
+    @property
+    def position(self) -> tuple[int, int]:
+        return self.pulse.position
+
+    @property
+    def batch_seconds(self) -> list[float]:
+        return self.pulse.batch_seconds
+
+    def beat(self) -> None:
+        self.pulse.beat()
 
     def scratch_file(self) -> Path:
         if self._scratch is None:
             self._scratch = Path(tempfile.mkdtemp(prefix="textgen-tui-scratch-"))
         return self._scratch / "model.keras"
-
-    def beat(self) -> None:
-        self.last_beat = time.monotonic()
-
-    @property
-    def stop_requested(self) -> bool:
-        return self._stop.is_set()
 
     def emit(self, event: ev.TrainingEvent) -> None:
         if not self.parallel.chief and isinstance(event, _CHIEF_ONLY):
@@ -142,55 +181,77 @@ class Trainer:
             raise
         except Exception as exc:
             last_good = str(self.out_dir) if is_model(self.out_dir) else None
-            message = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
-            self.emit(ev.Failed(message[:300], last_good))
+            self.emit(ev.Failed(f"{type(exc).__name__}: {first_line(exc, 300, empty='')}"[:300], last_good))
             raise
 
-    def _prepare(self):
-        keras = import_keras()
-        cfg = self.config
-        if self.resume:
-            info = read_info(self.out_dir)
-            overrides = dict(self.overrides)
-            add = overrides.pop("epochs", None)
-            cfg, self.changes = resume_config(info.config, overrides)
-            initial = info.resume_epoch
-            planned = int(info.state.get("planned_epochs") or 0)
-            if add is not None and overrides.get("minutes") is None and cfg.train.minutes is not None:
-                self.changes.append(f"minutes: {cfg.train.minutes:g} → none ({add} epochs asked for)")
-                cfg.train.minutes = None  # epochs instead of the folder's time budget
-            if add is None:  # continue to the total planned before, or run the config's epochs again
-                add = planned - initial if planned > initial else cfg.train.epochs
-            if cfg.train.minutes is None:
-                cfg.train.epochs = int(add)
-            cfg.validate()
-            self.config = cfg
-            tokenizer = info.tokenizer
-            ids = tokenizer.encode_seed(self._text()).ids
-            assert info.resume_file is not None
-            model = load_keras_model(info.resume_file, tokenizer, compile=True)
-            state = dict(info.state)
-            state["epochs_done"] = initial
+    def _resolved(self) -> RunSpec:
+        """The run spec: given, or resolved here once (a resume reads the folder here)."""
+        if self.spec is None:
+            if self.resume:
+                self.spec = RunSpec.resumed(self.out_dir, self._overrides, self.corpus)
+            else:
+                self.spec = RunSpec.new(self.corpus, self.out_dir, config=self.config, sizable=self._sizable)
+        return self.spec
+
+    def _run(self) -> ev.Finished:
+        if not self.parallel.chief:  # the first process owns the folder
+            try:
+                self._resolved()
+                with self.parallel.scope():
+                    return self._locked_run()
+            finally:
+                if self._scratch is not None:
+                    shutil.rmtree(self._scratch, ignore_errors=True)
+        if not self.resume:
+            check_new_out_dir(self.out_dir)
+        self._resolved()  # a missing or broken folder: its clear error, before the lock
+        if not self.resume:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            with folder_lock(self.out_dir), self.parallel.scope():
+                return self._locked_run()
+        except FolderBusy:
+            raise BundleError(f"{self.out_dir} is being trained by another session") from None
+        finally:
+            if not self.resume and self.epochs_saved == 0:
+                _remove_if_empty(self.out_dir)
+
+    # -- preparing ----------------------------------------------------------------------------
+    def _tokens(self, spec: RunSpec):
+        """(config, tokenizer, ids, state, history, samples): the resumed folder's, or new ones
+        (a new run's sizable settings sized by the corpus and the budget here)."""
+        cfg = spec.config.copy()
+        self.changes = list(spec.changes)
+        info = spec.info
+        if info is not None:
+            text = self.corpus.text.lower() if cfg.data.lowercase else self.corpus.text
+            initial = spec.initial
+            state = info.state.copy()
+            state.epochs_done = initial
             history = {k: list(v)[:initial] for k, v in info.history.items()}
             samples = [s for s in info.samples if int(s.get("epoch", 0)) <= initial]
-        else:
-            text, lower = self.corpus.text, cfg.data.lowercase
-            tokenizer = fit_tokenizer(
-                cfg.data.tokenizer, text, cfg.data.max_vocab, lowercase=lower, min_count=cfg.data.min_count
-            )
-            ids = tokenizer.encode(text, lowercase=lower)
-            if self.sizable:
-                from textgen_tui.core.sizing import size_for_budget, size_for_words
+            return cfg, info.tokenizer, info.tokenizer.encode_seed(text).ids, state, history, samples
+        text, lower = self.corpus.text, cfg.data.lowercase
+        tokenizer = fit_tokenizer(
+            cfg.data.tokenizer, text, cfg.data.max_vocab, lowercase=lower, min_count=cfg.data.min_count
+        )
+        ids = tokenizer.encode(text, lowercase=lower)
+        if spec.sizable:
+            from textgen_tui.core.sizing import size_for_budget, size_for_words
 
-                train_tokens = int(len(ids) * (1 - cfg.data.val_fraction))
-                self.changes += size_for_words(cfg, train_tokens, tokenizer.vocab_size, set(self.sizable))
-                self.changes += size_for_budget(cfg, set(self.sizable))
-                cfg.validate()
-            model = None
-            initial = 0
-            state = {"epochs_done": 0, "best_value": None, "best_epoch": None}
-            history = {}
-            samples = []
+            train_tokens = int(len(ids) * (1 - cfg.data.val_fraction))
+            self.changes += size_for_words(cfg, train_tokens, tokenizer.vocab_size, set(spec.sizable))
+            self.changes += size_for_budget(cfg, set(spec.sizable))
+            cfg.validate()
+        return cfg, tokenizer, ids, RunState(), {}, []
+
+    def _prepare(self) -> _Run:
+        spec = self._resolved()
+        if self.corpus is None:
+            raise TextgenError("no corpus to train on")
+        cfg, tokenizer, ids, state, history, samples = self._tokens(spec)
+        self.config = cfg
+        initial = spec.initial
         split = split_ids(ids, cfg.data)
         par = self.parallel
         if cfg.train.minutes is not None and par.processes > 1:
@@ -205,195 +266,303 @@ class Trainer:
             drop_remainder=par.distributed,
             carry=cfg.data.carry if cfg.data.layout == "sequence" and not par.distributed else 1,
         )
-        # The cosine schedule runs inside the compiled step (JAX keeps the optimizer's state
-        # outside the Python objects while it trains), as a function of the optimizer's step
-        # count, which the callback sets to this run's position at the start.
-        planned_steps = len(train_batches) * (initial + cfg.train.epochs)
-        if cfg.train.minutes is not None:  # the callback sets the rate from the clock
-            planned_steps = None
-            train_batches.steps = cfg.train.steps_per_epoch or FIRST_PERIOD_STEPS  # endless
-        from textgen_tui.core.model import build_model
-
-        if model is None:
-            model = build_model(cfg, tokenizer.vocab_size, planned_steps)
-            from textgen_tui.core.sampled_softmax import is_sampled, set_proposal
-
-            if is_sampled(model):
-                set_proposal(model, split.train)
-        else:
-            self.saved_lr = _fresh_optimizer(model, cfg, planned_steps)
-        fit_model = model
+        if cfg.train.minutes is not None:  # periods run on through the passes
+            train_batches.steps = cfg.train.steps_per_epoch or FIRST_PERIOD_STEPS
+        core = self._core_model(spec, cfg, tokenizer, split, train_batches, initial)
+        run = _Run(cfg, tokenizer, split, train_batches, core, core, state, history, samples, initial)
         if train_batches.carry > 1:
-            fit_model = _carry_model(model, cfg, train_batches.carry, planned_steps)
+            run.model = _carry_model(core, cfg, train_batches.carry, run.plan.optimizer_rate())
         if train_batches.carry != cfg.data.carry and cfg.data.layout == "sequence":
             why = "one device only" if par.distributed else "the corpus is short for runs of that many"
             self.changes.append(f"carry: {cfg.data.carry} → {train_batches.carry} ({why})")
-        state["planned_epochs"] = initial + cfg.train.epochs if cfg.train.minutes is None else 0
-        state["budget_minutes"] = cfg.train.minutes
-        state["corpus"] = {
+        self._fill_state(run)
+        return run
+
+    def _core_model(self, spec: RunSpec, cfg: Config, tokenizer, split: Split, batches, initial: int):
+        """The model to train: the resumed one with a fresh optimizer carrying the saved state, or
+        a new one. The plan (kept for `_prepare`) gives the optimizer its rate."""
+        from textgen_tui.core.model import build_model
+
+        monitor = "val_loss" if split.val is not None else "loss"
+        if spec.info is not None:
+            from textgen_tui.core.keras_store import load_keras_model
+
+            assert spec.info.resume_file is not None
+            model = load_keras_model(spec.info.resume_file, tokenizer, compile=True)
+            saved_lr = _saved_rate(model)
+            self.saved_lr = saved_lr
+            self._plan = make_plan(
+                cfg, len(batches), initial, saved_lr if spec.keep_saved_lr else None, monitor
+            )
+            if not _fresh_optimizer(model, cfg, self._plan.optimizer_rate()):
+                self.saved_lr = None
+                self._plan = make_plan(cfg, len(batches), initial, None, monitor)
+            return model
+        self._plan = make_plan(cfg, len(batches), initial, None, monitor)
+        model = build_model(cfg, tokenizer.vocab_size, learning_rate=self._plan.optimizer_rate())
+        from textgen_tui.core.sampled_softmax import is_sampled, set_proposal
+
+        if is_sampled(model):
+            set_proposal(model, split.train)
+        return model
+
+    def _fill_state(self, run: _Run) -> None:
+        cfg, state = run.cfg, run.state
+        run.plan = self._plan
+        run.monitor = run.plan.monitor
+        run.total = run.initial + (cfg.train.epochs if cfg.train.minutes is None else BUDGET_EPOCHS)
+        state.planned_epochs = run.initial + cfg.train.epochs if cfg.train.minutes is None else 0
+        state.budget_minutes = cfg.train.minutes
+        state.corpus = {
             "source": self.corpus.source,
             "characters": len(self.corpus.text),
             "encoding": self.corpus.encoding,
             "lowercase": cfg.data.lowercase,
         }
-        state["params"] = int(model.count_params())
+        state.params = int(run.model.count_params())
+        state.monitor = run.monitor
         rng = np.random.default_rng(cfg.train.seed)
-        state["seeds"] = [_random_seed(split.train, tokenizer, cfg, rng) for _ in range(SEED_COUNT)]
-        return keras, cfg, tokenizer, split, train_batches, model, fit_model, state, history, samples
+        state.seeds = [_random_seed(run.split.train, run.tokenizer, cfg, rng) for _ in range(SEED_COUNT)]
+        run.rng = np.random.default_rng(cfg.train.seed + 1 + run.initial)
 
-    def _text(self) -> str:
-        return self.corpus.text.lower() if self.config.data.lowercase else self.corpus.text
-
-    def _run(self) -> ev.Finished:
-        if not self.parallel.chief:  # the first process owns the folder
-            try:
-                with self.parallel.scope():
-                    return self._locked_run()
-            finally:
-                if self._scratch is not None:
-                    shutil.rmtree(self._scratch, ignore_errors=True)
-        if self.resume:
-            read_info(self.out_dir)  # a missing or broken folder: its clear error, before the lock
-        else:
-            check_new_out_dir(self.out_dir)
-            self.out_dir.mkdir(parents=True, exist_ok=True)
-        try:
-            with folder_lock(self.out_dir), self.parallel.scope():
-                return self._locked_run()
-        except FolderBusy:
-            raise BundleError(f"{self.out_dir} is being trained by another session") from None
-        finally:
-            if not self.resume and self.epochs_saved == 0:
-                _remove_if_empty(self.out_dir)
-
+    # -- the loop -----------------------------------------------------------------------------
     def _locked_run(self) -> ev.Finished:
-        keras, cfg, tokenizer, split, train_batches, core, model, state, history, samples = self._prepare()
-        self.model, self.core = model, core
-        if self._stop.is_set():
-            model.stop_training = True
-        initial = int(state.get("epochs_done", 0))
-        budget = None if cfg.train.minutes is None else cfg.train.minutes * 60.0
-        total = initial + (cfg.train.epochs if budget is None else BUDGET_EPOCHS)
-        par = self.parallel
-        batches = len(train_batches)
-        train_ds = as_dataset(train_batches)
+        run = self._prepare()
+        self.model, self.core = run.model, run.core
+        if self.flag.set:
+            run.model.stop_training = True
+        cfg, par = run.cfg, self.parallel
+        train_ds = as_dataset(run.train_batches)
         val_ds = None
-        if split.val is not None:
+        if run.split.val is not None:
             val_ds = as_dataset(
-                TokenBatches(split.val, cfg, shuffle=False, share=par.share, drop_remainder=par.distributed)
+                TokenBatches(
+                    run.split.val, cfg, shuffle=False, share=par.share, drop_remainder=par.distributed
+                )
             )
-        monitor = "val_loss" if val_ds is not None else "loss"
-        state["monitor"] = monitor
-        self.emit(
-            ev.Started(
-                str(self.out_dir),
-                total,
-                initial,
-                batches,
-                tokenizer.vocab_size,
-                int(core.count_params()),
-                len(split.train),
-                0 if split.val is None else len(split.val),
-                cfg.preset,
-                tuple(self.changes),
-                budget,
-            )
+        self._emit_started(run)
+        callback = progress_callback(
+            run.plan,
+            self.pulse,
+            self.flag,
+            self.emit,
+            self._agreed_stop,
+            par.processes,
+            cfg.train.batch_size * example_length(cfg.data),
         )
-        recorder = _EventCallback(
-            self, cfg, tokenizer, split, state, history, samples, monitor, total, batches
-        )
-        callbacks: list = []  # NaN is caught by the recorder (Keras's TerminateOnNaN waits for every step)
-        # With a budget the rate follows the clock and the recorder counts the patience: each
-        # period is its own `fit`, and Keras's callbacks would forget their counts between them.
-        if cfg.train.reduce_lr_patience > 0 and cfg.train.schedule == "plateau" and budget is None:
-            callbacks.append(
-                keras.callbacks.ReduceLROnPlateau(
-                    monitor=monitor,
-                    factor=cfg.train.reduce_lr_factor,
-                    patience=cfg.train.reduce_lr_patience,
-                    min_lr=1e-6,
-                    verbose=0,
-                )
-            )
-        if cfg.train.early_stopping_patience > 0 and budget is None:
-            callbacks.append(
-                keras.callbacks.EarlyStopping(
-                    monitor=monitor, patience=cfg.train.early_stopping_patience, verbose=0
-                )
-            )
-        if self.tensorboard and par.chief:
-            from textgen_tui.core.tensorboard_log import TensorBoardLog
-
-            self.add_listener(TensorBoardLog(self.tensorboard))
-            if keras.backend.backend() == "tensorflow":  # Keras's own logs, where its callback works
-                callbacks.append(
-                    keras.callbacks.TensorBoard(
-                        str(Path(self.tensorboard).expanduser()), write_graph=False, profile_batch=0
-                    )
-                )
-        callbacks.append(recorder)  # last: it sees what the others decided this epoch
+        run.callbacks = [*self._tensorboard_callbacks(), callback]
+        run.plan.start(run.model.optimizer)
         start = time.monotonic()
-        if budget is None:
-            model.fit(
-                train_ds,
-                validation_data=val_ds,
-                epochs=total,
-                initial_epoch=initial,
-                steps_per_epoch=cfg.train.steps_per_epoch,
-                validation_steps=cfg.train.validation_steps,
-                callbacks=callbacks,
-                shuffle=False,  # the dataset shuffles itself
-                verbose=0,
-            )
-        else:
-            self._fit_periods(model, train_ds, val_ds, train_batches, callbacks, recorder, initial)
-        if recorder.nan:
-            last_good = str(self.out_dir) if is_model(self.out_dir) else None
-            where = f"the best model so far is in {last_good}" if last_good else "no model was saved"
-            self.emit(ev.Stopped(recorder.epoch, "nan", f"the loss became NaN; {where}"))
-            if last_good is None:
-                self.emit(ev.Failed("the loss became NaN before any epoch finished", None))
-                raise TextgenError(
-                    "training diverged (NaN loss) before any epoch finished: lower the learning rate"
-                )
-        self.finished = ev.Finished(
-            str(self.out_dir),
-            int(state["epochs_done"]) - initial,
-            int(state["epochs_done"]),
-            state.get("best_epoch"),
-            state.get("best_value"),
-            monitor,
-            time.monotonic() - start,
-            history,
-        )
-        self.emit(self.finished)
-        return self.finished
-
-    def _fit_periods(self, model, train_ds, val_ds, train_batches, callbacks, recorder, initial) -> None:
-        """A budget run: one `fit` per validation period, each as long as the recorder planned
-        from the measured step time. The batches run on through the passes (the datasets start
-        where the last period stopped), so the sequence is the same as one long run's."""
-        cfg = self.config
-        epoch = initial
-        steps = cfg.train.steps_per_epoch or FIRST_PERIOD_STEPS
-        while steps:
-            recorder.period_steps = steps
-            model.fit(
+        epoch = run.initial
+        while run.plan.more(epoch):
+            steps = run.plan.period_steps()
+            # One pass an epoch (PyDataset, JAX): the pass after `epoch`, as the single `fit`
+            # over all epochs read them before (its first epoch-end count came before any batch).
+            run.train_batches.pass_of_fit = epoch + 1
+            callback.start_period(Period(epoch + 1, run.total, steps or len(run.train_batches)))
+            fitted = run.model.fit(
                 train_ds,
                 validation_data=val_ds,
                 epochs=epoch + 1,
                 initial_epoch=epoch,
                 steps_per_epoch=steps,
                 validation_steps=cfg.train.validation_steps,
-                callbacks=callbacks,
-                shuffle=False,
+                callbacks=run.callbacks,
+                shuffle=False,  # the dataset shuffles itself
                 verbose=0,
             )
-            train_batches.base += recorder.batches_done
+            if run.train_batches.steps is not None:  # the next period's batches follow on
+                run.train_batches.base += callback.batches_done
             epoch += 1
-            if recorder.run_over or recorder.nan or self.stop_requested:
-                return
-            steps = recorder.next_steps
+            logs = {k: v[-1] for k, v in fitted.history.items() if v}
+            if self._end_period(run, epoch, logs, callback):
+                break
+        return self._finish(run, callback, start)
+
+    def _emit_started(self, run: _Run) -> None:
+        split = run.split
+        budget = run.plan.budget
+        self.emit(
+            ev.Started(
+                str(self.out_dir),
+                run.total,
+                run.initial,
+                len(run.train_batches),
+                run.tokenizer.vocab_size,
+                int(run.core.count_params()),
+                len(split.train),
+                0 if split.val is None else len(split.val),
+                run.cfg.preset,
+                tuple(self.changes),
+                budget,
+            )
+        )
+
+    def _tensorboard_callbacks(self) -> list:
+        if not (self.tensorboard and self.parallel.chief):
+            return []
+        from textgen_tui.core.tensorboard_log import TensorBoardLog
+
+        self.add_listener(TensorBoardLog(self.tensorboard))
+        keras = import_keras()
+        if keras.backend.backend() != "tensorflow":
+            return []
+        # Keras's own logs, where its callback works
+        path = str(Path(self.tensorboard).expanduser())
+        return [keras.callbacks.TensorBoard(path, write_graph=False, profile_batch=0)]
+
+    def _agreed_stop(self) -> bool:
+        """The user's Stop; in a multi-process run, anyone's (each process must ask at the same
+        points: it is a collective)."""
+        stop = self.stop_requested
+        if self.parallel.processes > 1:
+            stop = self.parallel.any(stop)
+            if stop and not self.stop_requested:
+                self.stop()
+        return stop
+
+    def _finish(self, run: _Run, callback, start: float) -> ev.Finished:
+        if run.nan:
+            last_good = str(self.out_dir) if is_model(self.out_dir) else None
+            where = f"the best model so far is in {last_good}" if last_good else "no model was saved"
+            self.emit(ev.Stopped(callback.period.epoch, "nan", f"the loss became NaN; {where}"))
+            if last_good is None:
+                self.emit(ev.Failed("the loss became NaN before any epoch finished", None))
+                raise TextgenError(
+                    "training diverged (NaN loss) before any epoch finished: lower the learning rate"
+                )
+        state = run.state
+        self.finished = ev.Finished(
+            str(self.out_dir),
+            int(state.epochs_done) - run.initial,
+            int(state.epochs_done),
+            state.best_epoch,
+            state.best_value,
+            run.monitor,
+            time.monotonic() - start,
+            run.history,
+        )
+        self.emit(self.finished)
+        return self.finished
+
+    # -- the end of a period: the trainer's own step ------------------------------------------
+    def _end_period(self, run: _Run, epoch: int, logs: dict, callback) -> bool:
+        """After period `epoch`: history, the plan's rate, samples, saving, the stop. True when the
+        run ends here."""
+        self.beat()
+        seconds = time.monotonic() - callback.t_epoch
+        loss = float(logs.get("loss", math.nan))
+        val = logs.get("val_loss")
+        val = None if val is None else float(val)
+        value = val if run.monitor == "val_loss" else loss
+        nan = callback.nan or (value is not None and not math.isfinite(value))
+        run.nan = nan
+        lr_begin = callback.period.lr
+        for key, v in (
+            ("epoch", epoch),
+            ("loss", loss),
+            ("val_loss", val),
+            ("lr", lr_begin),
+            ("seconds", seconds),
+        ):
+            run.history.setdefault(key, []).append(v)
+        state = run.state
+        state.epochs_done = epoch
+        best = (
+            not callback.partial_validation
+            and value is not None
+            and math.isfinite(value)
+            and (state.best_value is None or value < state.best_value)
+        )
+        self.emit(ev.EpochEnd(epoch, run.total, loss, val, lr_begin, seconds, best))
+        lowered = run.plan.judge(epoch, value)
+        if lowered is not None:
+            run.model.optimizer.learning_rate.assign(lowered)
+            self.emit(ev.LearningRateReduced(epoch, lr_begin, _read_lr(run.model)))
+        chief = self.parallel.chief
+        from textgen_tui.core.generation import RecurrentNet
+
+        net = RecurrentNet.from_keras(run.core) if chief else None  # the shells generate from this
+        user_stop = self._agreed_stop()
+        if not user_stop and not nan and chief:
+            self._sample(run, epoch, net)
+        if best:
+            state.best_value, state.best_epoch = value, epoch
+        if not nan or best:
+            self._save(run, epoch, best)
+        self.emit(ev.Snapshot(epoch, net, run.tokenizer, run.cfg))
+        if best:
+            self.emit(ev.CheckpointSaved(epoch, str(self.out_dir), run.monitor, value))
+        if self.parallel.processes == 1:  # Stop may come while we sampled
+            user_stop = user_stop or self.stop_requested
+        return self._verdict(run, epoch, callback, user_stop, nan)
+
+    def _verdict(self, run: _Run, epoch: int, callback, user_stop: bool, nan: bool) -> bool:
+        """Whether the run ends after period `epoch`, with its Stopped event."""
+        stop: Stop | None = None
+        if user_stop:
+            stop = Stop("user", "stopped by request")
+        elif not nan:
+            times = PeriodTimes(callback.batch_seconds, callback.last_batch_end, callback.cut)
+            stop = run.plan.verdict(epoch, run.state.best_epoch, time.monotonic(), times)
+        if stop is not None:
+            self.stop_reason = stop.reason
+            self.emit(ev.Stopped(epoch, stop.reason, stop.message))
+        return stop is not None or nan or self.stop_requested
+
+    def _save(self, run: _Run, epoch: int, best: bool) -> None:
+        if not self.parallel.chief:
+            # Saving runs collectives in multi-process JAX: every process saves as often as the
+            # first one, the others into a scratch file they throw away.
+            run.core.save(self.scratch_file(), overwrite=True)
+            return
+        save_checkpoint(
+            self.out_dir,
+            config=run.cfg,
+            tokenizer=run.tokenizer,
+            state=run.state,
+            history=run.history,
+            samples=run.samples,
+            model=run.core,
+            epoch=epoch,
+            best=best,
+        )
+        self.epochs_saved += 1
+        self.beat()
+
+    def _sample(self, run: _Run, epoch: int, net) -> None:
+        """The per-epoch samples, streamed as events and kept in the folder's samples."""
+        from textgen_tui.core.generation import Generator
+
+        cfg, tokenizer = run.cfg, run.tokenizer
+        s, maxlen = cfg.sample, cfg.data.maxlen
+        generator = Generator(net, tokenizer, maxlen)
+        train = run.split.train
+        n = min(maxlen, len(train) - 1)
+        start = int(run.rng.integers(0, max(1, len(train) - n)))
+        seed_ids = train[start : start + n]
+        seed = tokenizer.decode(seed_ids)
+        temps = tuple(float(t) for t in s.temperatures)
+        self.emit(ev.SampleStarted(epoch, seed, temps))
+        parts: list[list[str]] = [[] for _ in temps]
+        vocab = tokenizer.vocab
+        for ids in generator.stream_ids(
+            seed_ids,
+            temps,
+            s.length,
+            top_k=s.top_k,
+            top_p=s.top_p,
+            rng_seed=int(run.rng.integers(2**31)),
+            exact_window=cfg.data.layout == "window",  # the book's semantics for its models
+        ):
+            pieces = tuple(vocab[i] for i in ids.tolist())
+            self.beat()
+            for acc, piece in zip(parts, pieces):
+                acc.append(piece)
+            self.emit(ev.SampleStep(epoch, pieces))
+        texts = tuple("".join(p) for p in parts)
+        run.samples.append({"epoch": epoch, "seed": seed, "temperatures": list(temps), "texts": list(texts)})
+        self.emit(ev.SampleFinished(epoch, seed, texts, temps))
 
 
 def _remove_if_empty(folder: Path) -> None:
@@ -407,20 +576,27 @@ def _remove_if_empty(folder: Path) -> None:
         pass
 
 
-def _fresh_optimizer(model, cfg: Config, total_steps: int | None = None) -> float | None:
-    """Compile a resumed model with an optimizer built from the run's settings (a plain learning
-    rate that the schedule callback sets each batch) and carry the saved optimizer's state over:
-    step count and moments. A model saved without an optimizer starts a fresh one."""
+def _saved_rate(model) -> float | None:
+    """The learning rate a loaded model's optimizer was saved with (None: never compiled)."""
+    old = getattr(model, "optimizer", None)  # Keras 3: no attribute at all when never compiled
+    if old is None or not old.built or not list(old.variables):
+        return None
+    return float(np.asarray(old.learning_rate))
+
+
+def _fresh_optimizer(model, cfg: Config, rate) -> bool:
+    """Compile a resumed model with an optimizer built from the run's settings (`rate`: the
+    plan's) and carry the saved optimizer's state over: step count and moments. False when the
+    model was saved without an optimizer, or with another kind: it starts a fresh one."""
     from textgen_tui.core.model import compile_model
 
-    old = getattr(model, "optimizer", None)  # Keras 3: no attribute at all when never compiled
+    old = getattr(model, "optimizer", None)
     old_vars = [] if old is None or not old.built else list(old.variables)
-    old_lr = float(np.asarray(old.learning_rate)) if old_vars else None
-    compile_model(model, cfg, total_steps)
+    compile_model(model, cfg, rate)
     if not old_vars:
         model.optimizer.build(model.trainable_variables)
-        return None
-    return old_lr if _take_state(model, old_vars) else None  # another kind: the fresh one stays
+        return False
+    return _take_state(model, old_vars)
 
 
 def _take_state(model, old_vars) -> bool:
@@ -442,14 +618,14 @@ def _take_state(model, old_vars) -> bool:
     return True
 
 
-def _carry_model(core, cfg: Config, chunks: int, total_steps: int | None):
+def _carry_model(core, cfg: Config, chunks: int, rate):
     """The model that trains `core` with its state carried over `chunks` batches (core/carry.py),
     compiled with `core`'s optimizer state (a resumed run's moments), which `core` then saves."""
     from textgen_tui.core.carry import carry_model
     from textgen_tui.core.model import compile_model
 
     model = carry_model(core, chunks, cfg.train.batch_size)
-    compile_model(model, cfg, total_steps)
+    compile_model(model, cfg, rate)
     if core.optimizer.built:  # resuming: `_fresh_optimizer` gave the core the saved state
         _take_state(model, core.optimizer.variables)
     core.optimizer = model.optimizer  # one optimizer: saved with the core model, resumed from it
@@ -466,346 +642,14 @@ def _random_seed(ids: np.ndarray, tokenizer, cfg: Config, rng) -> str:
     return text[cut : cut + length].strip() or text[:length]
 
 
-def _lr(model) -> float:
+def _read_lr(model) -> float:
+    """The optimizer's rate now (a schedule: at its step count)."""
     lr = model.optimizer.learning_rate
     try:
         return float(np.asarray(lr))
     except TypeError:  # a schedule
         return float(np.asarray(lr(model.optimizer.iterations)))
 
-
-def _build_event_callback_class():
-    keras = import_keras()
-
-    class EventCallback(keras.callbacks.Callback):
-        def __init__(self, trainer, cfg, tokenizer, split, state, history, samples, monitor, total, batches):
-            super().__init__()
-            self.trainer = trainer
-            self.cfg = cfg
-            self.tokenizer = tokenizer
-            self.split = split
-            self.state = state
-            self.history = history
-            self.samples = samples
-            self.monitor = monitor
-            self.total = total
-            self.batches = batches
-            self.nan = False
-            self.epoch = 0
-            self.rng = np.random.default_rng(cfg.train.seed + 1 + int(state.get("epochs_done", 0)))
-            self.tokens_per_batch = cfg.train.batch_size * example_length(cfg.data)
-            self.best = state.get("best_value")
-            # A time budget (seconds): the periods' plan and the clock the rate follows.
-            self.budget = None if cfg.train.minutes is None else cfg.train.minutes * 60.0
-            self.t0: float | None = None
-            self.period_steps = batches
-            self.next_steps: int | None = None
-            self.batches_done = 0
-            self.run_over = False
-            self.cut = False
-            self.lr_now = cfg.train.learning_rate
-            self.t_lr = 0.0
-            self.t_last_batch = 0.0  # when this period's last batch ended
-            self.period_batch_seconds: list[float] = []
-
-        # batches -------------------------------------------------------------------------
-        def on_train_begin(self, logs=None):
-            if self.budget is not None:  # called again by every period's fit
-                if self.t0 is None:
-                    self.t0 = self.t_train = time.monotonic()
-                self._apply_lr(force=True)
-                return
-            self.t_train = time.monotonic()
-            if self.cfg.train.schedule == "plateau":
-                self.model.optimizer.learning_rate.assign(self._planned_lr(0))
-            else:  # the schedule's position: where this run starts in the planned total
-                initial = int(self.state.get("epochs_done", 0))
-                self.model.optimizer.iterations.assign(initial * self.batches)
-
-        def _budget_share(self) -> float:
-            return (time.monotonic() - (self.t0 or time.monotonic())) / self.budget
-
-        def _apply_lr(self, force: bool = False) -> None:
-            """Budget runs: set the rate the clock says, at most every LR_EVERY seconds. JAX keeps
-            the optimizer's state outside its variables during an epoch: sync it first, so the
-            next step reads the new rate."""
-            now = time.monotonic()
-            if not force and now - self.t_lr < LR_EVERY:
-                return
-            self.t_lr = now
-            self.lr_now = budget_lr(self.cfg, self._budget_share())
-            sync = getattr(self.model, "jax_state_sync", None)
-            if sync is not None:
-                sync()
-            self.model.optimizer.learning_rate.assign(self.lr_now)
-
-        def _planned_lr(self, step: int) -> float:
-            t = self.cfg.train
-            if t.schedule == "cosine":
-                return cosine_lr(self.cfg, step, self.batches * self.total)
-            saved = self.trainer.saved_lr
-            if saved is not None and "learning_rate" not in self.trainer.overrides:
-                return saved  # plateau: keep what the last run had lowered it to
-            return t.learning_rate
-
-        def on_epoch_begin(self, epoch, logs=None):
-            if self.budget is not None:
-                self.batches = self.period_steps
-                self.batches_done = 0
-                self.period_batch_seconds = []
-            self.epoch = epoch + 1
-            self.t_epoch = time.monotonic()
-            self.t_last = 0.0
-            self.t_batch = self.t_epoch
-            self.lr_begin = self._current_lr(0)
-            self.trainer.beat()
-
-        def _current_lr(self, batch: int) -> float:
-            """The rate at `batch` of this epoch: the cosine schedule is a function of the position
-            in the whole run's planned length, which a resumed run re-plans (no Keras schedule
-            object is frozen into the save)."""
-            if self.budget is not None:
-                return self.lr_now
-            if self.cfg.train.schedule == "cosine":
-                step = (self.epoch - 1) * self.batches + batch
-                return cosine_lr(self.cfg, step, self.batches * self.total)
-            return _lr(self.model)
-
-        def _agreed_stop(self) -> bool:
-            """The user's Stop; in a multi-process run, anyone's (each process must ask at the
-            same points: it is a collective)."""
-            trainer = self.trainer
-            stop = trainer.stop_requested
-            if trainer.parallel.processes > 1:
-                stop = trainer.parallel.any(stop)
-                if stop and not trainer.stop_requested:
-                    trainer.stop()
-            return stop
-
-        def on_train_batch_end(self, batch, logs=None):
-            if self.trainer.parallel.processes == 1 or (batch + 1) % AGREE_EVERY == 0:
-                if self._agreed_stop():
-                    self.model.stop_training = True
-            now = time.monotonic()
-            trainer = self.trainer
-            trainer.batch_seconds.append(now - self.t_batch)
-            del trainer.batch_seconds[:-200]
-            done = batch + 1
-            if self.budget is not None:
-                self.period_batch_seconds.append(now - self.t_batch)
-                self.batches_done = done
-                self.t_last_batch = now
-                if over_budget(now - self.t0, self.budget):
-                    self.cut = True  # slower than planned: end the period (it validates and saves)
-                    self.model.stop_training = True
-                else:
-                    self._apply_lr()
-            self.t_batch = now
-            trainer.position = (self.epoch, done)
-            trainer.beat()
-            if done != 1 and done != self.batches and now - self.t_last < PROGRESS_INTERVAL:
-                return  # reading the loss waits for the step: JAX would lose its asynchrony
-            loss = float((logs or {}).get("loss", math.nan))
-            if not math.isfinite(loss):
-                self.nan = True
-                self.model.stop_training = True
-            self.t_last = now
-            spent = now - self.t_epoch
-            per_batch = spent / done
-            lr = (
-                self._current_lr(done)
-                if self.cfg.train.schedule == "cosine" or self.budget
-                else self.lr_begin
-            )
-            trainer.emit(
-                ev.BatchProgress(
-                    self.epoch,
-                    self.total,
-                    done,
-                    self.batches,
-                    loss,
-                    lr,
-                    self.tokens_per_batch / per_batch if per_batch > 0 else 0.0,
-                    max(0.0, (self.batches - done) * per_batch),
-                    now - self.t_train,
-                    self.budget,
-                )
-            )
-
-        def on_test_begin(self, logs=None):
-            self.t_test = time.monotonic()
-            self.trainer.beat()
-
-        def on_test_batch_end(self, batch, logs=None):
-            self.trainer.beat()
-            if self.trainer.quick and time.monotonic() - self.t_test > QUICK_VALIDATION:
-                self.model.stop_evaluating = True  # quitting: a partial validation will do
-                self.partial_validation = True
-
-        # epochs --------------------------------------------------------------------------
-        def on_epoch_end(self, epoch, logs=None):
-            logs = logs or {}
-            self.trainer.beat()
-            seconds = time.monotonic() - self.t_epoch
-            loss = float(logs.get("loss", math.nan))
-            val = logs.get("val_loss")
-            val = None if val is None else float(val)
-            value = val if self.monitor == "val_loss" else loss
-            if value is not None and not math.isfinite(value):
-                self.nan = True
-            lr_now = _lr(self.model)
-            h = self.history
-            for key, v in (
-                ("epoch", epoch + 1),
-                ("loss", loss),
-                ("val_loss", val),
-                ("lr", self.lr_begin),
-                ("seconds", seconds),
-            ):
-                h.setdefault(key, []).append(v)
-            self.state["epochs_done"] = epoch + 1
-            partial = getattr(self, "partial_validation", False)
-            best = (
-                not partial
-                and value is not None
-                and math.isfinite(value)
-                and (self.best is None or value < self.best)
-            )
-            self.trainer.emit(ev.EpochEnd(epoch + 1, self.total, loss, val, self.lr_begin, seconds, best))
-            if (
-                self.cfg.train.schedule == "plateau"
-                and self.budget is None
-                and lr_now < self.lr_begin * 0.999
-            ):
-                self.trainer.emit(ev.LearningRateReduced(epoch + 1, self.lr_begin, lr_now))
-            from textgen_tui.core.generation import RecurrentNet
-
-            chief = self.trainer.parallel.chief
-            core = self.trainer.core
-            net = RecurrentNet.from_keras(core) if chief else None  # the shells generate from this
-            user_stop = self._agreed_stop()
-            if user_stop:
-                self.model.stop_training = True
-            if not user_stop and not self.nan and chief:
-                self._sample(epoch + 1, net)
-            if best:
-                self.best = value
-                self.state["best_value"] = value
-                self.state["best_epoch"] = epoch + 1
-            out = self.trainer.out_dir
-            if not chief and (not self.nan or best):
-                # Saving runs collectives in multi-process JAX: every process saves as often as
-                # the first one, the others into a scratch file they throw away.
-                core.save(self.trainer.scratch_file(), overwrite=True)
-            if chief and (not self.nan or best):
-                save_checkpoint(
-                    out,
-                    config=self.cfg,
-                    tokenizer=self.tokenizer,
-                    state=self.state,
-                    history=self.history,
-                    samples=self.samples,
-                    model=core,
-                    epoch=epoch + 1,
-                    best=best,
-                )
-                self.trainer.epochs_saved += 1
-                self.trainer.beat()
-            self.trainer.emit(ev.Snapshot(epoch + 1, net, self.tokenizer, self.cfg))
-            if best:
-                self.trainer.emit(ev.CheckpointSaved(epoch + 1, str(out), self.monitor, value))
-            if self.trainer.parallel.processes == 1:  # Stop may come while we sampled
-                user_stop = user_stop or self.trainer.stop_requested
-            if user_stop:
-                self.trainer.stop_reason = "user"
-                self.trainer.emit(ev.Stopped(epoch + 1, "user", "stopped by request"))
-            elif self.budget is not None:
-                if not self.nan:
-                    self._end_of_period(epoch + 1)
-            elif self.model.stop_training and not self.nan:
-                self.trainer.stop_reason = "early_stopping"
-                self.trainer.emit(
-                    ev.Stopped(epoch + 1, "early_stopping", f"no {self.monitor} improvement; best epoch kept")
-                )
-
-        def _end_of_period(self, epoch: int) -> None:
-            """A budget run after its period `epoch`: stop for patience or for the budget, else
-            plan the next period from this one's step time and end-of-period seconds."""
-            t = self.cfg.train
-            now = time.monotonic()
-            best_epoch = self.state.get("best_epoch")
-            if patience_spent(epoch, best_epoch, t.early_stopping_patience, now - self.t0, self.budget):
-                self._over(epoch, "early_stopping", f"no {self.monitor} improvement; best epoch kept")
-                return
-            times = self.period_batch_seconds[1:] or self.period_batch_seconds  # the first compiles
-            step = float(np.median(times)) if times else 1.0
-            overhead = now - self.t_last_batch
-            remaining = self.budget - (now - self.t0)
-            plan = None if self.cut else plan_period(remaining, step, overhead, self.budget)
-            if plan is not None and t.steps_per_epoch:  # fixed periods: the next one must fit whole
-                fits = remaining >= t.steps_per_epoch * step + overhead
-                plan = None if not fits else plan
-            if plan is None:
-                kept = f"; best epoch {best_epoch} kept" if best_epoch else ""
-                self._over(epoch, "budget", f"the {t.minutes:g}-minute budget is spent{kept}")
-                return
-            self.next_steps = t.steps_per_epoch or plan.steps
-
-        def _over(self, epoch: int, reason: str, message: str) -> None:
-            self.run_over = True
-            self.trainer.stop_reason = reason
-            self.trainer.emit(ev.Stopped(epoch, reason, message))
-
-        def _sample(self, epoch: int, net) -> None:
-            from textgen_tui.core.generation import Generator
-
-            s = self.cfg.sample
-            maxlen = self.cfg.data.maxlen
-            generator = Generator(net, self.tokenizer, maxlen)
-            train = self.split.train
-            n = min(maxlen, len(train) - 1)
-            start = int(self.rng.integers(0, max(1, len(train) - n)))
-            seed_ids = train[start : start + n]
-            seed = self.tokenizer.decode(seed_ids)
-            temps = tuple(float(t) for t in s.temperatures)
-            self.trainer.emit(ev.SampleStarted(epoch, seed, temps))
-            parts: list[list[str]] = [[] for _ in temps]
-            vocab = self.tokenizer.vocab
-            for ids in generator.stream_ids(
-                seed_ids,
-                temps,
-                s.length,
-                top_k=s.top_k,
-                top_p=s.top_p,
-                rng_seed=int(self.rng.integers(2**31)),
-                exact_window=self.cfg.data.layout == "window",  # the book's semantics for its models
-            ):
-                pieces = tuple(vocab[i] for i in ids.tolist())
-                self.trainer.beat()
-                for acc, piece in zip(parts, pieces):
-                    acc.append(piece)
-                self.trainer.emit(ev.SampleStep(epoch, pieces))
-            texts = tuple("".join(p) for p in parts)
-            self.samples.append(
-                {"epoch": epoch, "seed": seed, "temperatures": list(temps), "texts": list(texts)}
-            )
-            self.trainer.emit(ev.SampleFinished(epoch, seed, texts, temps))
-
-    return EventCallback
-
-
-class _LazyCallback:
-    """Builds the Keras callback class on first use, so importing this module stays TF-free."""
-
-    cls = None
-
-    def __call__(self, *args, **kwargs):
-        if _LazyCallback.cls is None:
-            _LazyCallback.cls = _build_event_callback_class()
-        return _LazyCallback.cls(*args, **kwargs)
-
-
-_EventCallback = _LazyCallback()
 
 # What only the first process of a multi-process run reports; the others report their epochs.
 _CHIEF_ONLY = (

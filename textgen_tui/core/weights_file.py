@@ -27,7 +27,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from textgen_tui.core.errors import BundleError
+from textgen_tui.core.errors import BundleError, first_line
 from textgen_tui.core.generation import RecurrentNet
 
 CONFIG_ENTRY = "config.json"
@@ -82,8 +82,7 @@ def read_recurrent_net(path: str | Path) -> RecurrentNet:
 
 # -- the archive ---------------------------------------------------------------------------------
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return (text.splitlines()[0] if text else type(exc).__name__)[:200]
+    return first_line(exc, 200)
 
 
 def _read_archive(path: Path) -> tuple[dict, bytes]:
