@@ -6,6 +6,7 @@ book's figures, ours, and their ratios. Results go to benchmarks/results/latest.
     python -m benchmarks.run --only generation,memory
     python -m benchmarks.run --resume --only quality,app    # after an interrupted run
     python -m benchmarks.run --only budget,words --merge    # those sections, the rest kept
+    python -m benchmarks.run --only crash --merge   # the SIGKILL test at 20 moments (the suite's: 8)
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from benchmarks.time_to_quality import CORPUS
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-SECTIONS = ("generation", "training", "memory", "book", "quality", "early", "app", "budget", "words")
+SECTIONS = ("generation", "training", "memory", "book", "quality", "early", "app", "budget", "words", "crash")
+CRASH_KILLS = 20  # the test suite's SIGKILL test kills 8 times; the benchmarks run it at 20
 BUDGET_TEXTS = ("nietzsche", "python-docs")  # the words section's char models add its texts
 
 
@@ -222,6 +224,23 @@ def app_overhead(quick: bool) -> dict:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
+def crash_safety(quick: bool) -> dict:
+    """tests/core/test_crash_safety.py with more kills than the suite's default (8): the training
+    process killed with SIGKILL at 20 seeded moments, some inside a save."""
+    kills = 8 if quick else CRASH_KILLS  # 8: the suite's own count, the fewest its checks allow
+    env = {**os.environ, "TEXTGEN_TUI_KILL_MOMENTS": str(kills)}
+    t0 = time.monotonic()
+    r = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:randomly", "-p", "no:xdist",
+         "tests/core/test_crash_safety.py"],
+        capture_output=True, text=True, cwd=ROOT, timeout=3600, env=env,
+    )  # fmt: skip
+    summary = next((line for line in r.stdout.splitlines() if " kills in " in line), "")
+    if r.returncode != 0:
+        raise RuntimeError(f"the crash-safety test failed with {kills} kills:\n{r.stdout[-3000:]}")
+    return {"kills": kills, "summary": summary.lstrip("."), "seconds": round(time.monotonic() - t0)}
+
+
 def fmt_ratio(book, ours):
     """How many times better than the book, for figures where lower is better."""
     if not book or not ours:
@@ -329,6 +348,11 @@ def table(res: dict) -> str:
                 f"{r['word']['bits_per_char']:.3f} / {r['char']['bits_per_char']:.3f} | "
                 f"{r['lower_bits_per_char']} wins | — |"
             )
+    c = res.get("crash")
+    if c:
+        rows.append(
+            f"| SIGKILL at {c['kills']} seeded moments (tests/core/test_crash_safety.py) | — | {c['summary']} | — | passes |"
+        )
     return "\n".join(rows)
 
 
@@ -448,6 +472,9 @@ def main():
         earlier = {} if a.quick else res.get("words", {})
         res["words"] = words_check(a.quick, a.minutes, texts, a.kinds.split(","), earlier)
         done("words")
+    if "crash" in only:
+        res["crash"] = crash_safety(a.quick)
+        done("crash")
     md = f"Machine: {res['machine']}; {res['date']}; command: `python -m benchmarks.run{' --quick' if a.quick else ''}`\n\n{table(res)}\n"
     print(md)
     if not a.quick:

@@ -29,7 +29,8 @@ from textgen_tui.core.bundle import BEST_FILE, LAST_FILE, STATE_FILE, BundleInfo
 from textgen_tui.core.errors import BundleError
 from textgen_tui.core.folder_txn import COMMIT, JOURNAL
 
-KILLS = 20
+# 8 kills by default (about a minute); the benchmarks run it with 20 (benchmarks/run.py --only crash).
+KILLS = int(os.environ.get("TEXTGEN_TUI_KILL_MOMENTS", "8"))
 SEED = 2  # its first kill lands in the first save, before COMMIT: a run that leaves no model
 COMMIT_PAUSE = "0.05"  # seconds between commit steps: a save takes ~15 of them
 EARLY_KILL_SHARE = 0.3  # share of kills aimed at the first epoch's training, not after an epoch ends
