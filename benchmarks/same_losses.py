@@ -4,7 +4,8 @@ the trainer must leave unchanged (compare this script's output before and after)
     python -m benchmarks.same_losses [--backend jax]
 
 Runs: the fast preset's cosine for 3 epochs, then resumed for 2 more; a plateau run with
-reduce-on-plateau and early stopping; fixed `steps_per_epoch` epochs. A `--minutes` run follows
+reduce-on-plateau and early stopping (and one on noise, where both fire); fixed
+`steps_per_epoch` epochs; the state carried over runs of 3 chunks, then resumed. A `--minutes` run follows
 the clock (its periods and rate), so only its first period's loss is printed, and it is not
 expected to repeat to the last digit.
 """
@@ -55,6 +56,12 @@ def _losses(finished) -> str:
     return "\n".join(f"  {e} loss={lo!r} val={v!r} lr={lr!r}" for e, lo, v, lr in rows)
 
 
+def _carried():
+    cfg = _config(epochs=2, batch_size=8)
+    cfg.data.carry = 3
+    return cfg
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--backend", default=None)
@@ -86,6 +93,8 @@ def main() -> None:
             None,
         ),
         ("steps_per_epoch 7, 3 epochs", _config(epochs=3, steps_per_epoch=7), root / "c", False, None),
+        ("carry 3, 2 epochs", _carried(), root / "f", False, None),
+        ("carry 3, resumed +1", _carried(), root / "f", True, {"epochs": 1}),
     ]
     noise = Corpus(text=_noise(), source="noise", encoding="utf-8")
     for title, cfg, out, resume, overrides in runs:

@@ -6,8 +6,9 @@ import shutil
 
 import pytest
 
-from textgen_tui.core.bundle import is_model, list_bundles, load_bundle, load_generator, read_info
+from textgen_tui.core.bundle import is_model, list_bundles, load_generator, read_info
 from textgen_tui.core.errors import BundleError
+from textgen_tui.core.keras_store import load_bundle
 
 
 @pytest.fixture

@@ -7,10 +7,11 @@ import numpy as np
 from core_helpers import tiny_config
 
 from textgen_tui.core import events as ev
-from textgen_tui.core.bundle import load_bundle, read_info
+from textgen_tui.core.bundle import read_info
 from textgen_tui.core.config import make_config
 from textgen_tui.core.corpus import corpus_from_text
 from textgen_tui.core.generation import Generator, RecurrentNet
+from textgen_tui.core.keras_store import load_bundle
 from textgen_tui.core.sizing import SAMPLED, sizable, size_for_words
 from textgen_tui.core.training import Trainer
 from textgen_tui.core.weights_file import read_recurrent_net

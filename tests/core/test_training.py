@@ -7,9 +7,10 @@ import pytest
 from core_helpers import tiny_config
 
 from textgen_tui.core import events as ev
-from textgen_tui.core.bundle import load_bundle, read_info
+from textgen_tui.core.bundle import read_info
 from textgen_tui.core.corpus import corpus_from_text
 from textgen_tui.core.errors import CorpusError, TextgenError
+from textgen_tui.core.keras_store import load_bundle
 from textgen_tui.core.training import Trainer
 
 

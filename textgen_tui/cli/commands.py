@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from textgen_tui.cli.main import default_model_dir
+from textgen_tui.cli.args import default_model_dir, float_list
 from textgen_tui.cli.render import RichListener, temperature_color
 from textgen_tui.core.errors import TextgenError
 
@@ -47,15 +47,13 @@ OVERRIDE_FLAGS = {
 
 def overrides_from(args: argparse.Namespace) -> dict:
     """The settings the user gave on the command line, as Config field → value."""
-    from textgen_tui.cli.main import _float_list
-
     out = {
         field: getattr(args, flag)
         for flag, field in OVERRIDE_FLAGS.items()
         if getattr(args, flag) is not None
     }
     if args.temperature:
-        out["temperatures"] = tuple(_float_list(args.temperature))
+        out["temperatures"] = tuple(float_list(args.temperature))
     return out
 
 
@@ -73,15 +71,13 @@ def train(args: argparse.Namespace) -> int:
     if args.resume:
         if not args.out:
             raise TextgenError("--resume needs --out DIR: the model folder to continue")
-        from textgen_tui.core.bundle import read_info
-        from textgen_tui.core.config import resume_config
+        from textgen_tui.core.run_spec import RunSpec
 
         if args.minutes is not None and args.epochs is not None:
             raise TextgenError("train for minutes or for epochs, not both: give --minutes or --epochs")
-        info = read_info(args.out)  # fails fast, before the corpus and the backend load
-        resume_config(info.config, {k: v for k, v in overrides.items() if k != "epochs"})
-        corpus = resolve_corpus(args.corpus, info.config.data.lowercase)
-        batch_size = overrides.get("batch_size", info.config.train.batch_size)
+        spec = RunSpec.resumed(args.out, overrides)  # fails fast, before the corpus and the backend load
+        corpus = resolve_corpus(args.corpus, spec.config.data.lowercase)
+        batch_size = spec.config.train.batch_size
         if args.minutes is not None:
             _one_process_for_minutes(args)
     else:
@@ -108,7 +104,8 @@ def train(args: argparse.Namespace) -> int:
     listener = RichListener(plain=args.plain or not parallel.chief, writer=parallel.chief)
     session = TrainingSession([listener], parallel=parallel)
     if args.resume:
-        out = session.resume(args.out, corpus=corpus, overrides=overrides, tensorboard=args.tensorboard)
+        spec.corpus = corpus
+        out = session.resume(args.out, spec=spec, tensorboard=args.tensorboard)
         if session.copied_from is not None:
             _warn(f"the bundled model is not changed: training a copy in {out}")
     else:
@@ -270,9 +267,9 @@ def _generate_rich(seed: str, temps: list[float], stream) -> None:
 
 def evaluate(args: argparse.Namespace) -> int:
     from textgen_tui.core.bundle import read_info
-    from textgen_tui.core.keras_store import load_bundle
     from textgen_tui.core.catalog import resolve_corpus
     from textgen_tui.core.evaluate import evaluate_text
+    from textgen_tui.core.keras_store import load_bundle
 
     read_info(args.model)
     corpus = resolve_corpus(args.corpus)

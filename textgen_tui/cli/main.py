@@ -5,38 +5,31 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
 from textgen_tui import __version__
+from textgen_tui.cli.args import EXIT_USAGE, Parser, backend_option, default_model_dir, float_list
 from textgen_tui.core.errors import TextgenError, first_line
 
-EXIT_USAGE = 2
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr (exit 2), like every other error."""
-
-    def error(self, message: str):  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"textgen-tui: error: {message} (see {self.prog} --help)\n")
-
-
-def _float_list(values: list[str] | None) -> list[float] | None:
-    """Repeated or comma-separated -t values; None when none were given."""
-    from textgen_tui.core.config import parse_temperatures
-
-    return None if values is None else list(parse_temperatures(" ".join(values)))
+__all__ = ["EXIT_USAGE", "build_parser", "default_model_dir", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = Parser(
         prog="textgen-tui",
         description="Train character- and word-level LSTM text generators and play with them live. "
         "With no command, opens the terminal app.",
     )
     p.add_argument("--version", action="version", version=f"textgen-tui {__version__}")
-    _backend_option(p, argparse.SUPPRESS)
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    backend_option(p, argparse.SUPPRESS)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    _add_train(sub)
+    _add_generate(sub)
+    _add_evaluate_and_models(sub)
+    _add_serve(sub)
+    return p
 
+
+def _add_train(sub) -> None:
     t = sub.add_parser("train", help="train a model on a corpus (a file, a folder or a catalog name)")
     t.add_argument(
         "corpus", help="a text file, a folder of .txt files, or a catalog name (see `models --catalog`)"
@@ -109,7 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--resume", action="store_true", help="continue training the model in --out")
     t.add_argument("--plain", action="store_true", help="plain text output, no colors or progress bar")
     t.add_argument("--tensorboard", metavar="DIR", help="write TensorBoard logs of the run into DIR")
-    _backend_option(t, argparse.SUPPRESS)
+    backend_option(t, argparse.SUPPRESS)
+    _add_devices(t)
+
+
+def _add_devices(t: argparse.ArgumentParser) -> None:
     s = t.add_argument_group("devices and machines (JAX)")
     s.add_argument("--devices", help="train data-parallel on 'all' local devices or N of them (default 1)")
     s.add_argument("--coordinator", metavar="HOST:PORT", help="several processes: process 0's address")
@@ -123,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="several processes: give up when the run makes no progress for S seconds (default 60)",
     )
 
+
+def _add_generate(sub) -> None:
     g = sub.add_parser("generate", help="generate text from a model folder")
     g.add_argument("model", nargs="?", help="model folder (default: the bundled Nietzsche model)")
     g.add_argument("--seed", help="text to start from (default: a random excerpt of the corpus)")
@@ -142,10 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--plain", action="store_true", help="plain text; with one temperature stdout is the seed + text only"
     )
 
+
+def _add_evaluate_and_models(sub) -> None:
     e = sub.add_parser("evaluate", help="cross-entropy of a model on a text")
     e.add_argument("model", help="model folder")
     e.add_argument("corpus", help="a text file, a folder or a catalog name")
-    _backend_option(e, argparse.SUPPRESS)
+    backend_option(e, argparse.SUPPRESS)
 
     m = sub.add_parser("models", help="where models live, the model folders and the corpus catalog")
     m.add_argument("--catalog", action="store_true", help="list only the corpus catalog")
@@ -154,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="move the model folders of ./models (from before the models home) into the models home",
     )
+
+
+def _add_serve(sub) -> None:
     w = sub.add_parser("serve", help="serve the app to web browsers (each tab runs its own app)")
     w.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)"
@@ -171,17 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow a --host other machines can reach (there is no authentication: prefer an ssh tunnel)",
     )
-    _backend_option(w, argparse.SUPPRESS)
-    return p
-
-
-def _backend_option(parser: argparse.ArgumentParser, default) -> None:
-    parser.add_argument(
-        "--backend",
-        choices=["tensorflow", "jax", "torch"],
-        default=default,
-        help="Keras backend (default: KERAS_BACKEND, else tensorflow); jax needs textgen-tui[jax]",
-    )
+    backend_option(w, argparse.SUPPRESS)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -218,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "generate":
             from textgen_tui.cli.commands import generate
 
-            return generate(args, _float_list(args.temperature))
+            return generate(args, float_list(args.temperature))
         if args.command == "evaluate":
             from textgen_tui.cli.commands import evaluate
 
@@ -253,17 +247,6 @@ def _safe_stdio() -> None:
             stream.reconfigure(errors="replace")  # type: ignore[union-attr]
         except (AttributeError, ValueError):
             pass
-
-
-def default_model_dir(arg: str | None) -> Path:
-    from textgen_tui.core.paths import bundled_model
-
-    if arg:
-        return Path(arg)
-    bundled = bundled_model()
-    if bundled is None:
-        raise TextgenError("no model folder given and no bundled model found: train one first")
-    return bundled
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,7 +6,6 @@ the web server itself lives in `textgen_tui.cli.web_server`.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import signal
 import socket
@@ -14,22 +13,9 @@ import sys
 import threading
 import time
 
-SERVED_ENV = "TEXTGEN_TUI_SERVED_BY"
-"""Set in each served app's environment to the server's process id (see `watch_server`)."""
+from textgen_tui.cli.hosts import LOCAL_NAMES, SERVED_ENV, WILDCARD_HOSTS, is_local
 
-LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
-WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
-
-
-def is_local(host: str) -> bool:
-    """True for a name or address that only this machine can reach (a loopback)."""
-    host = host.strip().strip("[]").lower()
-    if host in LOCAL_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+__all__ = ["LOCAL_NAMES", "SERVED_ENV", "WILDCARD_HOSTS", "is_local", "serve", "watch_server"]
 
 
 def app_argv(backend: str | None) -> list[str]:

@@ -27,7 +27,7 @@ from aiohttp.web_runner import GracefulExit
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
-from textgen_tui.cli.serve import SERVED_ENV, is_local
+from textgen_tui.cli.hosts import SERVED_ENV, is_local
 
 QUIT_GRACE = 30.0
 """Seconds an app gets to quit before it is killed: one batch plus the save (the app itself

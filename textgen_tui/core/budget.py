@@ -80,8 +80,8 @@ def over_budget(elapsed: float, budget: float) -> bool:
 
 PATIENT_UNTIL = 0.5
 """Early stopping in a budget run waits until this share of the budget has passed: before it the
-rate is still high and validation jumps about (a Nietzsche run with chunks of 32 stopped at 48 % of
-its budget, its rate at 73 % of the peak), and the cosine's low-rate end gives the last gains."""
+rate is still high and validation jumps about (a run that stopped too early is in
+benchmarks/results/tuning.md), and the cosine's low-rate end gives the last gains."""
 
 
 def patience_spent(epoch: int, best_epoch: int | None, patience: int, elapsed: float, budget: float) -> bool:

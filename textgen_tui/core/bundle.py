@@ -43,16 +43,7 @@ STATE_FILE = "state.json"
 HISTORY_FILE = "history.json"
 SAMPLES_FILE = "samples.json"
 
-# Loading with Keras lives on the Keras side (core/keras_store.py); these names still resolve here.
-_KERAS_SIDE = ("Bundle", "load_bundle", "load_keras_model", "save_model_atomic", "strip_optimizer")
-
-
-def __getattr__(name: str):
-    if name in _KERAS_SIDE:
-        from textgen_tui.core import keras_store
-
-        return getattr(keras_store, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Loading with Keras lives on the Keras side: core/keras_store.py (load_bundle, strip_optimizer...).
 
 
 def _read_json(folder: Path, name: str) -> Any:
@@ -314,10 +305,6 @@ def _resolve_files(info: BundleInfo) -> None:
         raise BundleError(f"{folder} is not a complete model folder: {what} missing or damaged")
 
 
-def _window(config: Config) -> int | None:
-    return config.data.maxlen if config.data.layout == "window" else None
-
-
 def load_generator(folder: str | Path):
     """A Generator for the folder's best model, read without Keras (safe beside training)."""
     from textgen_tui.core.generation import Generator
@@ -331,7 +318,7 @@ def load_generator(folder: str | Path):
             f"{info.path}: the model predicts {net.vocab_size} tokens but tokenizer.json has "
             f"{info.tokenizer.vocab_size}: the files do not belong together"
         )
-    return Generator(net, info.tokenizer, _window(info.config))
+    return Generator.for_config(net, info.tokenizer, info.config)
 
 
 # -- writing --------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ its compiled step, JAX included), so the saved model has exactly `core`'s weight
 
 from __future__ import annotations
 
-from textgen_tui.core.backend import import_keras
+from textgen_tui.core.backend import import_keras, keras_classes
 
 
 def carry_model(core, chunks: int, batch: int):
@@ -39,15 +39,9 @@ def carry_model(core, chunks: int, batch: int):
     return keras.Model(tokens, x, name="textgen_carry")
 
 
-_CLASSES: tuple | None = None
-
-
-def _classes():
+@keras_classes
+def _classes(keras):
     """The two layers, defined on first use (importing this module stays Keras-free)."""
-    global _CLASSES
-    if _CLASSES is not None:
-        return _CLASSES
-    keras = import_keras()
     ops = keras.ops
 
     class CarriedState(keras.layers.Layer):
@@ -92,5 +86,4 @@ def _classes():
         def compute_output_spec(self, inputs, training=False):
             return keras.KerasTensor(inputs[0].shape, dtype=inputs[0].dtype)
 
-    _CLASSES = (CarriedState, KeepState)
-    return _CLASSES
+    return CarriedState, KeepState

@@ -68,7 +68,7 @@ class ModelConfig:
     input_dropout: float | None = None
     """Dropout on the recurrent layers' inputs alone, when it should differ from `dropout` (None:
     the same). 0 keeps only the output's: on a CPU the masks inside the recurrent loop make a
-    step about 10 % slower (benchmarks/results/tuning.md)."""
+    step slower (benchmarks/results/tuning.md)."""
     recurrent_dropout: float = 0.0
     """Dropout on the state each recurrent step reads (one mask a sequence, as in Gal and
     Ghahramani's variational RNNs). A GPU loses the cuDNN kernel with it; on a CPU it costs a
@@ -295,8 +295,8 @@ def fast_preset() -> Config:
     """Every-position training, tuned for a 2-core CPU (see the README's benchmark section), for
     a 10-minute budget."""
     return Config(
-        # chunks of 32 in batches of 128: four times the updates of 64 × 256 for nearly the same
-        # characters per second, and GRU(384): in a 10-minute budget 1.358 → 1.313 (tuning.md)
+        # chunks of 32 in batches of 128: more updates for nearly the same characters per
+        # second; GRU(384) is the widest that pays in ten minutes (benchmarks/results/tuning.md)
         data=DataConfig(tokenizer="char", lowercase=True, layout="sequence", seq_len=32),
         model=ModelConfig(
             input="embedding",
@@ -305,13 +305,13 @@ def fast_preset() -> Config:
             units=384,
             layers=1,
             dropout=0.15,
-            input_dropout=0.0,  # only the output's: the masks in the loop cost ~10 % of a step
+            input_dropout=0.0,  # only the output's: masks inside the recurrent loop slow a step
             recurrent_dropout=0.1,  # GRU(384) overfits a ten-minute budget (tuning.md)
         ),
         train=TrainConfig(
             optimizer="adam",
             learning_rate=0.006,
-            # GRU(384) overfits in ten minutes: decay 0.1 gave 1.306 against 1.313 (tuning.md)
+            # GRU(384) overfits in ten minutes: weight decay helps (tuning.md)
             weight_decay=0.1,
             clipnorm=1.0,
             batch_size=128,
@@ -320,7 +320,7 @@ def fast_preset() -> Config:
             schedule="cosine",
             min_lr_fraction=0.05,
             early_stopping_patience=3,
-            jit_compile=False,  # XLA on CPU makes dropout's random masks 3x slower than the rest
+            jit_compile=False,  # XLA on CPU makes dropout's random masks slower than the rest
         ),
         preset="fast",
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from textgen_tui.core.backend import import_keras
+from textgen_tui.core.backend import import_keras, keras_classes
 from textgen_tui.core.config import Config, DataConfig
 from textgen_tui.core.errors import CorpusError
 
@@ -234,28 +234,33 @@ def as_dataset(batches: TokenBatches):
     return _py_dataset(batches)
 
 
-def _py_dataset(batches: TokenBatches):
-    keras = import_keras()
-
+@keras_classes
+def _batches_class(keras):
     class Batches(keras.utils.PyDataset):
         # One worker, in order: batch i of an epoch is batch i of its pass. JAX dispatches the
         # step asynchronously, so the next batch is made while the device computes.
-        def __init__(self):
+        def __init__(self, batches: TokenBatches):
             super().__init__(workers=1, use_multiprocessing=False)
+            self.batches = batches
             self.pass_no = batches.next_pass
 
         @property
         def num_batches(self):
-            return None if batches.steps is not None else batches.per_pass
+            b = self.batches
+            return None if b.steps is not None else b.per_pass
 
         def __getitem__(self, i):
-            if batches.steps is not None:  # Keras keeps one iterator across `steps` epochs
-                return batches.at(batches.base + i)
-            p = self.pass_no if batches.pass_of_fit is None else batches.pass_of_fit
-            return batches.get(p, i)
+            b = self.batches
+            if b.steps is not None:  # Keras keeps one iterator across `steps` epochs
+                return b.at(b.base + i)
+            return b.get(self.pass_no if b.pass_of_fit is None else b.pass_of_fit, i)
 
         def on_epoch_end(self):
-            if batches.shuffle:
+            if self.batches.shuffle:
                 self.pass_no += 1
 
-    return Batches()
+    return Batches
+
+
+def _py_dataset(batches: TokenBatches):
+    return _batches_class()(batches)

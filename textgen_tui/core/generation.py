@@ -200,6 +200,13 @@ class Generator:
         self.tokenizer = tokenizer
         self.maxlen = maxlen
 
+    @classmethod
+    def for_config(cls, net: RecurrentNet, tokenizer: Tokenizer, config) -> Generator:
+        """The generator of a model trained with `config`: a window model keeps its window (the
+        exact-window sampler's context); a sequence model has none."""
+        d = config.data
+        return cls(net, tokenizer, d.maxlen if d.layout == "window" else None)
+
     def _runner(self, streams: int, exact_window: bool):
         if exact_window:
             if not self.maxlen:

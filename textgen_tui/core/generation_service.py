@@ -37,8 +37,7 @@ class GenerationService:
         from textgen_tui.core.generation import Generator
 
         cfg = snapshot.config
-        window = cfg.data.maxlen if cfg.data.layout == "window" else None
-        generator = Generator(snapshot.net, snapshot.tokenizer, window)
+        generator = Generator.for_config(snapshot.net, snapshot.tokenizer, cfg)
         with self._lock:
             self._live = (Path(folder), snapshot.epoch, generator, bool(cfg.data.lowercase))
 

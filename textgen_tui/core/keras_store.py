@@ -17,7 +17,6 @@ from textgen_tui.core.bundle import (
     LAST_FILE,
     STATE_FILE,
     BundleInfo,
-    _window,
     read_info,
 )
 from textgen_tui.core.config import Config
@@ -44,7 +43,7 @@ class Bundle:
     def generator(self):
         from textgen_tui.core.generation import Generator, RecurrentNet
 
-        return Generator(RecurrentNet.from_keras(self.model), self.tokenizer, _window(self.config))
+        return Generator.for_config(RecurrentNet.from_keras(self.model), self.tokenizer, self.config)
 
 
 def save_model_atomic(model, path: Path) -> None:

@@ -71,113 +71,115 @@ def recent_mean(n_now: int, mean_now: float, n_prev: int, mean_prev: float) -> f
     return (n_now * mean_now - n_prev * mean_prev) / (n_now - n_prev)
 
 
+class _Progress:
+    """Reports BatchProgress, beats `pulse`, applies the plan's rate per batch (a budget run)
+    and stops the period on the stop flag, a non-finite loss or the plan's cut."""
+
+    def __init__(self, plan, pulse: Pulse, flag: StopFlag, emit, agree, agree_every: int, tokens: int):
+        super().__init__()
+        self.plan, self.pulse, self.flag, self.emit, self.agree = plan, pulse, flag, emit, agree
+        self.agree_every = agree_every  # batches between `agree()` calls (a collective)
+        self.tokens_per_batch = tokens
+        self.period: Period | None = None
+        self.t_train: float | None = None
+        self.start_period(Period(0, 0, 0, 0.0))
+
+    def start_period(self, period: Period) -> None:
+        """The trainer's word before each `fit`: what this period is."""
+        self.period = period
+        self.nan = False
+        self.cut = False
+        self.batches_done = 0
+        self.batch_seconds: list[float] = []
+        self.last_batch_end = time.monotonic()
+        self.partial_validation = False
+        self._reported = (0, 0.0)  # (batches, running mean) at the last report
+
+    def on_train_begin(self, logs=None):
+        now = time.monotonic()
+        if self.t_train is None:
+            self.t_train = now
+        self._set_rate(self.plan.on_period_begin(now))
+
+    def _set_rate(self, rate: float | None) -> None:
+        """JAX keeps the optimizer's state outside its variables during a fit: sync it first, so
+        the next step reads the new rate."""
+        if rate is None:
+            return
+        sync = getattr(self.model, "jax_state_sync", None)
+        if sync is not None:
+            sync()
+        self.model.optimizer.learning_rate.assign(rate)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.period.lr = self.plan.lr_at(self.period.epoch, 0)
+        self.t_epoch = self.t_batch = time.monotonic()
+        self.t_report = 0.0
+        self.pulse.beat()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if (batch + 1) % self.agree_every == 0:
+            if self.agree():
+                self.model.stop_training = True
+        now = time.monotonic()
+        pulse = self.pulse
+        pulse.batch_seconds.append(now - self.t_batch)
+        del pulse.batch_seconds[:-KEPT_TIMES]
+        self.batch_seconds.append(now - self.t_batch)
+        done = self.batches_done = batch + 1
+        self.last_batch_end = self.t_batch = now
+        rate, cut = self.plan.on_batch(now)
+        if cut:
+            self.cut = True  # slower than planned: end the period (it validates and saves)
+            self.model.stop_training = True
+        self._set_rate(rate)
+        pulse.position = (self.period.epoch, done)
+        pulse.beat()
+        if done != 1 and done != self.period.batches and now - self.t_report < PROGRESS_INTERVAL:
+            return  # reading the loss waits for the step: JAX would lose its asynchrony
+        self._report(done, now, float((logs or {}).get("loss", math.nan)))
+
+    def _report(self, done: int, now: float, loss: float) -> None:
+        if not math.isfinite(loss):
+            self.nan = True
+            self.model.stop_training = True
+        self.t_report = now
+        p = self.period
+        per_batch = (now - self.t_epoch) / done
+        n_prev, mean_prev = self._reported
+        recent = recent_mean(done, loss, n_prev, mean_prev)
+        self._reported = (done, loss)
+        self.emit(
+            ev.BatchProgress(
+                p.epoch,
+                p.epochs,
+                done,
+                p.batches,
+                loss,
+                self.plan.lr_at(p.epoch, done),
+                self.tokens_per_batch / per_batch if per_batch > 0 else 0.0,
+                max(0.0, (p.batches - done) * per_batch),
+                now - self.t_train,
+                self.plan.budget,
+                recent,
+            )
+        )
+
+    def on_test_begin(self, logs=None):
+        self.t_test = time.monotonic()
+        self.pulse.beat()
+
+    def on_test_batch_end(self, batch, logs=None):
+        self.pulse.beat()
+        if self.flag.quick and time.monotonic() - self.t_test > QUICK_VALIDATION:
+            self.model.stop_evaluating = True  # quitting: a partial validation will do
+            self.partial_validation = True
+
+
 @keras_classes
 def _callback_class(keras):
-    class ProgressCallback(keras.callbacks.Callback):
-        """Reports BatchProgress, beats `pulse`, applies the plan's rate per batch (a budget run)
-        and stops the period on the stop flag, a non-finite loss or the plan's cut."""
-
-        def __init__(self, plan, pulse: Pulse, flag: StopFlag, emit, agree, agree_every: int, tokens: int):
-            super().__init__()
-            self.plan, self.pulse, self.flag, self.emit, self.agree = plan, pulse, flag, emit, agree
-            self.agree_every = agree_every  # batches between `agree()` calls (a collective)
-            self.tokens_per_batch = tokens
-            self.period: Period | None = None
-            self.t_train: float | None = None
-            self.start_period(Period(0, 0, 0, 0.0))
-
-        def start_period(self, period: Period) -> None:
-            """The trainer's word before each `fit`: what this period is."""
-            self.period = period
-            self.nan = False
-            self.cut = False
-            self.batches_done = 0
-            self.batch_seconds: list[float] = []
-            self.last_batch_end = time.monotonic()
-            self.partial_validation = False
-            self._reported = (0, 0.0)  # (batches, running mean) at the last report
-
-        def on_train_begin(self, logs=None):
-            now = time.monotonic()
-            if self.t_train is None:
-                self.t_train = now
-            self._set_rate(self.plan.on_period_begin(now))
-
-        def _set_rate(self, rate: float | None) -> None:
-            """JAX keeps the optimizer's state outside its variables during a fit: sync it first, so
-            the next step reads the new rate."""
-            if rate is None:
-                return
-            sync = getattr(self.model, "jax_state_sync", None)
-            if sync is not None:
-                sync()
-            self.model.optimizer.learning_rate.assign(rate)
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.period.lr = self.plan.lr_at(self.period.epoch, 0)
-            self.t_epoch = self.t_batch = time.monotonic()
-            self.t_report = 0.0
-            self.pulse.beat()
-
-        def on_train_batch_end(self, batch, logs=None):
-            if (batch + 1) % self.agree_every == 0:
-                if self.agree():
-                    self.model.stop_training = True
-            now = time.monotonic()
-            pulse = self.pulse
-            pulse.batch_seconds.append(now - self.t_batch)
-            del pulse.batch_seconds[:-KEPT_TIMES]
-            self.batch_seconds.append(now - self.t_batch)
-            done = self.batches_done = batch + 1
-            self.last_batch_end = self.t_batch = now
-            rate, cut = self.plan.on_batch(now)
-            if cut:
-                self.cut = True  # slower than planned: end the period (it validates and saves)
-                self.model.stop_training = True
-            self._set_rate(rate)
-            pulse.position = (self.period.epoch, done)
-            pulse.beat()
-            if done != 1 and done != self.period.batches and now - self.t_report < PROGRESS_INTERVAL:
-                return  # reading the loss waits for the step: JAX would lose its asynchrony
-            self._report(done, now, float((logs or {}).get("loss", math.nan)))
-
-        def _report(self, done: int, now: float, loss: float) -> None:
-            if not math.isfinite(loss):
-                self.nan = True
-                self.model.stop_training = True
-            self.t_report = now
-            p = self.period
-            per_batch = (now - self.t_epoch) / done
-            n_prev, mean_prev = self._reported
-            recent = recent_mean(done, loss, n_prev, mean_prev)
-            self._reported = (done, loss)
-            self.emit(
-                ev.BatchProgress(
-                    p.epoch,
-                    p.epochs,
-                    done,
-                    p.batches,
-                    loss,
-                    self.plan.lr_at(p.epoch, done),
-                    self.tokens_per_batch / per_batch if per_batch > 0 else 0.0,
-                    max(0.0, (p.batches - done) * per_batch),
-                    now - self.t_train,
-                    self.plan.budget,
-                    recent,
-                )
-            )
-
-        def on_test_begin(self, logs=None):
-            self.t_test = time.monotonic()
-            self.pulse.beat()
-
-        def on_test_batch_end(self, batch, logs=None):
-            self.pulse.beat()
-            if self.flag.quick and time.monotonic() - self.t_test > QUICK_VALIDATION:
-                self.model.stop_evaluating = True  # quitting: a partial validation will do
-                self.partial_validation = True
-
-    return ProgressCallback
+    # The methods live in `_Progress` (plain Python); Keras's base class joins them on first use.
+    return type("ProgressCallback", (_Progress, keras.callbacks.Callback), {})
 
 
 def progress_callback(plan, pulse: Pulse, flag: StopFlag, emit, agree, processes: int, tokens_per_batch: int):

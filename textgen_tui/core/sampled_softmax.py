@@ -13,21 +13,18 @@ training loss of such a run (the chart's and the log's) is not on the validation
 
 from __future__ import annotations
 
-from functools import cache
-
 import numpy as np
 
-from textgen_tui.core.backend import import_keras
+from textgen_tui.core.backend import keras_classes
 
 PROPOSAL_POWER = 0.75
 """The proposal is unigram frequency to this power (word2vec's): flatter than the counts, so a
 draw of a few hundred is not half full stops."""
 
 
-@cache
-def classes():
+@keras_classes
+def classes(keras):
     """(SampledOutput, SampledSoftmaxLoss), defined once Keras has its backend."""
-    keras = import_keras()
     ops = keras.ops
 
     @keras.saving.register_keras_serializable(package="textgen_tui")

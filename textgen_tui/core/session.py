@@ -164,14 +164,17 @@ class TrainingSession:
         overrides: dict[str, Any] | None = None,
         devices: str | int | None = None,
         tensorboard: str | Path | None = None,
+        spec: RunSpec | None = None,
     ) -> Path:
         """Continue a model folder at its next epoch. Without `corpus`, the folder's own corpus is
         loaded (in the training thread). The bundled model is never trained: a copy is, and
-        `out_dir` names the copy. Returns the folder that trains."""
+        `out_dir` names the copy. `spec`: the resume already resolved (the CLI's, which checked
+        it before loading the corpus), instead of `overrides`. Returns the folder that trains."""
         self._check_idle()
         folder = Path(out_dir).expanduser()
         self.tensorboard = _checked_log_dir(tensorboard)
-        spec = RunSpec.resumed(folder, overrides, corpus)  # a missing, foreign or broken folder: its error
+        if spec is None:  # a missing, foreign or broken folder: its one-line error
+            spec = RunSpec.resumed(folder, overrides, corpus)
         if is_locked(folder):
             raise BundleError(f"{folder} is being trained by another session")
         copied_from = None

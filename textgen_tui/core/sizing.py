@@ -34,19 +34,15 @@ UNIT_CHOICES = (64, 96, 128, 192, 256, 384, 512)
 WORD_DROPOUT = 0.3
 SAMPLED = 512
 """Vocabulary entries the softmax is scored on per training step, for vocabularies of more than
-four times as many (core/sampled_softmax.py): with 12,207 words a step costs a tenth of the full
-softmax's, and a 10-minute run on the made-up Chinese went from 6.49 to 4.84 nats per word."""
+four times as many (core/sampled_softmax.py): a word model's output layer is most of its step
+(measured in benchmarks/results/tuning.md)."""
 
 
 SHORT_BUDGET_MINUTES = 6.0
-"""A character run with a budget shorter than this trains SHORT_BUDGET's network. In 75 seconds on
-Nietzsche (2 cores; `benchmarks/results/tuning.md`) the preset's GRU(256) with batches of 256 × 64
-reached 1.97 nats/char, GRU(128) with batches of 64 × 64 1.58, and GRU(192) with batches of
-128 × 32 1.50: early on, updates count more than width, and shorter chunks make a step cheaper.
-Against the preset's GRU(384) with weight decay (window-60, `benchmarks.budget`): at 3 minutes
-1.385 against 1.433, at 5 minutes 1.359 against 1.380 (the small one wins), at 7.5 minutes 1.347
-against 1.313 (the preset wins); the lines cross near 6 minutes. No weight decay and no dropout
-on the state: a short run underfits (the small network's trials had neither)."""
+"""A character run with a budget shorter than this trains SHORT_BUDGET's network: early on,
+updates count more than width, and shorter chunks make a step cheaper; the two lines cross near
+this budget (benchmarks/results/tuning.md). No weight decay and no dropout on the state: a short
+run underfits."""
 SHORT_BUDGET = {
     "units": 192,
     "seq_len": 32,

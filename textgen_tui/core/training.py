@@ -268,8 +268,8 @@ class Trainer:
         )
         if cfg.train.minutes is not None:  # periods run on through the passes
             train_batches.steps = cfg.train.steps_per_epoch or FIRST_PERIOD_STEPS
-        core = self._core_model(spec, cfg, tokenizer, split, train_batches, initial)
-        run = _Run(cfg, tokenizer, split, train_batches, core, core, state, history, samples, initial)
+        core, plan = self._core_model(spec, cfg, tokenizer, split, train_batches, initial)
+        run = _Run(cfg, tokenizer, split, train_batches, core, core, state, history, samples, initial, plan)
         if train_batches.carry > 1:
             run.model = _carry_model(core, cfg, train_batches.carry, run.plan.optimizer_rate())
         if train_batches.carry != cfg.data.carry and cfg.data.layout == "sequence":
@@ -279,8 +279,8 @@ class Trainer:
         return run
 
     def _core_model(self, spec: RunSpec, cfg: Config, tokenizer, split: Split, batches, initial: int):
-        """The model to train: the resumed one with a fresh optimizer carrying the saved state, or
-        a new one. The plan (kept for `_prepare`) gives the optimizer its rate."""
+        """(model, plan): the model to train, the resumed one with a fresh optimizer carrying the
+        saved state, or a new one; the run plan, which gives the optimizer its rate."""
         from textgen_tui.core.model import build_model
 
         monitor = "val_loss" if split.val is not None else "loss"
@@ -291,24 +291,22 @@ class Trainer:
             model = load_keras_model(spec.info.resume_file, tokenizer, compile=True)
             saved_lr = _saved_rate(model)
             self.saved_lr = saved_lr
-            self._plan = make_plan(
-                cfg, len(batches), initial, saved_lr if spec.keep_saved_lr else None, monitor
-            )
-            if not _fresh_optimizer(model, cfg, self._plan.optimizer_rate()):
+            kept = saved_lr if spec.keep_saved_lr else None
+            plan = make_plan(cfg, len(batches), initial, kept, monitor)
+            if not _fresh_optimizer(model, cfg, plan.optimizer_rate()):  # another kind: a fresh one
                 self.saved_lr = None
-                self._plan = make_plan(cfg, len(batches), initial, None, monitor)
-            return model
-        self._plan = make_plan(cfg, len(batches), initial, None, monitor)
-        model = build_model(cfg, tokenizer.vocab_size, learning_rate=self._plan.optimizer_rate())
+                plan = make_plan(cfg, len(batches), initial, None, monitor)
+            return model, plan
+        plan = make_plan(cfg, len(batches), initial, None, monitor)
+        model = build_model(cfg, tokenizer.vocab_size, learning_rate=plan.optimizer_rate())
         from textgen_tui.core.sampled_softmax import is_sampled, set_proposal
 
         if is_sampled(model):
             set_proposal(model, split.train)
-        return model
+        return model, plan
 
     def _fill_state(self, run: _Run) -> None:
         cfg, state = run.cfg, run.state
-        run.plan = self._plan
         run.monitor = run.plan.monitor
         run.total = run.initial + (cfg.train.epochs if cfg.train.minutes is None else BUDGET_EPOCHS)
         state.planned_epochs = run.initial + cfg.train.epochs if cfg.train.minutes is None else 0
@@ -536,7 +534,7 @@ class Trainer:
 
         cfg, tokenizer = run.cfg, run.tokenizer
         s, maxlen = cfg.sample, cfg.data.maxlen
-        generator = Generator(net, tokenizer, maxlen)
+        generator = Generator.for_config(net, tokenizer, cfg)
         train = run.split.train
         n = min(maxlen, len(train) - 1)
         start = int(run.rng.integers(0, max(1, len(train) - n)))
