@@ -154,3 +154,25 @@ async def test_the_demo_does_not_pull_the_user_back(workdir: Path, tmp_path) -> 
         assert app.query_one("TabbedContent").active == "corpus"
         assert app.query_one("#corpus-path").value == "tiny.txt"
         assert "tiny" not in app.generate_pane.seed_text
+
+
+async def test_at_80_by_24_the_samples_are_the_largest_thing_while_training(workdir: Path) -> None:
+    """A user's first annoyance: at 80×24 the per-epoch samples had 0-2 lines under the form,
+    the status, the chart and the epoch lines. While training the form is one summary line."""
+    app = create_app(models_dir="models")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_long_run(app, pilot)
+        samples = app.query_one("#samples")
+        await wait_for(pilot, lambda: samples.query(".sample"), timeout=90, what="the first samples")
+        await pilot.pause()
+        assert samples.region.height >= 6 + 1, samples.region  # its top rule and 6 lines of text
+        assert samples.region.width >= 70  # the form gave its columns to the live view
+        summary = str(app.query_one("#run-summary").render())
+        assert "units 24" in summary and "book" in summary  # the values in use
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: not app.training, timeout=60, what="the stop")
+        await pilot.pause()
+        assert samples.region.height >= 7  # still there after the run
+        await pilot.press("s")  # the settings come back for the next run
+        await pilot.pause()
+        assert app.query_one("#train-form").display

@@ -27,6 +27,7 @@ from textgen_tui.app.panes.corpus import CorpusPane, CorpusSummary, summarise
 from textgen_tui.app.panes.generate import GeneratePane, GenerateRequest
 from textgen_tui.app.panes.models import ModelsPane, list_trashed
 from textgen_tui.app.panes.train import TrainPane
+from textgen_tui.app.panes.train_live import grouped_changes, run_summary
 from textgen_tui.app.worker import ChunkBuffer, TrainingRelay
 from textgen_tui.core import events as ev
 from textgen_tui.core import session as ses
@@ -425,8 +426,10 @@ class TextgenApp(App):
         live = self.train_pane.live
         if isinstance(e, ev.Started):
             live.started(e)
+            if self.session.config is not None:
+                live.set_summary(run_summary(self.train_pane.preset_name, self.session.config, e))
             if e.changes:
-                self.notify("; ".join(e.changes), title="Changed for this run")
+                self.notify(grouped_changes(e.changes), title="Changed for this run")
             self._refresh_generate_models()
         elif isinstance(e, ev.EpochEnd):
             live.epoch_end(e)

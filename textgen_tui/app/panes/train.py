@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.reactive import reactive
 from textual.widgets import Button, Input, Label, Select
 
 from textgen_tui.app import messages as msg
@@ -16,7 +17,7 @@ from textgen_tui.app.panes.fields import (
     format_value,
     parse,
 )
-from textgen_tui.app.panes.train_live import LiveView
+from textgen_tui.app.panes.train_live import COMPACT_HEIGHT, LiveView
 from textgen_tui.core.config import CELLS, LAYOUTS, PRESETS, RESUMABLE, Config, preset
 from textgen_tui.core.errors import ConfigError, TextgenError
 
@@ -29,7 +30,12 @@ class TrainPane(Horizontal):
         Binding("f5", "start", "Start"),
         Binding("f6", "stop", "Stop"),
         Binding("f7", "resume", "Resume"),
+        Binding("s", "toggle_form", "Settings"),
     ]
+
+    show_form: reactive[bool] = reactive(True)
+    """The settings form; a run folds it into the live view's summary line, so the samples get
+    the width and height (at 80×24 they had 0-2 lines under the form)."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -173,7 +179,10 @@ class TrainPane(Horizontal):
         self.query_one("#preset", Select).value = name
 
     def focus_first(self) -> None:
-        self.query_one("#preset", Select).focus()
+        if self.show_form:
+            self.query_one("#preset", Select).focus()
+        else:
+            self.live.query_one("#samples").focus()
 
     def focus_resume(self) -> None:
         self.query_one("#resume", Button).focus()
@@ -202,6 +211,32 @@ class TrainPane(Horizontal):
         self.query_one("#start", Button).disabled = running
         self.query_one("#resume", Button).disabled = running
         self.query_one("#stop", Button).disabled = not running
+        self.running = running
+        if running:
+            self.show_form = False
+        elif self.size.height >= COMPACT_HEIGHT:
+            self.show_form = True  # a short screen keeps the samples in view after the run, until `s`
+        self.refresh_bindings()
+
+    running = False
+
+    def watch_show_form(self, show: bool) -> None:
+        self.query_one("#train-form").display = show
+        self.set_class(not show, "-folded")
+        self.live.show_summary(not show)
+        focused = self.app.focused
+        if not show and focused is not None and self.query_one("#train-form") in focused.ancestors:
+            self.live.query_one("#samples").focus()  # not left on a hidden field
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "toggle_form":  # the key works only where it cannot be a typed letter
+            return not self.show_form
+        return True
+
+    def action_toggle_form(self) -> None:
+        self.show_form = not self.show_form
+        self.focus_first()
 
     @property
     def live(self) -> LiveView:

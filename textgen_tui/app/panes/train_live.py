@@ -17,6 +17,29 @@ COMPACT_HEIGHT = 30
 """Shorter than this (an 80×24 terminal), the live view leaves out the learning-rate chart."""
 
 
+def run_summary(preset_name: str, cfg, e: ev.Started) -> str:
+    """One line of the settings a run uses (after sizing: a short budget's 192 units, not 384)."""
+    d, m, t = cfg.data, cfg.model, cfg.train
+    window = f"maxlen {d.maxlen}" if d.layout != "sequence" else f"seq_len {d.seq_len}"
+    length = f"{clock(e.budget_seconds)}" if e.budget_seconds else f"{e.epochs} epochs"
+    return (
+        f"{preset_name} · {d.tokenizer} · {m.cell} units {m.units}×{m.layers} · {window} · "
+        f"batch {t.batch_size} · lr {t.learning_rate:g} · {length} · s: settings"
+    )
+
+
+def grouped_changes(changes) -> str:
+    """ "name: old → new (why)" lines, each reason said once after the settings it changed."""
+    by_reason: dict[str, list[str]] = {}
+    for line in changes:
+        head, sep, why = line.partition(" (")
+        if sep and why.endswith(")"):
+            by_reason.setdefault(why[:-1], []).append(head)
+        else:
+            by_reason.setdefault("", []).append(line)
+    return "; ".join(", ".join(heads) + (f" ({why})" if why else "") for why, heads in by_reason.items())
+
+
 class SampleView(Static):
     """One epoch's printout; pieces stream in."""
 
@@ -48,6 +71,7 @@ class LiveView(Vertical):
     """Everything that changes while training runs."""
 
     def compose(self) -> ComposeResult:
+        yield Static("", id="run-summary")
         yield Static("Not training. Load a corpus, check the settings, press F5 to start.", id="train-status")
         yield ProgressBar(total=1, id="epoch-progress", show_eta=False)
         yield Static("", id="train-metrics")
@@ -61,6 +85,13 @@ class LiveView(Vertical):
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.height < COMPACT_HEIGHT, "-compact")
+
+    def show_summary(self, show: bool) -> None:
+        self.query_one("#run-summary").display = show
+
+    def set_summary(self, text: str) -> None:
+        """The settings in use (the form is folded during a run); `s` shows the form."""
+        self.query_one("#run-summary", Static).update(text)
 
     @property
     def chart(self) -> LossChart:
@@ -103,7 +134,11 @@ class LiveView(Vertical):
             self._epoch_line(epoch, loss, val, None, epoch == chart.best_epoch)
             for epoch, loss, val in zip(chart.epochs, chart.loss, chart.val_loss)
         ]
-        self.query_one("#epoch-losses", Static).update("\n".join(self.epoch_lines[-3:]))
+        self._show_epoch_lines()
+
+    def _show_epoch_lines(self) -> None:
+        shown = 1 if self.has_class("-compact") else 3
+        self.query_one("#epoch-losses", Static).update("\n".join(self.epoch_lines[-shown:]))
 
     @staticmethod
     def _epoch_line(
@@ -135,7 +170,7 @@ class LiveView(Vertical):
         val = "—" if e.val_loss is None else f"{e.val_loss:.4f}"
         self.epoch_lines.append(self._epoch_line(e.epoch, e.loss, e.val_loss, e.seconds, e.best))
         self.chart.add_epoch(e.epoch, e.loss, e.val_loss, e.best)
-        self.query_one("#epoch-losses", Static).update("\n".join(self.epoch_lines[-3:]))
+        self._show_epoch_lines()
         self.query_one("#train-metrics", Static).update(
             f"loss {e.loss:.4f}   val_loss {val}   lr {e.learning_rate:.3g}"
         )
