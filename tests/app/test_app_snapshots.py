@@ -110,6 +110,31 @@ def test_train_chart(stable, snap_compare, size) -> None:
     assert snap_compare(app, terminal_size=size, run_before=before)
 
 
+def test_train_running_80x24(stable, snap_compare) -> None:
+    """Issue 22: while a run trains at 80×24 the form folds into one summary line and the
+    per-epoch samples are the largest thing on the pane (the chart keeps 5 rows)."""
+
+    async def before(pilot) -> None:
+        await prepare(pilot)
+        await pilot.press("f2")
+        tabs = pilot.app.query_one("TabbedContent")
+        await wait_for(pilot, lambda: tabs.active == "train", timeout=10, what="the Train pane")
+        pane = pilot.app.train_pane
+        pane.set_running(True)
+        chart_events(pane.live)
+        pane.live.set_summary(
+            "book · char · lstm units 128×1 · maxlen 60 · batch 128 · lr 0.01 · 5 epochs · s: settings"
+        )
+        pane.live.sample_started(ev.SampleStarted(5, "the quick brown fox ", (0.2, 0.5, 1.0, 1.2)))
+        await pilot.pause()
+        pane.live.sample_chunk(5, ("jumps over the lazy dog. " * 3,) * 4)
+        await pilot.pause(0.5)
+        await pilot.pause()
+
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    assert snap_compare(app, terminal_size=SIZE, run_before=before)
+
+
 async def show_generated(pilot, texts: tuple[str, ...]):
     """The Generate pane (F3) showing `texts` at 0.2, 0.5, 1 and 1.2 from the seed "the quick "."""
     await prepare(pilot)

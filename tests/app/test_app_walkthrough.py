@@ -176,3 +176,28 @@ async def test_at_80_by_24_the_samples_are_the_largest_thing_while_training(work
         await pilot.press("s")  # the settings come back for the next run
         await pilot.pause()
         assert app.query_one("#train-form").display
+
+
+async def test_editing_keys_keep_their_place_among_typed_characters(workdir: Path) -> None:
+    """Bug 10 (Textualize/textual#6605): bound editing keys (Backspace, Home, Ctrl+K...) bubbled to
+    the app and ran after characters typed after them when the app was busy."""
+    from textual import events
+
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.click("#corpus-path")
+        keys = [*"tinyx", "backspace", *".txt", "home", *"./"]
+        for key in keys:  # all queued at once, as a fast typist's keys reach a busy app
+            char = key if len(key) == 1 else None
+            app.post_message(events.Key(key, char))
+        await pilot.pause()
+        await pilot.pause()
+        assert app.query_one("#corpus-path").value == "./tiny.txt"
+        app.generate_pane.seed_text = ""
+        await pilot.press("f3")
+        await pilot.click("#seed")
+        for key in [*"abc", "backspace", "backspace", *"xy"]:
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await pilot.pause()
+        await pilot.pause()
+        assert app.generate_pane.seed_text == "axy"

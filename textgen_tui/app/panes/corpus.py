@@ -12,6 +12,7 @@ from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, 
 from textual.widgets.option_list import Option
 
 from textgen_tui.app import messages as msg
+from textgen_tui.app.panes.fields import KeyInput
 from textgen_tui.app.suggest import PathSuggester
 from textgen_tui.core.catalog import CATALOG
 from textgen_tui.core.config import TOKENIZERS
@@ -58,7 +59,7 @@ class CorpusPane(Horizontal):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="corpus-side"):
             yield Label("File or folder of .txt", classes="heading")
-            yield Input(
+            yield KeyInput(
                 placeholder="path/to/text.txt",
                 suggester=PathSuggester(),
                 id="corpus-path",

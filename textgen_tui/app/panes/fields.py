@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from textual.validation import ValidationResult, Validator
+from textual.widgets import Input, TextArea
 
 from textgen_tui.core import config as core_config
 from textgen_tui.core.config import Config, parse_temperatures
@@ -121,3 +122,27 @@ def field_docs() -> dict[tuple[str, str], str]:
                 ):
                     docs[(sections[node.name], a.target.id)] = " ".join(b.value.value.split())
     return docs
+
+
+class InlineKeys:
+    """Runs the field's own key bindings (Backspace, Home, Ctrl+K...) as the key arrives, in order
+    with the characters typed around it. Textual inserts printable keys in the widget's `_on_key`
+    but lets bound keys bubble to the App first, so on a busy app they ran after characters typed
+    after them (Textualize/textual#6605; PR #6631 proposes the same in Textual itself)."""
+
+    async def _on_key(self, event) -> None:
+        if not event.is_printable:
+            for binding in self._bindings.key_to_bindings.get(event.key, ()):
+                if not binding.priority and await self.app.run_action(binding.action, self):
+                    event.stop()
+                    event.prevent_default()
+                    return
+        await super()._on_key(event)
+
+
+class KeyInput(InlineKeys, Input):
+    """An Input whose editing keys keep their place among typed characters."""
+
+
+class KeyTextArea(InlineKeys, TextArea):
+    """A TextArea whose editing keys keep their place among typed characters."""

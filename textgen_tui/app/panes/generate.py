@@ -13,7 +13,7 @@ from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, 
 from textual.widgets.option_list import Option
 
 from textgen_tui.app import messages as msg
-from textgen_tui.app.panes.fields import parse_temperatures
+from textgen_tui.app.panes.fields import KeyInput, KeyTextArea, parse_temperatures
 from textgen_tui.app.render import printout, temperature_block
 from textgen_tui.core.config import BOOK_TEMPERATURES
 from textgen_tui.core.errors import ConfigError, GenerationError
@@ -96,22 +96,22 @@ class GeneratePane(Vertical):
             )
         with Horizontal(id="seed-row"):
             yield Label("seed", classes="gen-label")
-            seed = TextArea(id="seed", soft_wrap=True, compact=True, show_line_numbers=False)
+            seed = KeyTextArea(id="seed", soft_wrap=True, compact=True, show_line_numbers=False)
             seed.placeholder = (
                 "type a seed (several lines if you like); F5 or Ctrl+Enter generates, Ctrl+R: random"
             )
             yield seed
         with Horizontal(classes="row"):
             yield Label("temps", classes="gen-label")
-            yield Input(", ".join(f"{t:g}" for t in BOOK_TEMPERATURES), id="gen-temps", compact=True)
+            yield KeyInput(", ".join(f"{t:g}" for t in BOOK_TEMPERATURES), id="gen-temps", compact=True)
             yield Label("length", classes="small-label")
-            yield Input("400", id="gen-length", compact=True, classes="num")
+            yield KeyInput("400", id="gen-length", compact=True, classes="num")
             yield Label("top-k", classes="small-label")
-            yield Input("0", id="gen-top-k", compact=True, classes="num")
+            yield KeyInput("0", id="gen-top-k", compact=True, classes="num")
             yield Label("top-p", classes="small-label")
-            yield Input("1.0", id="gen-top-p", compact=True, classes="num")
+            yield KeyInput("1.0", id="gen-top-p", compact=True, classes="num")
             yield Label("rng", classes="small-label")
-            rng = Input("", id="gen-rng", compact=True, classes="num", placeholder="random")
+            rng = KeyInput("", id="gen-rng", compact=True, classes="num", placeholder="random")
             rng.tooltip = (
                 "Random seed of the sampler: the same number gives the same text again (CLI: --rng-seed)"
             )

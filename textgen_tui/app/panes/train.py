@@ -13,6 +13,7 @@ from textgen_tui.app.panes.fields import (
     FIELDS,
     DevicesValidator,
     FieldValidator,
+    KeyInput,
     field_docs,
     format_value,
     parse,
@@ -62,7 +63,7 @@ class TrainPane(Horizontal):
             for f in FIELDS:
                 with Horizontal(classes="row"):
                     yield Label(f.label, classes="field-label")
-                    field_input = Input(
+                    field_input = KeyInput(
                         id=f"field-{f.name}",
                         validators=[FieldValidator(f)],
                         compact=True,
@@ -71,10 +72,10 @@ class TrainPane(Horizontal):
                     field_input.tooltip = docs.get((f.section, f.name))
                     yield field_input
             yield Label("output folder", classes="field-label wide")
-            yield Input(id="out-dir", compact=True, placeholder="<models home>/<corpus>")
+            yield KeyInput(id="out-dir", compact=True, placeholder="<models home>/<corpus>")
             with Horizontal(classes="row"):
                 yield Label("devices", classes="field-label")
-                devices = Input("1", id="devices", compact=True, validators=[DevicesValidator()])
+                devices = KeyInput("1", id="devices", compact=True, validators=[DevicesValidator()])
                 devices.tooltip = (
                     "Train data-parallel on this many local devices ('all' for every one); "
                     "more than 1 needs the JAX backend (textgen-tui --backend jax)."
@@ -82,7 +83,7 @@ class TrainPane(Horizontal):
                 yield devices
             with Horizontal(classes="row"):
                 yield Label("tensorboard", classes="field-label")
-                logs = Input("", id="tensorboard", compact=True, placeholder="log folder (optional)")
+                logs = KeyInput("", id="tensorboard", compact=True, placeholder="log folder (optional)")
                 logs.tooltip = (
                     "A folder for TensorBoard logs of the run (loss, validation, learning rate, "
                     "tokens/s, samples); view with `tensorboard --logdir FOLDER`."

@@ -24,7 +24,7 @@ def run_summary(preset_name: str, cfg, e: ev.Started) -> str:
     length = f"{clock(e.budget_seconds)}" if e.budget_seconds else f"{e.epochs} epochs"
     return (
         f"{preset_name} · {d.tokenizer} · {m.cell} units {m.units}×{m.layers} · {window} · "
-        f"batch {t.batch_size} · lr {t.learning_rate:g} · {length} · s: settings"
+        f"batch {t.batch_size} · lr {t.learning_rate:g} · {length}"
     )
 
 
