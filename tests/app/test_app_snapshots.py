@@ -122,9 +122,7 @@ def test_train_running_80x24(stable, snap_compare) -> None:
         pane = pilot.app.train_pane
         pane.set_running(True)
         chart_events(pane.live)
-        pane.live.set_summary(
-            "book · char · lstm units 128×1 · maxlen 60 · batch 128 · lr 0.01 · 5 epochs · s: settings"
-        )
+        pane.live.set_summary("book · char · lstm units 128×1 · maxlen 60 · batch 128 · lr 0.01 · 5 epochs")
         pane.live.sample_started(ev.SampleStarted(5, "the quick brown fox ", (0.2, 0.5, 1.0, 1.2)))
         await pilot.pause()
         pane.live.sample_chunk(5, ("jumps over the lazy dog. " * 3,) * 4)
