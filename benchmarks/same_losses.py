@@ -5,9 +5,9 @@ the trainer must leave unchanged (compare this script's output before and after)
 
 Runs: the fast preset's cosine for 3 epochs, then resumed for 2 more; a plateau run with
 reduce-on-plateau and early stopping (and one on noise, where both fire); fixed
-`steps_per_epoch` epochs; the state carried over runs of 3 chunks, then resumed. A `--minutes` run follows
-the clock (its periods and rate), so only its first period's loss is printed, and it is not
-expected to repeat to the last digit.
+`steps_per_epoch` epochs; the state carried over runs of 3 chunks, then resumed; a budget run
+whose rate the clock barely moves (equal to about 1e-6). A `--minutes` run follows the clock (its
+periods and rate), so only its first period's loss is printed, and it is not expected to repeat.
 """
 
 from __future__ import annotations
@@ -101,9 +101,18 @@ def main() -> None:
         text = noise if "noise" in title else corpus
         fin = Trainer(text, cfg or _config(), out, resume=resume, overrides=overrides).run()
         print(f"{title}: epochs_done={fin.total_epochs} best={fin.best_epoch}\n{_losses(fin)}", flush=True)
+    # A budget run made repeatable: a budget so long that the clock moves the rate by ~1e-8 of it,
+    # fixed periods of 10 batches, and Stop after the third period.
+    cfg = _config(minutes=10_000.0, steps_per_epoch=10, warmup_fraction=0.0)
+    trainer = Trainer(corpus, cfg, root / "d")
+    trainer.add_listener(
+        lambda e: trainer.stop() if type(e).__name__ == "EpochEnd" and e.epoch == 3 else None
+    )
+    fin = trainer.run()
+    print(f"budget, periods of 10, stopped after 3 (compare to ~1e-6):\n{_losses(fin)}", flush=True)
     if args.minutes:
         cfg = _config(minutes=0.2, steps_per_epoch=10)
-        fin = Trainer(corpus, cfg, root / "d").run()
+        fin = Trainer(corpus, cfg, root / "g").run()
         print(f"minutes 0.2 (first period only): {fin.history['loss'][0]!r}", flush=True)
 
 

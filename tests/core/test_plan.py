@@ -147,3 +147,19 @@ def test_progress_reports_the_mean_loss_since_the_previous_report(tmp_path, text
             continue
         n, m = now.batch - before.batch, now.batch * now.loss - before.batch * before.loss
         assert math.isclose(now.recent_loss, m / n, rel_tol=1e-9)
+
+
+def test_a_resume_spec_reads_the_folder_once_and_applies_minutes_or_epochs(trained_folder, monkeypatch):
+    from textgen_tui.core import run_spec
+    from textgen_tui.core.run_spec import RunSpec
+
+    reads = []
+    real = run_spec.read_info
+    monkeypatch.setattr(run_spec, "read_info", lambda folder: reads.append(folder) or real(folder))
+    spec = RunSpec.resumed(trained_folder, {"epochs": 2, "learning_rate": None})
+    assert len(reads) == 1 and spec.resume and spec.initial == spec.info.resume_epoch == 1
+    assert spec.config.train.epochs == 2 and spec.config.train.minutes is None
+    assert not spec.keep_saved_lr  # the user named the learning rate (even left empty)
+    budget = RunSpec.resumed(trained_folder, {"minutes": 0.5})
+    assert budget.config.train.minutes == 0.5 and budget.keep_saved_lr
+    assert any(c.startswith("minutes:") for c in budget.changes)

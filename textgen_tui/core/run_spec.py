@@ -98,6 +98,18 @@ class RunSpec:
             keep_saved_lr=keep_saved_lr,
         )
 
+    def sized(self, config: Config, train_tokens: int, vocab_size: int) -> list[str]:
+        """A new run, once its corpus is tokenized: set the sizable settings in `config` for the
+        corpus and the budget (core/sizing.py); what changed."""
+        if not self.sizable:
+            return []
+        from textgen_tui.core.sizing import size_for_budget, size_for_words
+
+        changes = size_for_words(config, train_tokens, vocab_size, set(self.sizable))
+        changes += size_for_budget(config, set(self.sizable))
+        config.validate()
+        return changes
+
     def moved_to(self, folder: Path) -> RunSpec:
         """The same resume in a copy of the folder (the bundled model is never trained itself)."""
         info = self.info

@@ -236,13 +236,8 @@ class Trainer:
             cfg.data.tokenizer, text, cfg.data.max_vocab, lowercase=lower, min_count=cfg.data.min_count
         )
         ids = tokenizer.encode(text, lowercase=lower)
-        if spec.sizable:
-            from textgen_tui.core.sizing import size_for_budget, size_for_words
-
-            train_tokens = int(len(ids) * (1 - cfg.data.val_fraction))
-            self.changes += size_for_words(cfg, train_tokens, tokenizer.vocab_size, set(spec.sizable))
-            self.changes += size_for_budget(cfg, set(spec.sizable))
-            cfg.validate()
+        train_tokens = int(len(ids) * (1 - cfg.data.val_fraction))
+        self.changes += spec.sized(cfg, train_tokens, tokenizer.vocab_size)
         return cfg, tokenizer, ids, RunState(), {}, []
 
     def _prepare(self) -> _Run:
