@@ -426,8 +426,10 @@ class TextgenApp(App):
         live = self.train_pane.live
         if isinstance(e, ev.Started):
             live.started(e)
-            if self.session.config is not None:
-                live.set_summary(run_summary(self.train_pane.preset_name, self.session.config, e))
+            # The trainer's config is the one in use (a short budget sizes the network down).
+            used = getattr(self.session.trainer, "config", None) or self.session.config
+            if used is not None:
+                live.set_summary(run_summary(self.train_pane.preset_name, used, e))
             if e.changes:
                 self.notify(grouped_changes(e.changes), title="Changed for this run")
             self._refresh_generate_models()

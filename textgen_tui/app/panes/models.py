@@ -164,11 +164,12 @@ class ModelsPane(Vertical):
         roots: list[Path],
         trash=(),
         home: str = "",
-        others=(),
+        others=None,
     ) -> None:
         """`home` says where models live and why (the summary's tooltip)."""
         self._entries, self._roots, self.trash = list(entries), list(roots), list(trash)
-        self.others = list(others)
+        if others is not None:  # None: as before (marking or toggling the trash re-shows the lists)
+            self.others = list(others)
         if home:
             self.home = home
         if self.showing_trash:
