@@ -34,8 +34,15 @@ TINY_SETTINGS = {
 }
 
 
+MIN_WAIT = 60.0
+"""The shortest wait: a condition that holds is seen at once, so a short timeout only ever fails a
+test on a loaded machine (CI runs two test processes on two cores, beside other work)."""
+
+
 async def wait_for(pilot, condition, timeout: float = 90.0, what: str = "condition") -> None:
-    """Poll `condition()` every 0.1 s (the UI keeps running) until it holds or `timeout` passes."""
+    """Poll `condition()` every 0.1 s (the UI keeps running) until it holds or `timeout` passes
+    (at least MIN_WAIT seconds)."""
+    timeout = max(timeout, MIN_WAIT)
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

@@ -93,7 +93,8 @@ async def test_random_seed_and_history(workdir: Path) -> None:
     app = create_app(models_dir="models", preload_tensorflow=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await choose_model(app, pilot, "demo")
-        await pilot.press("ctrl+r")
+        await pilot.press("ctrl+r")  # the seeds are read in a worker (no disk read on the UI thread)
+        await wait_for(pilot, lambda: app.generate_pane.seed_text, timeout=10, what="a seed")
         assert app.generate_pane.seed_text in ("the quick brown fox ", "a stitch in time ")
         pane = app.generate_pane
         pane.remember("first seed")

@@ -201,3 +201,32 @@ async def test_editing_keys_keep_their_place_among_typed_characters(workdir: Pat
         await pilot.pause()
         await pilot.pause()
         assert app.generate_pane.seed_text == "axy"
+
+
+@pytest.mark.skipif(bundled_model() is None, reason="needs the bundled model")
+async def test_ctrl_s_saves_to_the_users_folder_not_the_models(workdir: Path) -> None:
+    """Ctrl+S wrote into the model folder (the text went to the trash with the model)."""
+    import shutil
+
+    shutil.copytree(bundled_model(), workdir / "models" / "nz")
+    app = create_app(models_dir="models", preload_tensorflow=False, generation_rate=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await choose_model(app, pilot, "nz")
+        await type_into(pilot, "#gen-length", "20")
+        await type_seed(app, pilot, "the free spirit ")
+        await pilot.press("f5")
+        pane = app.generate_pane
+        await wait_for(
+            pilot,
+            lambda: pane.texts and all(pane.texts) and not pane.query_one("#generate").disabled,
+            timeout=60,
+            what="generation",
+        )
+        await pilot.press("ctrl+s")
+        await wait_for(
+            pilot, lambda: any("Saved to" in m for m in notifications(app)), timeout=10, what="saved"
+        )
+    saved = list(workdir.glob("generated-*.txt"))
+    assert len(saved) == 1 and "the free spirit" in saved[0].read_text()
+    assert not list((workdir / "models" / "nz").glob("generated-*"))
+    assert str(workdir) in notifications(app)[-1]

@@ -39,7 +39,8 @@ class Served:
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.stderr: list[str] = []
-        threading.Thread(target=self._pump, args=(self.process.stdout, None), daemon=True).start()
+        self._stdout = threading.Thread(target=self._pump, args=(self.process.stdout, None), daemon=True)
+        self._stdout.start()
         threading.Thread(target=self._pump, args=(self.process.stderr, self.stderr), daemon=True).start()
 
     def _pump(self, stream, into: list[str] | None) -> None:
@@ -52,8 +53,8 @@ class Served:
             try:
                 line = self.lines.get(timeout=0.2)
             except queue.Empty:
-                if self.process.poll() is not None:
-                    break
+                if self.process.poll() is not None and not self._stdout.is_alive():
+                    break  # ended, and every line it printed has been read
                 continue
             if needle in line:
                 return line
@@ -151,7 +152,7 @@ async def test_serve_page_websocket_first_screen_and_every_app_ends(workdir) -> 
                 code = await asyncio.to_thread(served.process.wait, END_TIMEOUT)
         assert code == 0
         assert not alive(second_app)
-        served.wait_line("server stopped", timeout=5)
+        served.wait_line("server stopped", timeout=END_TIMEOUT)
     finally:
         served.stop()
 
@@ -173,11 +174,14 @@ def test_serve_warns_on_a_remote_host(workdir) -> None:
     served = Served("--host", "0.0.0.0", "--port", "0", "--allow-remote")
     try:
         served.wait_line("serving on http://")
-        deadline = time.monotonic() + 10
-        while not served.stderr and time.monotonic() < deadline:
+        deadline = time.monotonic() + STARTUP_TIMEOUT  # the warning's lines may come one by one
+
+        def warning() -> str:
+            return "".join(served.stderr)
+
+        while not ("no authentication" in warning() and "ssh -L" in warning()):
+            assert time.monotonic() < deadline, f"no warning: {warning()!r}"
             time.sleep(0.1)
-        warning = "".join(served.stderr)
-        assert "no authentication" in warning and "ssh -L" in warning
     finally:
         assert served.stop() == 0
 

@@ -24,11 +24,11 @@ from textual.worker import Worker, WorkerState
 from textgen_tui.app import messages as msg
 from textgen_tui.app.dialogs import HelpScreen, MessageDialog, QuitDialog
 from textgen_tui.app.panes.corpus import CorpusPane, CorpusSummary, summarise
-from textgen_tui.app.panes.generate import GeneratePane, GenerateRequest
+from textgen_tui.app.panes.generate import TRAINING_LABEL, GeneratePane
 from textgen_tui.app.panes.models import ModelsPane, list_trashed
 from textgen_tui.app.panes.train import TrainPane
 from textgen_tui.app.panes.train_live import grouped_changes, run_summary
-from textgen_tui.app.worker import ChunkBuffer, TrainingRelay
+from textgen_tui.app.worker import TrainingRelay
 from textgen_tui.core import events as ev
 from textgen_tui.core import session as ses
 from textgen_tui.core.bundle import is_model, list_bundles, read_info
@@ -44,7 +44,6 @@ from textgen_tui.core.paths import (
 )
 
 PANES = ("corpus", "train", "generate", "models")
-TRAINING_LABEL = "being trained"
 
 
 class TextgenApp(App):
@@ -90,8 +89,6 @@ class TextgenApp(App):
         self.session.add_listener(TrainingRelay(self.post_message))
         self.generation = GenerationService()
         self._quitting = False
-        self._gen_stop = threading.Event()
-        self._gen_run = 0
 
     # -- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -130,11 +127,12 @@ class TextgenApp(App):
 
     def _start_demo(self, path: str) -> None:
         """First launch delight: the bundled model, one of its seeds, generation on its own."""
-        seeds = self.seeds_for(path)
-        if seeds and not self.generate_pane.seed_text:
-            self.generate_pane.seed_text = seeds[0]
+        try:
+            seeds = read_info(path).seeds  # the bundled model's small state.json, once
+        except TextgenError:
+            seeds = []
         self._refresh_generate_models(select=path)
-        self.prepare_generator(path)
+        self.generate_pane.start_demo(path, seeds)
         self.notify(
             "A pretrained Nietzsche model is writing. Type your own seed and press F5.", title="Welcome"
         )
@@ -520,113 +518,6 @@ class TextgenApp(App):
         entries = list_bundles(*model_roots())
         self.generate_pane.set_models(self._model_options(entries), select)
 
-    def seeds_for(self, path: str | None) -> list[str]:
-        if not path:
-            return []
-        try:
-            return read_info(path).seeds
-        except TextgenError:
-            return []
-
-    def on_random_seed_wanted(self, message: msg.RandomSeedWanted) -> None:
-        self.generate_pane.offer_seeds(self.seeds_for(message.model))
-
-    def on_model_chosen(self, message: msg.ModelChosen) -> None:
-        self.prepare_generator(message.path)
-
-    @work(thread=True, exclusive=True, group="model", exit_on_error=False, description="loading a model")
-    def prepare_generator(self, path: str) -> None:
-        if (
-            self.session.active
-            and self.session.out_dir == Path(path)
-            and not self.generation.live_epoch(path)
-        ):
-            return  # nothing to load until the first epoch ends
-        self.generation.generator(path)
-
-    def on_generate_wanted(self, message: msg.GenerateWanted) -> None:
-        self.start_generation(message.request)
-
-    def start_generation(self, request: GenerateRequest) -> None:
-        self._gen_stop.set()
-        self._gen_stop = threading.Event()
-        self._gen_run += 1
-        live = self.generation.live_epoch(request.model)
-        header = f"{TRAINING_LABEL} (epoch {live})" if live and self.session.active else ""
-        header = f"{Path(request.model).name} {header}".strip() + ": generating with seed"
-        self.generate_pane.begin(request, header)
-        self._generate(request, self._gen_run, self._gen_stop)
-
-    @work(thread=True, exclusive=True, group="generate", exit_on_error=False, description="generating")
-    def _generate(self, request: GenerateRequest, run: int, stop: threading.Event) -> bool:
-        if self.session.active and self.session.out_dir == Path(request.model):
-            if not self.generation.live_epoch(request.model):
-                raise TextgenError(
-                    "the model being trained has no finished epoch yet: wait for the first one"
-                )
-        prepared, stream = self.generation.stream(
-            request.model,
-            request.seed,
-            request.temperatures,
-            request.length,
-            top_k=request.top_k,
-            top_p=request.top_p,
-            exact_window=request.exact_window,
-            rng_seed=request.rng_seed,
-        )
-        if prepared.text != request.seed:
-            self.post_message(msg.GenerationSeed(run, prepared.text))
-        if prepared.note:
-            self.call_from_thread(self.notify, prepared.note, title="Seed", severity="warning")
-        buffer = ChunkBuffer(len(request.temperatures))
-        start = time.monotonic()
-        stopped = False
-        for i, pieces in enumerate(stream, 1):
-            if stop.is_set():
-                stopped = True
-                break
-            if buffer.add(pieces):
-                self.post_message(msg.GenerationChunk(run, buffer.take() or ()))
-            if self.generation_rate > 0:
-                ahead = i / self.generation_rate - (time.monotonic() - start)
-                if ahead > 0.005:
-                    time.sleep(ahead)
-        rest = buffer.take()
-        if rest:
-            self.post_message(msg.GenerationChunk(run, rest))
-        self.post_message(msg.GenerationDone(run, stopped))
-        return stopped
-
-    def on_generation_seed(self, message: msg.GenerationSeed) -> None:
-        if message.run == self._gen_run:
-            self.generate_pane.use_seed(message.seed)
-
-    def on_generation_chunk(self, message: msg.GenerationChunk) -> None:
-        if message.run == self._gen_run and message.pieces:
-            self.generate_pane.add(message.pieces)
-
-    def on_generation_done(self, message: msg.GenerationDone) -> None:
-        if message.run == self._gen_run:
-            self.generate_pane.finish(message.stopped)
-
-    def on_stop_generation(self, message: msg.StopGeneration) -> None:
-        self._gen_stop.set()
-
-    def on_save_output(self, message: msg.SaveOutput) -> None:
-        name = time.strftime("generated-%Y%m%d-%H%M%S.txt")
-        bundled = bundled_model()
-        folder = Path(message.model) if message.model else Path.cwd()
-        if bundled is not None and folder.resolve() == bundled.resolve():
-            folder = Path.cwd()
-        for target in (folder / name, Path.cwd() / name):
-            try:
-                target.write_text(message.text, encoding="utf-8")
-            except OSError:
-                continue
-            self.notify(f"Saved to {target}", title="Generate")
-            return
-        self.notify("Could not write the output (no writable folder).", severity="error")
-
     # -- models ---------------------------------------------------------------------------------
     def on_refresh_models(self, message: msg.RefreshModels) -> None:
         self.refresh_models()
@@ -672,7 +563,7 @@ class TextgenApp(App):
     def open_for_generation(self, path: str) -> None:
         self._refresh_generate_models(select=path)
         self.action_show_pane("generate")
-        self.prepare_generator(path)
+        self.generate_pane.load_model(path)
 
     def open_for_resume(self, path: str) -> None:
         try:
@@ -696,21 +587,14 @@ class TextgenApp(App):
         if state == WorkerState.SUCCESS:
             if worker.group == "corpus" and isinstance(worker.result, CorpusSummary):
                 self._corpus_loaded(worker.result)
-            if worker.group == "model" and self._demo_pending:
-                self._demo_pending = False
-                self.generate_pane.action_generate()
         elif state == WorkerState.ERROR:
             error = worker.error
-            if worker.group == "model":
-                self._demo_pending = False
             if isinstance(error, TextgenError):
                 self.notify(str(error), title=worker.description.capitalize(), severity="error")
                 if worker.group == "corpus":
                     self.corpus_pane.set_loading_failed(str(error), self.corpus)
             else:
                 self.notify(f"{type(error).__name__}: {error}", title=worker.description, severity="error")
-            if worker.group == "generate":
-                self.generate_pane.finish(stopped=True)
 
 
 def create_app(models_dir: str | os.PathLike | None = None, **options) -> TextgenApp:

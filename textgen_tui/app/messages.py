@@ -43,31 +43,6 @@ class BackendReady(Message):
         self.error = error
 
 
-class GenerationChunk(Message):
-    """Generated text since the previous chunk, one piece per temperature."""
-
-    def __init__(self, run: int, pieces: tuple[str, ...]) -> None:
-        super().__init__()
-        self.run = run
-        self.pieces = pieces
-
-
-class GenerationSeed(Message):
-    """The seed as the model reads it (lowercased for a lowercase model)."""
-
-    def __init__(self, run: int, seed: str) -> None:
-        super().__init__()
-        self.run = run
-        self.seed = seed
-
-
-class GenerationDone(Message):
-    def __init__(self, run: int, stopped: bool) -> None:
-        super().__init__()
-        self.run = run
-        self.stopped = stopped
-
-
 class OpenModel(Message):
     """Ask the app to open a model folder for generation or to resume its training."""
 
@@ -125,35 +100,6 @@ class StartTraining(Message):
 
 class StopTraining(Message):
     pass
-
-
-class ModelChosen(Message):
-    def __init__(self, path: str) -> None:
-        super().__init__()
-        self.path = path
-
-
-class GenerateWanted(Message):
-    def __init__(self, request) -> None:
-        super().__init__()
-        self.request = request
-
-
-class StopGeneration(Message):
-    pass
-
-
-class RandomSeedWanted(Message):
-    def __init__(self, model: str | None) -> None:
-        super().__init__()
-        self.model = model
-
-
-class SaveOutput(Message):
-    def __init__(self, model: str | None, text: str) -> None:
-        super().__init__()
-        self.model = model
-        self.text = text
 
 
 class RefreshModels(Message):

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import os
 import random
+import threading
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
 
-from textgen_tui.app import messages as msg
 from textgen_tui.app.panes.fields import KeyInput, KeyTextArea, parse_temperatures
 from textgen_tui.app.render import printout, temperature_block
 from textgen_tui.core.config import BOOK_TEMPERATURES
-from textgen_tui.core.errors import ConfigError, GenerationError
+from textgen_tui.core.errors import ConfigError, GenerationError, TextgenError
+
+TRAINING_LABEL = "being trained"
 
 
 @dataclass
@@ -67,7 +75,40 @@ def _rng_seed(text: str) -> int | None:
     return _int(text, "rng seed", 0)
 
 
+def output_folder() -> Path:
+    """Where Ctrl+S saves: the current folder when it can be written, else ~/textgen-output (never
+    inside a model folder: deleting the model would take the text to the trash with it)."""
+    cwd = Path.cwd()
+    if os.access(cwd, os.W_OK) and not (cwd / "state.json").exists():
+        return cwd
+    folder = Path.home() / "textgen-output"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 class GeneratePane(Vertical):
+    """Owns generation: the request, its `@work` stream (paced, in a thread: numpy only, so it runs
+    beside training), the buffer of chunks, stopping and saving."""
+
+    @dataclass
+    class Seeded(Message):
+        """The seed as the model reads it (lowercased for a lowercase model)."""
+
+        run: int
+        seed: str
+
+    @dataclass
+    class Chunk(Message):
+        """Generated text since the previous chunk, one piece per temperature."""
+
+        run: int
+        pieces: tuple[str, ...]
+
+    @dataclass
+    class Done(Message):
+        run: int
+        stopped: bool
+
     BINDINGS = [
         Binding("f5", "generate", "Generate"),
         Binding("f6", "stop", "Stop"),
@@ -84,6 +125,9 @@ class GeneratePane(Vertical):
         self.temperatures: tuple[float, ...] = ()
         self.texts: list[str] = []
         self.header = ""
+        self._stop = threading.Event()
+        self._run = 0
+        self._demo = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="row"):
@@ -147,7 +191,39 @@ class GeneratePane(Vertical):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "gen-model" and isinstance(event.value, str):
-            self.post_message(msg.ModelChosen(event.value))
+            self.load_model(event.value)
+
+    @work(thread=True, exclusive=True, group="model", exit_on_error=False, description="loading a model")
+    def load_model(self, path: str) -> None:
+        """Load the model's generator ahead of the first request (off the UI thread)."""
+        session, generation = self.app.session, self.app.generation
+        if session.active and session.out_dir == Path(path) and not generation.live_epoch(path):
+            return  # nothing to load until the first epoch ends
+        generation.generator(path)
+
+    def start_demo(self, path: str, seeds: list[str]) -> None:
+        """The welcome: the bundled model writes from one of its seeds once it is loaded."""
+        if seeds and not self.seed_text:
+            self.seed_text = seeds[0]
+        self._demo = True
+        self.load_model(path)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker, state = event.worker, event.state
+        if worker.group not in ("model", "generate", "seeds"):
+            return
+        event.stop()
+        if worker.group == "model" and state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            demo, self._demo = self._demo, False
+            if demo and state == WorkerState.SUCCESS:
+                self.action_generate()
+        if state != WorkerState.ERROR:
+            return
+        error = worker.error
+        text = str(error) if isinstance(error, TextgenError) else f"{type(error).__name__}: {error}"
+        self.notify(text, title=worker.description.capitalize(), severity="error")
+        if worker.group == "generate":
+            self.finish(stopped=True)
 
     # -- requests -------------------------------------------------------------------------------
     def build_request(self) -> GenerateRequest:
@@ -192,16 +268,93 @@ class GeneratePane(Vertical):
             self.notify(str(exc), title="Generate", severity="error")
             return
         self.remember(request.seed)
-        self.post_message(msg.GenerateWanted(request))
+        self.start(request)
+
+    def start(self, request: GenerateRequest) -> None:
+        self._stop.set()  # a stream still running ends: its chunks carry an old run number
+        self._stop = threading.Event()
+        self._run += 1
+        session, generation = self.app.session, self.app.generation
+        live = generation.live_epoch(request.model)
+        header = f"{TRAINING_LABEL} (epoch {live})" if live and session.active else ""
+        header = f"{Path(request.model).name} {header}".strip() + ": generating with seed"
+        self.begin(request, header)
+        self._stream(request, self._run, self._stop)
+
+    @work(thread=True, exclusive=True, group="generate", exit_on_error=False, description="generating")
+    def _stream(self, request: GenerateRequest, run: int, stop: threading.Event) -> bool:
+        from textgen_tui.app.worker import ChunkBuffer
+
+        session, generation = self.app.session, self.app.generation
+        if session.active and session.out_dir == Path(request.model):
+            if not generation.live_epoch(request.model):
+                raise TextgenError(
+                    "the model being trained has no finished epoch yet: wait for the first one"
+                )
+        prepared, stream = generation.stream(
+            request.model,
+            request.seed,
+            request.temperatures,
+            request.length,
+            top_k=request.top_k,
+            top_p=request.top_p,
+            exact_window=request.exact_window,
+            rng_seed=request.rng_seed,
+        )
+        if prepared.text != request.seed:
+            self.post_message(self.Seeded(run, prepared.text))
+        if prepared.note:
+            self.app.call_from_thread(self.notify, prepared.note, title="Seed", severity="warning")
+        buffer = ChunkBuffer(len(request.temperatures))
+        rate = self.app.generation_rate  # tokens per second per stream; 0: as fast as possible
+        start = time.monotonic()
+        stopped = False
+        for i, pieces in enumerate(stream, 1):
+            if stop.is_set():
+                stopped = True
+                break
+            if buffer.add(pieces):
+                self.post_message(self.Chunk(run, buffer.take() or ()))
+            if rate > 0:
+                ahead = i / rate - (time.monotonic() - start)
+                if ahead > 0.005:
+                    time.sleep(ahead)
+        rest = buffer.take()
+        if rest:
+            self.post_message(self.Chunk(run, rest))
+        self.post_message(self.Done(run, stopped))
+        return stopped
+
+    def on_generate_pane_seeded(self, message: Seeded) -> None:
+        if message.run == self._run:
+            self.use_seed(message.seed)
+
+    def on_generate_pane_chunk(self, message: Chunk) -> None:
+        if message.run == self._run and message.pieces:
+            self.add(message.pieces)
+
+    def on_generate_pane_done(self, message: Done) -> None:
+        if message.run == self._run:
+            self.finish(message.stopped)
 
     def action_stop(self) -> None:
-        self.post_message(msg.StopGeneration())
+        self._stop.set()
 
     def action_random_seed(self) -> None:
-        self.post_message(msg.RandomSeedWanted(self.model))
+        self._seeds(self.model)
+
+    @work(thread=True, exclusive=True, group="seeds", exit_on_error=False, description="reading seeds")
+    def _seeds(self, model: str | None) -> None:
+        from textgen_tui.core.bundle import read_info
+
+        try:
+            seeds = read_info(model).seeds if model else []
+        except TextgenError:
+            seeds = []
+        self.app.call_from_thread(self.offer_seeds, seeds)
 
     def offer_seeds(self, seeds: list[str]) -> None:
-        """The app's answer to RandomSeedWanted: the chosen model's stored seeds."""
+        """The chosen model's stored seeds (read in a worker): one at random."""
         if not seeds:
             self.notify("This model has no stored seeds (or no model is chosen).", severity="warning")
             return
@@ -225,7 +378,14 @@ class GeneratePane(Vertical):
         if not self.texts:
             self.notify("Nothing generated yet.", severity="warning")
             return
-        self.post_message(msg.SaveOutput(self.model, self.plain_text()))
+        name = time.strftime("generated-%Y%m%d-%H%M%S.txt")
+        try:
+            target = output_folder() / name
+            target.write_text(self.plain_text(), encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"Could not write the output: {exc.strerror or exc}", severity="error")
+            return
+        self.notify(f"Saved to {target} (your folder, not the model's)", title="Generate")
 
     # -- history --------------------------------------------------------------------------------
     history: list[str]
