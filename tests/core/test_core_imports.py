@@ -22,6 +22,11 @@ CORE = [
     "textgen_tui.core.folder_txn",
     "textgen_tui.core.library",
     "textgen_tui.core.weights_file",
+    "textgen_tui.core.plan",
+    "textgen_tui.core.progress",
+    "textgen_tui.core.run_spec",
+    "textgen_tui.core.run_state",
+    "textgen_tui.core.keras_store",
 ]
 
 
@@ -35,6 +40,11 @@ def _loaded(modules, names):
 
 def test_core_does_not_import_textual_or_tensorflow_at_import_time():
     assert _loaded(CORE, ["textual", "tensorflow", "keras"]) == ""
+
+
+def test_the_folder_format_imports_no_keras_and_no_training_code():
+    names = ["keras", "tensorflow", "textgen_tui.core.training", "textgen_tui.core.sampled_softmax"]
+    assert _loaded(["textgen_tui.core.bundle"], [*names, "textgen_tui.core.keras_store"]) == ""
 
 
 def test_training_a_model_does_not_load_textual(tmp_path):

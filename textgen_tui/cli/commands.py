@@ -332,8 +332,8 @@ def list_models(args: argparse.Namespace) -> int:
             if isinstance(row, BundleInfo):
                 best = f"{row.best_value:.4f}" if row.best_value is not None else "—"
                 print(
-                    f"  {row.path}  {row.config.data.tokenizer}, {row.state.get('params', 0):,} params, "
-                    f"{row.epochs_done} epochs, best {row.state.get('monitor', 'loss')} {best}, "
+                    f"  {row.path}  {row.config.data.tokenizer}, {row.state.params or 0:,} params, "
+                    f"{row.epochs_done} epochs, best {row.state.monitor or 'loss'} {best}, "
                     f"corpus {row.corpus.get('source', '?')}"
                 )
             else:

@@ -25,7 +25,7 @@ class RunState:
     """The epoch whose model is best.keras (the lowest `monitor`)."""
     best_value: float | None = None
     """The monitored loss at `best_epoch`."""
-    monitor: str = "val_loss"
+    monitor: str | None = None
     """What picks the best epoch: `val_loss`, or `loss` without a validation part."""
     planned_epochs: int = 0
     """The epochs the run was planned to end at (0: a time budget); a resume continues to it."""

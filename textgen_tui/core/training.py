@@ -2,8 +2,8 @@
 
 Like nanoGPT's loop: the run plan (core/plan.py) says the rate, each period's length and when to
 stop; a thin Keras callback (core/progress.py) reports progress and honours Stop inside `fit`;
-after each period the trainer validates' results into the history, picks the best epoch, samples
-and saves (`_end_period`). `Trainer.run()` trains in the calling thread (the one that owns the
+after each period the trainer itself records the history, picks the best epoch, samples and saves
+(`_end_period`). `Trainer.run()` trains in the calling thread (the one that owns the
 backend); `Trainer.stop()` may be called from any other thread: the current batch finishes, the
 period ends normally (validation, checkpoint) and a loadable model folder remains.
 """
