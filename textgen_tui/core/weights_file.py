@@ -75,16 +75,12 @@ def read_recurrent_net(path: str | Path) -> RecurrentNet:
         raise
     except Exception as exc:  # h5py raises OSError, KeyError, ValueError... for damaged data
         raise BundleError(
-            f"{path}: {WEIGHTS_ENTRY} inside it is corrupt or unreadable ({_first_line(exc)})"
+            f"{path}: {WEIGHTS_ENTRY} inside it is corrupt or unreadable ({first_line(exc, 200)})"
         ) from None
     return RecurrentNet.from_arrays(*arrays)
 
 
 # -- the archive ---------------------------------------------------------------------------------
-def _first_line(exc: BaseException) -> str:
-    return first_line(exc, 200)
-
-
 def _read_archive(path: Path) -> tuple[dict, bytes]:
     if not path.exists():
         raise BundleError(f"{path}: the model file does not exist")
@@ -103,7 +99,9 @@ def _read_archive(path: Path) -> tuple[dict, bytes]:
     except zipfile.BadZipFile:
         raise BundleError(f"{path}: not a Keras model file (not a zip archive, or a truncated one)") from None
     except Exception as exc:  # zlib.error, EOFError, OSError... on a damaged archive
-        raise BundleError(f"{path}: the model file is corrupt or unreadable ({_first_line(exc)})") from None
+        raise BundleError(
+            f"{path}: the model file is corrupt or unreadable ({first_line(exc, 200)})"
+        ) from None
     try:
         config = json.loads(config_bytes)
     except (ValueError, UnicodeDecodeError):
