@@ -231,7 +231,7 @@ def crash_safety(quick: bool) -> dict:
     env = {**os.environ, "TEXTGEN_TUI_KILL_MOMENTS": str(kills)}
     t0 = time.monotonic()
     r = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:randomly", "-p", "no:xdist",
+        [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:randomly", "-n", "0",
          "tests/core/test_crash_safety.py"],
         capture_output=True, text=True, cwd=ROOT, timeout=3600, env=env,
     )  # fmt: skip

@@ -1,5 +1,7 @@
 """Small texts and tiny configurations for the core tests."""
 
+from pathlib import Path
+
 from textgen_tui.core.config import preset
 
 SENTENCES = (
@@ -29,3 +31,17 @@ def tiny_config(name: str = "fast"):
     cfg.train.minutes = None
     cfg.sample.length = 30
     return cfg
+
+
+def read_events(folder: Path) -> dict[str, list[tuple[int, object]]]:
+    """tag → [(step, value)] from every TensorBoard event file under `folder`."""
+    import tensorflow as tf
+
+    found: dict[str, list] = {}
+    for path in sorted(folder.rglob("events.out.tfevents.*")):
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            for value in event.summary.value:
+                tensor = tf.make_ndarray(value.tensor) if value.HasField("tensor") else value.simple_value
+                key = f"{path.parent.name}/{value.tag}"
+                found.setdefault(key, []).append((event.step, tensor))
+    return found

@@ -2,32 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-from core_helpers import tiny_config
+from core_helpers import read_events, tiny_config
 
 from textgen_tui.core.corpus import corpus_from_text
 from textgen_tui.core.errors import ConfigError
 from textgen_tui.core.session import TrainingSession
-
-
-def read_events(folder: Path) -> dict[str, list[tuple[int, object]]]:
-    """tag → [(step, value)] from every event file under `folder`."""
-    import tensorflow as tf
-
-    found: dict[str, list] = {}
-    for path in sorted(folder.rglob("events.out.tfevents.*")):
-        for event in tf.compat.v1.train.summary_iterator(str(path)):
-            for value in event.summary.value:
-                tensor = tf.make_ndarray(value.tensor) if value.HasField("tensor") else value.simple_value
-                key = f"{path.parent.name}/{value.tag}"
-                found.setdefault(key, []).append((event.step, tensor))
-    return found
 
 
 def test_a_run_writes_scalars_per_epoch_and_the_samples_as_text(tmp_path, text):
@@ -63,18 +43,5 @@ def test_a_log_folder_that_is_a_file_is_refused_before_training(tmp_path, text):
     assert not (tmp_path / "m").exists()
 
 
-@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="needs the [jax] extra")
-def test_on_jax_the_logs_are_written_too(tmp_path, text):
-    corpus = tmp_path / "tiny.txt"
-    corpus.write_text(text, encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
-    r = subprocess.run(
-        [sys.executable, "-m", "textgen_tui.cli.main", "train", str(corpus), "--out", str(tmp_path / "m"),
-         "--backend", "jax", "--epochs", "1", "--units", "16", "--batch-size", "16", "--sample-length", "10",
-         "--plain", "--tensorboard", str(tmp_path / "tb")],
-        capture_output=True, text=True, timeout=300, env=env,
-    )  # fmt: skip
-    assert r.returncode == 0, r.stderr[-2000:]
-    events = read_events(tmp_path / "tb")
-    assert [s for s, _ in events["textgen/loss"]] == [1]
-    assert "textgen/samples" in events
+# On JAX: test_backends.py's test_a_model_folder_moves_between_backends trains its JAX run with
+# --tensorboard and reads the logs (one process start for both checks).
