@@ -33,17 +33,23 @@ def clock_text(seconds: float) -> str:
     return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
 
 
+def cosine(cfg: Config, x: float) -> float:
+    """The cosine from the learning rate (x = 0) down to `min_lr_fraction` of it (x = 1): the one
+    formula of both schedules (Keras's CosineDecay with alpha computes the same in the step)."""
+    t = cfg.train
+    lo = t.learning_rate * t.min_lr_fraction
+    return lo + (t.learning_rate - lo) * 0.5 * (1.0 + math.cos(math.pi * x))
+
+
 def budget_lr(cfg: Config, fraction: float) -> float:
     """The learning rate at `fraction` (0..1) of the budget: a linear warm-up from a tenth of the
     rate over `warmup_fraction`, then a cosine down to `min_lr_fraction` of it at the end."""
     t = cfg.train
-    lo = t.learning_rate * t.min_lr_fraction
     f = min(max(fraction, 0.0), 1.0)
     w = t.warmup_fraction
     if w > 0 and f < w:
         return t.learning_rate * (0.1 + 0.9 * f / w)
-    x = (f - w) / (1.0 - w) if w < 1 else 1.0
-    return lo + (t.learning_rate - lo) * 0.5 * (1.0 + math.cos(math.pi * x))
+    return cosine(cfg, (f - w) / (1.0 - w) if w < 1 else 1.0)
 
 
 def period_seconds(budget: float) -> float:

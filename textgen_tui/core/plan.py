@@ -7,12 +7,18 @@ The trainer asks it; the Keras callback applies what it answers. Pure Python apa
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from textgen_tui.core.budget import FIRST_PERIOD_STEPS, budget_lr, over_budget, patience_spent, plan_period
+from textgen_tui.core.budget import (
+    FIRST_PERIOD_STEPS,
+    budget_lr,
+    cosine,
+    over_budget,
+    patience_spent,
+    plan_period,
+)
 from textgen_tui.core.config import Config, TrainConfig
 
 LR_EVERY = 0.25
@@ -26,10 +32,7 @@ PLATEAU_MIN_LR = 1e-6
 def cosine_lr(cfg: Config, step: int, total_steps: int) -> float:
     """The cosine schedule as a function of the step: from the learning rate down to
     `min_lr_fraction` of it over `total_steps` (what Keras's CosineDecay with alpha computes)."""
-    t = cfg.train
-    lo = t.learning_rate * t.min_lr_fraction
-    frac = min(max(step / max(total_steps, 1), 0.0), 1.0)
-    return lo + (t.learning_rate - lo) * 0.5 * (1.0 + math.cos(math.pi * frac))
+    return cosine(cfg, min(max(step / max(total_steps, 1), 0.0), 1.0))
 
 
 def keras_rate(cfg: Config, total_steps: int):
