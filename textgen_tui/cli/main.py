@@ -42,7 +42,7 @@ def _add_train(sub) -> None:
         choices=["fast", "book", "gpu"],
         help="starting configuration (default: gpu when the backend sees a GPU, else fast)",
     )
-    t.add_argument("--tokenizer", choices=["char", "word", "clause"], help="token kind")
+    t.add_argument("--tokenizer", choices=["char", "word", "clause", "subword"], help="token kind")
     t.add_argument(
         "--minutes",
         type=float,

@@ -13,7 +13,7 @@ from typing import Any
 
 from textgen_tui.core.errors import ConfigError
 
-TOKENIZERS = ("char", "word", "clause")
+TOKENIZERS = ("char", "word", "clause", "subword")
 LAYOUTS = ("window", "sequence")
 INPUTS = ("onehot", "embedding")
 CELLS = ("lstm", "gru")

@@ -44,8 +44,8 @@ def evaluate_text(bundle: Bundle, text: str, batch_size: int = 256) -> Evaluatio
     if len(targets_at) == 0:
         raise CorpusError(f"the text is too short to evaluate: {len(ids)} tokens, need more than {length}")
     nats = window_cross_entropy(bundle.model, ids, length, cfg.data.layout, batch_size)
-    vocab = bundle.tokenizer.vocab
-    chars = int(sum(len(vocab[i]) for i in ids[targets_at]))
+    # Characters the scored tokens spell (a subword byte token counts the characters it starts).
+    chars = int(bundle.tokenizer.char_counts[ids[targets_at]].sum())
     total = nats * len(targets_at)
     return Evaluation(
         nats_per_token=nats,

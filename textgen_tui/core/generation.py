@@ -262,9 +262,13 @@ class Generator:
     ) -> Iterator[list[str]]:
         """Yield, per generated position, the new token's text for each temperature."""
         encoded = self.tokenizer.encode_seed(seed)
-        vocab = self.tokenizer.vocab
+        decoder = self.tokenizer.stream_decoder(len(temperatures))
         for ids in self.stream_ids(encoded.ids, temperatures, length, **options):
-            yield [vocab[i] for i in ids.tolist()]
+            # A subword token may be one byte of a character: it shows once the character is whole.
+            yield list(decoder.feed(ids.tolist()))
+        tail = decoder.flush()
+        if tail and any(tail):
+            yield list(tail)
 
     def generate(self, seed: str, temperatures: Sequence[float], length: int, **options) -> list[str]:
         """The whole continuation for each temperature (without the seed)."""

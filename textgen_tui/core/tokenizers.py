@@ -1,4 +1,5 @@
-"""Lossless tokenizers: char, word (jieba for Chinese/Japanese) and clause.
+"""Lossless tokenizers: char, word (jieba for Chinese/Japanese), clause and subword (core/subword.py:
+BPE learned from the corpus, with byte fallback: lossless for every text).
 
 Word and clause vocabularies are capped; a token outside the vocabulary falls back to its
 characters, so decode(encode(text)) == text for any text whose characters were seen in training.
@@ -90,6 +91,15 @@ class Tokenizer:
     def decode(self, ids) -> str:
         return "".join(self.vocab[int(i)] for i in ids)
 
+    @property
+    def char_counts(self) -> np.ndarray:
+        """Characters each token spells (bits per character divide by their sum)."""
+        return np.array([len(t) for t in self.vocab])
+
+    def stream_decoder(self, streams: int) -> _PieceStreams:
+        """Turns one token id per stream into text, step by step (`feed(ids)`, then `flush()`)."""
+        return _PieceStreams(self.vocab, streams)
+
     def encode_seed(self, text: str) -> SeedEncoding:
         """Encode user input: unknown pieces never raise, they are reported."""
         ids, unknown = self._encode(text)
@@ -113,7 +123,24 @@ class Tokenizer:
             raise TextgenError(f"tokenizer.json names an unknown tokenizer {kind!r}")
         if not isinstance(vocab, list) or not all(isinstance(t, str) for t in vocab) or not vocab:
             raise TextgenError("tokenizer.json has an invalid vocabulary")
-        return TOKENIZER_CLASSES[kind](vocab)
+        return TOKENIZER_CLASSES[kind].from_saved(d)
+
+    @classmethod
+    def from_saved(cls, d: dict) -> Tokenizer:
+        return cls(d["vocab"])
+
+
+class _PieceStreams:
+    """Token ids → their text, per stream (every token is whole characters)."""
+
+    def __init__(self, vocab: list[str], streams: int):
+        self.vocab = vocab
+
+    def feed(self, ids) -> tuple[str, ...]:
+        return tuple(self.vocab[int(i)] for i in ids)
+
+    def flush(self) -> tuple[str, ...]:
+        return ()
 
 
 class CharTokenizer(Tokenizer):
@@ -247,13 +274,33 @@ TOKENIZER_CLASSES: dict[str, type[Tokenizer]] = {
     "word": WordTokenizer,
     "clause": ClauseTokenizer,
 }
+"""`subword` is added by core/subword.py (imported at the end of this module)."""
 
 
 def fit_tokenizer(
-    kind: str, text: str, max_vocab: int = 20000, lowercase: bool = False, min_count: int = 1
+    kind: str,
+    text: str,
+    max_vocab: int = 20000,
+    lowercase: bool = False,
+    min_count: int = 1,
+    held_out: float = 0.0,
 ) -> Tokenizer:
+    """`held_out`: the run's validation fraction (the tail of the ids). A subword tokenizer learns
+    from the training part only: the text before the last `held_out * SUBWORD_MARGIN` of its
+    characters (the tail is cut by tokens, and a tail's tokens may span a little more than its
+    share of the characters)."""
     if kind not in TOKENIZER_CLASSES:
         raise ConfigError(f"tokenizer must be one of {', '.join(TOKENIZER_CLASSES)} (got {kind!r})")
     if kind == "char":
         return CharTokenizer.fit(text, lowercase=lowercase)
+    if kind == "subword":
+        cut = len(text) - int(len(text) * min(held_out * SUBWORD_MARGIN, 0.5)) if held_out > 0 else len(text)
+        part = text[:cut]
+        return TOKENIZER_CLASSES[kind].fit(part.lower() if lowercase else part, max_vocab, min_count)
     return TOKENIZER_CLASSES[kind].fit(text.lower() if lowercase else text, max_vocab, min_count)
+
+
+SUBWORD_MARGIN = 1.5
+
+
+import textgen_tui.core.subword  # noqa: E402, F401 (registers "subword"; it subclasses Tokenizer)
