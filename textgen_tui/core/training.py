@@ -233,7 +233,12 @@ class Trainer:
             return cfg, info.tokenizer, info.tokenizer.encode_seed(text).ids, state, history, samples
         text, lower = self.corpus.text, cfg.data.lowercase
         tokenizer = fit_tokenizer(
-            cfg.data.tokenizer, text, cfg.data.max_vocab, lowercase=lower, min_count=cfg.data.min_count
+            cfg.data.tokenizer,
+            text,
+            cfg.data.max_vocab,
+            lowercase=lower,
+            min_count=cfg.data.min_count,
+            held_out=cfg.data.val_fraction,  # subword: learned from the training part only
         )
         ids = tokenizer.encode(text, lowercase=lower)
         train_tokens = int(len(ids) * (1 - cfg.data.val_fraction))
@@ -538,7 +543,7 @@ class Trainer:
         temps = tuple(float(t) for t in s.temperatures)
         self.emit(ev.SampleStarted(epoch, seed, temps))
         parts: list[list[str]] = [[] for _ in temps]
-        vocab = tokenizer.vocab
+        decoder = tokenizer.stream_decoder(len(temps))  # subword: whole characters only
         for ids in generator.stream_ids(
             seed_ids,
             temps,
@@ -548,11 +553,13 @@ class Trainer:
             rng_seed=int(run.rng.integers(2**31)),
             exact_window=cfg.data.layout == "window",  # the book's semantics for its models
         ):
-            pieces = tuple(vocab[i] for i in ids.tolist())
+            pieces = decoder.feed(ids.tolist())
             self.beat()
             for acc, piece in zip(parts, pieces):
                 acc.append(piece)
             self.emit(ev.SampleStep(epoch, pieces))
+        for acc, piece in zip(parts, decoder.flush()):
+            acc.append(piece)
         texts = tuple("".join(p) for p in parts)
         run.samples.append({"epoch": epoch, "seed": seed, "temperatures": list(temps), "texts": list(texts)})
         self.emit(ev.SampleFinished(epoch, seed, texts, temps))
