@@ -190,7 +190,11 @@ def generate(args: argparse.Namespace, temperatures: list[float] | None) -> int:
     folder = default_model_dir(args.model)
     info = read_info(folder)  # fails fast, before TensorFlow loads
     temps = temperatures or list(info.config.sample.temperatures)
-    Sampler(temps, top_k=args.top_k, top_p=args.top_p)  # validates temperatures, top-k, top-p
+    loop_controls = {
+        "repetition_penalty": args.repetition_penalty,
+        "no_repeat_ngram": args.no_repeat_ngram,
+    }
+    Sampler(temps, top_k=args.top_k, top_p=args.top_p, **loop_controls)  # validates them all
     if args.length < 0:
         raise TextgenError(f"--length must be >= 0 (got {args.length})")
     if args.exact_window and info.config.data.layout != "window":
@@ -213,6 +217,7 @@ def generate(args: argparse.Namespace, temperatures: list[float] | None) -> int:
         top_p=args.top_p,
         rng_seed=args.rng_seed,
         exact_window=args.exact_window,
+        **loop_controls,
     )
     if prepared.note:
         _warn(f"note: {prepared.note}")

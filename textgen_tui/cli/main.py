@@ -131,6 +131,19 @@ def _add_generate(sub) -> None:
     g.add_argument("--length", type=int, default=400, help="tokens to generate (default 400)")
     g.add_argument("--top-k", type=int, default=0, help="sample from the k most likely tokens (0: off)")
     g.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass (1.0: off)")
+    g.add_argument(
+        "--repetition-penalty",
+        type=float,
+        default=1.0,
+        help="CTRL's penalty on tokens of the recent context, e.g. 1.2 (1.0: off)",
+    )
+    g.add_argument(
+        "--no-repeat-ngram",
+        type=int,
+        default=0,
+        metavar="N",
+        help="never repeat an N-gram of tokens already in the text (0: off)",
+    )
     g.add_argument("--rng-seed", type=int, help="random seed for reproducible output")
     g.add_argument(
         "--exact-window",

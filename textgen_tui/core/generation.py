@@ -241,13 +241,24 @@ class Generator:
         top_p: float = 1.0,
         rng_seed: int | None = None,
         exact_window: bool = False,
+        repetition_penalty: float = 1.0,
+        no_repeat_ngram: int = 0,
     ) -> Iterator[np.ndarray]:
         """Yield one array of token ids (one per temperature) per generated position."""
         if isinstance(length, bool) or not isinstance(length, int) or length < 0:
             raise GenerationError(f"length must be a whole number >= 0 (got {length!r})")
-        sampler = Sampler(temperatures, top_k=top_k, top_p=top_p, rng_seed=rng_seed)
+        sampler = Sampler(
+            temperatures,
+            top_k=top_k,
+            top_p=top_p,
+            rng_seed=rng_seed,
+            repetition_penalty=repetition_penalty,
+            no_repeat_ngram=no_repeat_ngram,
+        )
         streams = len(sampler.temperatures)
         runner = self._prime(np.asarray(seed_ids), streams, exact_window)
+        if sampler.watches:
+            sampler.prime(seed_ids)
         for _ in range(length):
             ids = sampler.sample(runner.logits())
             yield ids

@@ -1,4 +1,11 @@
-"""Temperature, top-k and top-p sampling on logits, vectorised over several streams.
+"""Temperature, top-k and top-p sampling on logits, vectorised over several streams, and two
+controls against loops, both off by default (as in Hugging Face `generate`):
+
+- a repetition penalty (CTRL, Keskar et al. 2019): the logit of every token already in the recent
+  context (the last `penalty_window` tokens, the seed's included) is divided by the penalty when
+  positive and multiplied by it when negative, before the temperature;
+- a no-repeat n-gram size N: a token that would complete an N-gram already in the stream (the
+  seed's included) gets probability 0 (Hugging Face's `no_repeat_ngram_size`).
 
 Reweighting works on logits (`softmax(logits / T)` is the book's `p ** (1 / T)` renormalised), so
 there is no `log(0)`. T = 0 means greedy.
@@ -14,6 +21,9 @@ from textgen_tui.core.config import check_temperature
 from textgen_tui.core.errors import GenerationError
 
 _BLOCK = 512  # uniform draws made at a time per stream
+PENALTY_WINDOW = 32
+"""Tokens of recent context the repetition penalty looks at, by default (the whole text would
+penalize every character of a character model)."""
 
 
 def check_top(top_k: int, top_p: float) -> None:
@@ -21,6 +31,16 @@ def check_top(top_k: int, top_p: float) -> None:
         raise GenerationError(f"top-k must be a whole number >= 0 (got {top_k!r})")
     if not isinstance(top_p, (int, float)) or not 0.0 < float(top_p) <= 1.0:
         raise GenerationError(f"top-p must be in (0, 1] (got {top_p!r})")
+
+
+def check_loop_controls(repetition_penalty: float, no_repeat_ngram: int, penalty_window: int) -> None:
+    if isinstance(repetition_penalty, bool) or not isinstance(repetition_penalty, (int, float)):
+        raise GenerationError(f"the repetition penalty must be a number >= 1 (got {repetition_penalty!r})")
+    if not 1.0 <= float(repetition_penalty) <= 100.0:
+        raise GenerationError(f"the repetition penalty must be in [1, 100] (got {repetition_penalty!r})")
+    for name, value in (("no-repeat n-gram size", no_repeat_ngram), ("penalty window", penalty_window)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise GenerationError(f"the {name} must be a whole number >= 0 (got {value!r})")
 
 
 class Sampler:
@@ -33,6 +53,9 @@ class Sampler:
         top_k: int = 0,
         top_p: float = 1.0,
         rng_seed: int | None = None,
+        repetition_penalty: float = 1.0,
+        no_repeat_ngram: int = 0,
+        penalty_window: int = PENALTY_WINDOW,
     ):
         try:
             temps = np.array([check_temperature(t) for t in temperatures], dtype=np.float64)
@@ -47,6 +70,12 @@ class Sampler:
         self.inv_t = self.inv_t.astype(np.float32)
         self.top_k = int(top_k)
         self.top_p = float(top_p)
+        check_loop_controls(repetition_penalty, no_repeat_ngram, penalty_window)
+        self.repetition_penalty = float(repetition_penalty)
+        self.no_repeat_ngram = int(no_repeat_ngram)
+        self.penalty_window = int(penalty_window)
+        self._history: list[list[int]] = [[] for _ in range(temps.size)]
+        self._seen: list[dict[tuple[int, ...], set[int]]] = [{} for _ in range(temps.size)]
         self.rng = np.random.default_rng(rng_seed)
         self._uniform = np.empty((0, temps.size))
         self._u_pos = 0
@@ -59,12 +88,62 @@ class Sampler:
         self._u_pos += 1
         return u
 
+    # -- the context the loop controls look at ----------------------------------------------------
+    @property
+    def watches(self) -> bool:
+        """Whether the loop controls are on (the sampler then keeps each stream's tokens)."""
+        return self.repetition_penalty != 1.0 or self.no_repeat_ngram > 0
+
+    def prime(self, seed_ids: Sequence[int]) -> None:
+        """The seed's tokens, the context every stream starts from."""
+        for tok in np.asarray(seed_ids).tolist():
+            self.observe(np.full(len(self._history), tok))
+
+    def observe(self, ids: np.ndarray) -> None:
+        """One token per stream, appended to its context (`sample` does this itself)."""
+        if not self.watches:
+            return
+        n = self.no_repeat_ngram
+        for s, tok in enumerate(np.asarray(ids).tolist()):
+            hist = self._history[s]
+            hist.append(int(tok))
+            if n > 0 and len(hist) >= n:
+                self._seen[s].setdefault(tuple(hist[len(hist) - n : -1]), set()).add(int(tok))
+            keep = max(self.penalty_window, n)
+            if len(hist) > 4 * keep + 64:  # only the tail is ever read
+                del hist[: len(hist) - keep]
+
+    def banned(self, stream: int) -> set[int]:
+        """Tokens that would repeat an n-gram of `stream` (empty when the control is off)."""
+        n = self.no_repeat_ngram
+        hist = self._history[stream]
+        if n <= 0 or len(hist) < n - 1:
+            return set()
+        return self._seen[stream].get(tuple(hist[len(hist) - n + 1 :]) if n > 1 else (), set())
+
+    def _controlled(self, logits: np.ndarray) -> np.ndarray:
+        if not self.watches:
+            return logits
+        z = np.array(logits, dtype=np.float64)
+        for s in range(z.shape[0]):
+            hist = self._history[s]
+            if self.repetition_penalty != 1.0 and hist:
+                recent = hist[-self.penalty_window :] if self.penalty_window else hist
+                idx = np.unique(np.asarray(recent, dtype=np.int64))
+                row = z[s, idx]
+                z[s, idx] = np.where(row > 0, row / self.repetition_penalty, row * self.repetition_penalty)
+            ban = self.banned(s)
+            if ban and len(ban) < z.shape[1]:
+                z[s, list(ban)] = -np.inf
+        return z
+
     def probabilities(self, logits: np.ndarray) -> np.ndarray:
         """The reweighted distribution each stream samples from (rows sum to 1)."""
         p = self._weights(logits)
         return p / p.sum(axis=1, keepdims=True)
 
     def _weights(self, logits: np.ndarray) -> np.ndarray:
+        logits = self._controlled(logits)
         z = logits * self.inv_t
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
@@ -94,4 +173,7 @@ class Sampler:
         cdf = np.cumsum(p, axis=1)
         u = self._next_uniform() * cdf[:, -1]
         idx = (cdf <= u[:, None]).sum(axis=1)
-        return np.minimum(idx, p.shape[1] - 1)
+        idx = np.minimum(idx, p.shape[1] - 1)
+        if self.watches:
+            self.observe(idx)
+        return idx

@@ -1,0 +1,83 @@
+"""The loop controls of core/sampling.py on hand-made logits: a repetition penalty (CTRL) and a
+no-repeat n-gram size (Hugging Face semantics)."""
+
+import numpy as np
+import pytest
+
+from textgen_tui.core.errors import GenerationError
+from textgen_tui.core.sampling import Sampler
+
+LOGITS = np.log(np.array([[0.1, 0.2, 0.3, 0.4]]))
+
+
+def test_off_by_default_changes_nothing():
+    plain = Sampler([1.0])
+    assert not plain.watches
+    plain.prime([3, 3, 3])
+    np.testing.assert_allclose(plain.probabilities(LOGITS), [[0.1, 0.2, 0.3, 0.4]])
+
+
+def test_penalty_lowers_a_repeated_token_positive_and_negative_logits():
+    plain = Sampler([1.0]).probabilities(LOGITS)
+    s = Sampler([1.0], repetition_penalty=2.0)
+    s.prime([3])
+    p = s.probabilities(LOGITS)
+    assert p[0, 3] < plain[0, 3] and all(p[0, i] > plain[0, i] for i in range(3))
+    # CTRL: a positive logit is divided by the penalty, a negative one multiplied
+    z = np.array([[2.0, -1.0, 0.0]])
+    s = Sampler([1.0], repetition_penalty=2.0)
+    s.prime([0, 1])
+    expected = np.exp([1.0, -2.0, 0.0]) / np.exp([1.0, -2.0, 0.0]).sum()
+    np.testing.assert_allclose(s.probabilities(z)[0], expected)
+
+
+def test_penalty_looks_at_the_recent_window_only():
+    s = Sampler([1.0], repetition_penalty=3.0, penalty_window=2)
+    s.prime([3, 0, 1])  # 3 has left the window
+    p = s.probabilities(LOGITS)
+    np.testing.assert_allclose(p[0, 3] / p[0, 2], 0.4 / 0.3)
+
+
+def test_banned_ngram_gets_probability_zero():
+    s = Sampler([1.0], no_repeat_ngram=2)
+    s.prime([1, 3, 2, 1])  # the bigram (1, 3) was seen: after 1, 3 is banned
+    p = s.probabilities(LOGITS)
+    assert p[0, 3] == 0.0 and p[0].sum() == pytest.approx(1.0)
+    assert s.banned(0) == {3}
+    # greedy takes the best token that is not banned: (0, 3, 2) was seen, so not 2 after 0, 3
+    z = np.array([[0.0, 0.0, 5.0, 1.0]])
+    s2 = Sampler([0.0], no_repeat_ngram=3)
+    s2.prime([0, 3, 2, 0, 3])
+    assert s2.sample(z).tolist() == [3]
+
+
+def test_sampling_never_repeats_an_ngram():
+    rng = np.random.default_rng(0)
+    s = Sampler([1.0, 0.5, 0.0], no_repeat_ngram=3, rng_seed=1)
+    s.prime([0, 1])
+    drawn = []
+    for _ in range(60):
+        ids = s.sample(rng.normal(size=(3, 40)))
+        drawn.append(ids)
+    for stream in np.array(drawn).T:
+        seq = [0, 1, *stream.tolist()]
+        grams = [tuple(seq[i : i + 3]) for i in range(len(seq) - 2)]
+        assert len(grams) == len(set(grams))
+
+
+def test_streams_keep_their_own_context():
+    s = Sampler([1.0, 1.0], no_repeat_ngram=2)
+    s.observe(np.array([1, 2]))
+    s.observe(np.array([3, 3]))
+    s.observe(np.array([1, 2]))
+    assert s.banned(0) == {3} and s.banned(1) == {3}
+    s.observe(np.array([0, 1]))
+    assert s.banned(0) == set() and s.banned(1) == set()
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"repetition_penalty": 0.5}, {"no_repeat_ngram": -1}, {"no_repeat_ngram": 1.5}]
+)
+def test_bad_controls_are_generation_errors(kwargs):
+    with pytest.raises(GenerationError):
+        Sampler([1.0], **kwargs)
