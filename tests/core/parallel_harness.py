@@ -44,7 +44,9 @@ def train(out: str, folder: str, devices: str | None, process: tuple[int, int, i
         par = setup(devices, batch_size=16)
     trainer = Trainer(corpus_from_text(make_text(), "tiny"), cfg, folder, parallel=par)
     trainer.run()
-    np.savez(out, *[np.asarray(w) for w in trainer.model.get_weights()], devices=len(par.devices))
+    weights = [np.asarray(w) for w in trainer.model.get_weights()]
+    # JAX runs never import TensorFlow (test_two_devices_train_like_one checks it)
+    np.savez(out, *weights, devices=len(par.devices), tensorflow="tensorflow" in sys.modules)
 
 
 def reference(out: str) -> None:
@@ -67,7 +69,9 @@ def reference(out: str) -> None:
         x = np.concatenate([p[0] for p in parts])
         y = np.concatenate([p[1] for p in parts])
         model.train_on_batch(x, y)
-    np.savez(out, *[np.asarray(w) for w in model.get_weights()], devices=1)
+    np.savez(
+        out, *[np.asarray(w) for w in model.get_weights()], devices=1, tensorflow="tensorflow" in sys.modules
+    )
 
 
 if __name__ == "__main__":
