@@ -83,10 +83,11 @@ async def test_train_stop_generate(workdir: Path) -> None:
         # the seed history keeps both seeds; selecting one puts it back
         assert app.query_one("#seed-history").option_count == 2
 
-        # save the output
+        # save the output: to the user's folder (the current one), not into the model's
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert list(out.glob("generated-*.txt"))
+        assert list(workdir.glob("generated-*.txt"))
+        assert not list(out.glob("generated-*.txt"))
 
 
 async def test_keys_answer_while_training(workdir: Path) -> None:
@@ -116,6 +117,6 @@ async def test_keys_answer_while_training(workdir: Path) -> None:
         latencies.sort()
         assert latencies[len(latencies) // 2] < 0.3, latencies
         assert latencies[-1] < 2.0, latencies
-        app.stop_training()
+        app.train_pane.action_stop()
         await wait_for(pilot, lambda: not app.training, what="training to stop")
         assert (workdir / "models" / "tiny" / "best.keras").exists()

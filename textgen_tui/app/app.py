@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -22,17 +21,14 @@ from textual.widgets import Footer, Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from textgen_tui.app import messages as msg
-from textgen_tui.app.dialogs import HelpScreen, MessageDialog, QuitDialog
+from textgen_tui.app.dialogs import HelpScreen, QuitDialog
 from textgen_tui.app.panes.corpus import CorpusPane, CorpusSummary, summarise
 from textgen_tui.app.panes.generate import TRAINING_LABEL, GeneratePane
 from textgen_tui.app.panes.models import ModelsPane, list_trashed
 from textgen_tui.app.panes.train import TrainPane
-from textgen_tui.app.panes.train_live import grouped_changes, run_summary
-from textgen_tui.app.worker import TrainingRelay
-from textgen_tui.core import events as ev
 from textgen_tui.core import session as ses
-from textgen_tui.core.bundle import is_model, list_bundles, read_info
-from textgen_tui.core.config import make_config, preset
+from textgen_tui.core.bundle import list_bundles, read_info
+from textgen_tui.core.config import preset
 from textgen_tui.core.corpus import Corpus
 from textgen_tui.core.errors import TextgenError
 from textgen_tui.core.generation_service import GenerationService
@@ -85,8 +81,7 @@ class TextgenApp(App):
         self.tf_ready = threading.Event()
         self.corpus: Corpus | None = None
         self.corpus_options = ("char", preset("fast").data.lowercase)  # (tokenizer, lowercase)
-        self.session = session or ses.TrainingSession()
-        self.session.add_listener(TrainingRelay(self.post_message))
+        self.session = session or ses.TrainingSession()  # the Train pane listens to it
         self.generation = GenerationService()
         self._quitting = False
 
@@ -214,7 +209,7 @@ class TextgenApp(App):
         yield SystemCommand(
             "Start training", "Train with the Train pane's settings", self.train_pane.action_start
         )
-        yield SystemCommand("Stop training", "Stop after the current batch", self.stop_training)
+        yield SystemCommand("Stop training", "Stop after the current batch", self.train_pane.action_stop)
         yield SystemCommand("Generate", "Generate from the seed", self.generate_pane.action_generate)
         yield SystemCommand("Refresh models", "Re-read the model folders", self.refresh_models)
 
@@ -332,169 +327,20 @@ class TextgenApp(App):
     def training_dir(self) -> Path | None:
         return self.session.out_dir if self.session.active else None
 
-    def on_start_training(self, message: msg.StartTraining) -> None:
-        """Start or resume with the form's settings; any refusal is a notification and the pane
-        stays ready for the next try."""
-        session = self.session
-        try:
-            if message.resume:
-                out = self._resume(message)
-            else:
-                out = self._start(message)
-        except TextgenError as exc:
-            self.notify(str(exc), title="Resume" if message.resume else "Train", severity="error")
-            return
-        self.train_pane.out_dir = str(out)
-        self.train_pane.set_running(True)
-        verb = "Resuming" if message.resume else "Preparing"
-        self.train_pane.live.reset(f"{verb} {out}…")
-        if message.resume:
-            self._show_history(out)
-        if session.copied_from is not None:
-            self.notify(f"The bundled model stays as shipped: training a copy in {out}.", title="Resume")
-        self._refresh_generate_models()
-
-    def _start(self, message: msg.StartTraining) -> Path:
-        tokenizer, lowercase = self.corpus_options
-        overrides = {**message.overrides, "tokenizer": tokenizer, "lowercase": lowercase}
-        make_config(message.preset, overrides)  # bad settings are named first
-        if self.corpus is None:
-            raise TextgenError("Load a corpus first (Corpus pane, F1).")
-        out = message.out_dir
-        if not out or (Path(out).exists() and is_model(out)):
-            # The form still names a model (the last run's): a new run gets a fresh folder.
-            fresh = default_out_dir(self._corpus_name())
-            if out:
-                self.notify(f"{out} holds a model (F7 resumes it): starting {fresh} instead.", title="Train")
-            out = str(fresh)
-        return self.session.start(
-            self.corpus,
-            out,
-            preset=message.preset,
-            overrides=overrides,
-            devices=message.devices,
-            tensorboard=message.tensorboard or None,
-        )
-
-    def _resume(self, message: msg.StartTraining) -> Path:
-        if not message.out_dir:
-            raise TextgenError("Type the model folder to resume in 'output folder'.")
-        info = read_info(message.out_dir)
-        corpus = self.corpus
-        if corpus is not None and corpus.lowercase != info.config.data.lowercase:
-            corpus = None  # the folder's own corpus, read as the model was trained
-        return self.session.resume(
-            message.out_dir,
-            corpus=corpus,
-            overrides=message.overrides,
-            devices=message.devices,
-            tensorboard=message.tensorboard or None,
-        )
-
-    def _show_history(self, folder: Path) -> None:
-        """A resumed run: the loss chart first shows the epochs the folder has done (cut back to
-        the epoch it resumes from, as the trainer does)."""
-        try:
-            info = read_info(folder)
-        except TextgenError:
-            return  # the trainer reports what is wrong with the folder
-        done = info.resume_epoch
-        history = {key: list(values)[:done] for key, values in info.history.items()}
-        self.train_pane.live.show_history(history, info.best_epoch)
-
-    def on_stop_training(self, message: msg.StopTraining) -> None:
-        self.stop_training()
-
-    def stop_training(self) -> None:
-        if not self.session.stop():
-            self.notify("Nothing is training.", severity="warning")
-            return
-        self.train_pane.live.set_status("Stopping after this batch (the epoch is validated and saved)…")
-
-    def on_batch_progress(self, message: msg.BatchProgress) -> None:
-        self.train_pane.live.show_batch(message.event)
-
-    def on_sample_chunk(self, message: msg.SampleChunk) -> None:
-        self.train_pane.live.sample_chunk(message.epoch, message.pieces)
-
-    def on_training_event(self, message: msg.TrainingEvent) -> None:
-        e = message.event
-        if not self.query(TrainPane):  # the screen is gone (quitting): nothing to show
-            return
-        live = self.train_pane.live
-        if isinstance(e, ev.Started):
-            live.started(e)
-            # The trainer's config is the one in use (a short budget sizes the network down).
-            used = getattr(self.session.trainer, "config", None) or self.session.config
-            if used is not None:
-                live.set_summary(run_summary(self.train_pane.preset_name, used, e))
-            if e.changes:
-                self.notify(grouped_changes(e.changes), title="Changed for this run")
-            self._refresh_generate_models()
-        elif isinstance(e, ev.EpochEnd):
-            live.epoch_end(e)
-        elif isinstance(e, ev.SampleStarted):
-            live.sample_started(e)
-        elif isinstance(e, ev.SampleFinished):
-            live.sample_finished(e)
-        elif isinstance(e, ev.Snapshot):
-            if self.session.out_dir is not None:
-                self.generation.set_live(self.session.out_dir, e)
-                self.refresh_models()  # the folder is a model now (or has a new epoch)
-        elif isinstance(e, ev.LearningRateReduced):
-            self.notify(f"Learning rate {e.old:.3g} → {e.new:.3g} (plateau)", title=f"Epoch {e.epoch}")
-        elif isinstance(e, ev.Stalled):
-            since = time.strftime("%H:%M:%S", time.localtime(e.since))
-            text = f"Training seems stalled: no progress since {since} (epoch {e.epoch}, batch {e.batch})."
-            live.set_status(text)
-            self.notify(text + " F6 stops it.", title="Stalled?", severity="warning", timeout=30)
-        elif isinstance(e, ev.StallCleared):
-            self.notify(f"Training goes on again after {e.seconds:.0f}s.", title="Training")
-        elif isinstance(e, ev.Stopped):
-            self.notify(e.message, title=f"Stopped after epoch {e.epoch}", severity="warning")
-        elif isinstance(e, ev.Finished):
-            best = (
-                ""
-                if e.best_value is None
-                else f", best {e.monitor} {e.best_value:.4f} (epoch {e.best_epoch})"
-            )
-            live.set_status(f"Done: {e.epochs_run} epoch(s) in {e.seconds:.0f}s{best}. Model: {e.out_dir}")
-            self.notify(f"Model saved in {e.out_dir}", title="Training finished")
-        elif isinstance(e, ev.Failed):
-            self._show_failure(e)
-        elif isinstance(e, ses.SessionStatus):
-            self._session_status(e)
-
-    def _session_status(self, e: ses.SessionStatus) -> None:
-        if e.status in ses.ACTIVE:
-            return
-        # The run has ended (finished or failed): the pane is ready for the next try, and its
-        # output folder keeps naming the run's folder, so F7 continues it.
-        self.generation.clear_live()
-        self.train_pane.set_running(False)
-        if self.session.out_dir is not None and is_model(self.session.out_dir):
-            self.train_pane.out_dir = str(self.session.out_dir)
+    def on_train_pane_models_changed(self, message: TrainPane.ModelsChanged) -> None:
         self.refresh_models()
-        trained = self.session.out_dir
-        if trained is not None and is_model(trained) and self.generate_pane.model is None:
-            self._refresh_generate_models(select=str(trained))  # ready to play with in Generate
+        if message.trained and self._panes_alive() and self.generate_pane.model is None:
+            self._refresh_generate_models(select=message.trained)  # ready to play with in Generate
+
+    def _panes_alive(self) -> bool:
+        """False while quitting: the screens and the panes are gone, late messages find nothing."""
+        return bool(self.screen_stack) and bool(self.screen_stack[0].query(ModelsPane))
+
+    def on_train_pane_run_ended(self, message: TrainPane.RunEnded) -> None:
         if self._quitting:
             self.exit()
-        elif isinstance(self.screen, QuitDialog):
+        elif self._panes_alive() and isinstance(self.screen, QuitDialog):
             self.screen.dismiss(None)  # nothing trains any more: the question is moot
-
-    def _show_failure(self, e: ev.Failed) -> None:
-        if not e.started:  # refused or failed before training: say why, the pane stays ready
-            self.train_pane.live.set_status(f"Not started: {e.message}")
-            self.notify(e.message, title="Train", severity="error")
-            return
-        where = (
-            f"The last good model is in {e.last_good}: it can be opened or resumed."
-            if e.last_good
-            else "No model was saved before the failure."
-        )
-        self.train_pane.live.set_status(f"Failed: {e.message}")
-        self.push_screen(MessageDialog("Training failed", f"{e.message}\n\n{where}"))
 
     # -- generation -----------------------------------------------------------------------------
     def _model_options(self, entries) -> list[tuple[str, str]]:
@@ -523,6 +369,8 @@ class TextgenApp(App):
         self.refresh_models()
 
     def refresh_models(self) -> None:
+        if not self._panes_alive():
+            return
         roots = model_roots()
         entries = list_bundles(*roots)
         trash, others = list_trashed()

@@ -22,6 +22,10 @@ class BatchProgress(Message):
         super().__init__()
         self.event = event
 
+    def can_replace(self, message: Message) -> bool:
+        """A newer progress replaces one still waiting in the queue (only the latest is shown)."""
+        return isinstance(message, BatchProgress)
+
 
 class SampleChunk(Message):
     """Several sample steps of one epoch, joined: one text piece per temperature."""
@@ -75,31 +79,6 @@ class PresetChosen(Message):
         self.name = name
         self.tokenizer = tokenizer
         self.lowercase = lowercase
-
-
-class StartTraining(Message):
-    """Start (resume=False) or resume a run with the form's settings (field → value)."""
-
-    def __init__(
-        self,
-        preset: str,
-        overrides: dict,
-        out_dir: str,
-        resume: bool,
-        devices: str = "1",
-        tensorboard: str = "",
-    ) -> None:
-        super().__init__()
-        self.devices = devices
-        self.tensorboard = tensorboard  # a TensorBoard log folder, or "" for none
-        self.preset = preset
-        self.overrides = overrides
-        self.out_dir = out_dir
-        self.resume = resume
-
-
-class StopTraining(Message):
-    pass
 
 
 class RefreshModels(Message):

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Input, Label, Select
 
@@ -18,15 +23,34 @@ from textgen_tui.app.panes.fields import (
     format_value,
     parse,
 )
-from textgen_tui.app.panes.train_live import COMPACT_HEIGHT, LiveView
-from textgen_tui.core.config import CELLS, LAYOUTS, PRESETS, RESUMABLE, Config, preset
+from textgen_tui.app.panes.train_live import COMPACT_HEIGHT, LiveView, grouped_changes, run_summary
+from textgen_tui.app.worker import TrainingRelay
+from textgen_tui.core import events as ev
+from textgen_tui.core import session as ses
+from textgen_tui.core.bundle import is_model, read_info
+from textgen_tui.core.config import CELLS, LAYOUTS, PRESETS, RESUMABLE, Config, make_config, preset
 from textgen_tui.core.errors import ConfigError, TextgenError
+from textgen_tui.core.paths import default_out_dir
 
 # Form fields that belong to a saved model: shown from its folder, and fixed, when resuming it.
 FIXED_WHEN_RESUMING = ("layout", "cell", *(f.name for f in FIELDS if f.name not in RESUMABLE))
 
 
 class TrainPane(Horizontal):
+    """The form, and the run: starts, stops and resumes the app's training session and shows its
+    events (they come from the session's thread through a `TrainingRelay` to this pane)."""
+
+    @dataclass
+    class ModelsChanged(Message):
+        """A run made or changed a model folder: the lists are re-read (`trained`: the run's
+        folder once it has ended, offered in Generate when nothing is chosen there)."""
+
+        trained: str | None = None
+
+    @dataclass
+    class RunEnded(Message):
+        """The run is over (finished, stopped or failed)."""
+
     BINDINGS = [
         Binding("f5", "start", "Start"),
         Binding("f6", "stop", "Stop"),
@@ -99,6 +123,13 @@ class TrainPane(Horizontal):
 
     def on_mount(self) -> None:
         self.fill(preset("fast"))
+        self._relay = TrainingRelay(self.post_message)
+        self.app.session.add_listener(self._relay)
+
+    def on_unmount(self) -> None:
+        listeners = self.app.session.listeners
+        if self._relay in listeners:  # the screen is gone: a run kept in the terminal goes on
+            listeners.remove(self._relay)
 
     # -- the form -------------------------------------------------------------------------------
     def fill(self, cfg: Config) -> None:
@@ -256,14 +287,151 @@ class TrainPane(Horizontal):
         self._launch(resume=True)
 
     def _launch(self, resume: bool) -> None:
+        """Start or resume with the form's settings; any refusal is a notification and the pane
+        stays ready for the next try."""
         try:
             overrides = self.overrides()
         except ConfigError as exc:
             self.notify(str(exc), title="Settings", severity="error")
             return
-        devices = self.query_one("#devices", Input).value.strip() or "1"
-        logs = self.query_one("#tensorboard", Input).value.strip()
-        self.post_message(msg.StartTraining(self.preset_name, overrides, self.out_dir, resume, devices, logs))
+        devices = self.query_one("#devices", KeyInput).value.strip() or "1"
+        logs = self.query_one("#tensorboard", KeyInput).value.strip() or None
+        session = self.app.session
+        try:
+            out = self._resume(overrides, devices, logs) if resume else self._start(overrides, devices, logs)
+        except TextgenError as exc:
+            self.notify(str(exc), title="Resume" if resume else "Train", severity="error")
+            return
+        self.out_dir = str(out)
+        self.set_running(True)
+        self.live.reset(f"{'Resuming' if resume else 'Preparing'} {out}…")
+        if resume:
+            self._show_history(out)
+        if session.copied_from is not None:
+            self.notify(f"The bundled model stays as shipped: training a copy in {out}.", title="Resume")
+        self.post_message(self.ModelsChanged())
+
+    def _start(self, overrides: dict, devices: str, logs: str | None) -> Path:
+        app = self.app
+        tokenizer, lowercase = app.corpus_options
+        overrides = {**overrides, "tokenizer": tokenizer, "lowercase": lowercase}
+        make_config(self.preset_name, overrides)  # bad settings are named first
+        if app.corpus is None:
+            raise TextgenError("Load a corpus first (Corpus pane, F1).")
+        out = self.out_dir
+        if not out or (Path(out).exists() and is_model(out)):
+            # The form still names a model (the last run's): a new run gets a fresh folder.
+            source = app.corpus.source
+            fresh = default_out_dir(Path(source).stem or source)
+            if out:
+                self.notify(f"{out} holds a model (F7 resumes it): starting {fresh} instead.", title="Train")
+            out = str(fresh)
+        return app.session.start(
+            app.corpus, out, preset=self.preset_name, overrides=overrides, devices=devices, tensorboard=logs
+        )
+
+    def _resume(self, overrides: dict, devices: str, logs: str | None) -> Path:
+        if not self.out_dir:
+            raise TextgenError("Type the model folder to resume in 'output folder'.")
+        info = read_info(self.out_dir)
+        corpus = self.app.corpus
+        if corpus is not None and corpus.lowercase != info.config.data.lowercase:
+            corpus = None  # the folder's own corpus, read as the model was trained
+        return self.app.session.resume(
+            self.out_dir, corpus=corpus, overrides=overrides, devices=devices, tensorboard=logs
+        )
+
+    def _show_history(self, folder: Path) -> None:
+        """A resumed run: the loss chart first shows the epochs the folder has done (cut back to
+        the epoch it resumes from, as the trainer does)."""
+        info = self.resuming_info  # read when the folder was named (the form shows it)
+        if info is None or Path(info.path).resolve() != Path(folder).resolve():
+            return  # the trainer reports what is wrong with the folder
+        done = info.resume_epoch
+        history = {key: list(values)[:done] for key, values in info.history.items()}
+        self.live.show_history(history, info.best_epoch)
 
     def action_stop(self) -> None:
-        self.post_message(msg.StopTraining())
+        if not self.app.session.stop():
+            self.notify("Nothing is training.", severity="warning")
+            return
+        self.live.set_status("Stopping after this batch (the epoch is validated and saved)…")
+
+    # -- the run's events (from the relay) ------------------------------------------------------
+    def on_batch_progress(self, message: msg.BatchProgress) -> None:
+        self.live.show_batch(message.event)
+
+    def on_sample_chunk(self, message: msg.SampleChunk) -> None:
+        self.live.sample_chunk(message.epoch, message.pieces)
+
+    def on_training_event(self, message: msg.TrainingEvent) -> None:
+        e, live, session = message.event, self.live, self.app.session
+        if isinstance(e, ev.Started):
+            live.started(e)
+            # The trainer's config is the one in use (a short budget sizes the network down).
+            used = getattr(session.trainer, "config", None) or session.config
+            if used is not None:
+                live.set_summary(run_summary(self.preset_name, used, e))
+            if e.changes:
+                self.notify(grouped_changes(e.changes), title="Changed for this run")
+            self.post_message(self.ModelsChanged())
+        elif isinstance(e, ev.EpochEnd):
+            live.epoch_end(e)
+        elif isinstance(e, ev.SampleStarted):
+            live.sample_started(e)
+        elif isinstance(e, ev.SampleFinished):
+            live.sample_finished(e)
+        elif isinstance(e, ev.Snapshot):
+            if session.out_dir is not None:
+                self.app.generation.set_live(session.out_dir, e)
+                self.post_message(self.ModelsChanged())  # the folder is a model now (or has a new epoch)
+        elif isinstance(e, ev.LearningRateReduced):
+            self.notify(f"Learning rate {e.old:.3g} → {e.new:.3g} (plateau)", title=f"Epoch {e.epoch}")
+        elif isinstance(e, ev.Stalled):
+            since = time.strftime("%H:%M:%S", time.localtime(e.since))
+            text = f"Training seems stalled: no progress since {since} (epoch {e.epoch}, batch {e.batch})."
+            live.set_status(text)
+            self.notify(text + " F6 stops it.", title="Stalled?", severity="warning", timeout=30)
+        elif isinstance(e, ev.StallCleared):
+            self.notify(f"Training goes on again after {e.seconds:.0f}s.", title="Training")
+        elif isinstance(e, ev.Stopped):
+            self.notify(e.message, title=f"Stopped after epoch {e.epoch}", severity="warning")
+        elif isinstance(e, ev.Finished):
+            best = (
+                ""
+                if e.best_value is None
+                else f", best {e.monitor} {e.best_value:.4f} (epoch {e.best_epoch})"
+            )
+            live.set_status(f"Done: {e.epochs_run} epoch(s) in {e.seconds:.0f}s{best}. Model: {e.out_dir}")
+            self.notify(f"Model saved in {e.out_dir}", title="Training finished")
+        elif isinstance(e, ev.Failed):
+            self._show_failure(e)
+        elif isinstance(e, ses.SessionStatus) and e.status not in ses.ACTIVE:
+            self._ended()
+
+    def _ended(self) -> None:
+        """The run has ended (finished or failed): the pane is ready for the next try, and its
+        output folder keeps naming the run's folder, so F7 continues it."""
+        session = self.app.session
+        self.app.generation.clear_live()
+        self.set_running(False)
+        trained = session.out_dir if session.out_dir is not None and is_model(session.out_dir) else None
+        if trained is not None:
+            self.out_dir = str(trained)
+        self.post_message(self.ModelsChanged(str(trained) if trained else None))
+        self.post_message(self.RunEnded())
+
+    def _show_failure(self, e: ev.Failed) -> None:
+        from textgen_tui.app.dialogs import MessageDialog
+
+        if not e.started:  # refused or failed before training: say why, the pane stays ready
+            self.live.set_status(f"Not started: {e.message}")
+            self.notify(e.message, title="Train", severity="error")
+            return
+        where = (
+            f"The last good model is in {e.last_good}: it can be opened or resumed."
+            if e.last_good
+            else "No model was saved before the failure."
+        )
+        self.live.set_status(f"Failed: {e.message}")
+        self.app.push_screen(MessageDialog("Training failed", f"{e.message}\n\n{where}"))
