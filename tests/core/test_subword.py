@@ -108,8 +108,10 @@ def test_tiny_subword_run_trains_generates_resumes_evaluates(tmp_path, text):
     ids = list(generator.stream_ids(generator.tokenizer.encode(seed), [0.5, 1.5], 40, rng_seed=3))
     for k, stream in enumerate(zip(*pieces)):
         # the streamed pieces are the decoded tokens (bytes held back until their character is
-        # whole; a byte sequence that is not UTF-8, which an untrained model may draw, shows as U+FFFD)
-        assert "".join(stream) == generator.tokenizer.decode([step[k] for step in ids])
+        # whole; the UTF-8 guard keeps an untrained model's byte tokens to whole characters)
+        drawn = generator.tokenizer.whole_characters(np.array([step[k] for step in ids]))
+        assert "".join(stream) == generator.tokenizer.decode(drawn)
+        assert "\ufffd" not in "".join(stream)
         "".join(stream).encode("utf-8")  # valid text
     assert generator.tokenizer.encode_seed(seed).note == ""
     out_text = generator.generate(seed, [0.0], 20)[0]
@@ -123,3 +125,29 @@ def test_tiny_subword_run_trains_generates_resumes_evaluates(tmp_path, text):
     result = evaluate_text(load_bundle(out), text[-800:])
     assert result.unknown == 0 and 0 < result.bits_per_char < 10
     assert result.characters < 800 and result.characters > result.tokens  # pieces span characters
+
+
+def test_utf8_guard_keeps_random_draws_to_whole_characters(tok):
+    from textgen_tui.core.sampling import Sampler
+
+    rng = np.random.default_rng(0)
+    guard, sampler = tok.utf8_guard(4), Sampler([1.0, 1.0, 2.0, 5.0], rng_seed=0)
+    steps = []
+    byte_ids = np.array([tok.index[f"<0x{b:02X}>"] for b in range(256)])
+    for _ in range(300):
+        logits = rng.normal(size=(4, tok.vocab_size))
+        logits[:, byte_ids] += 6.0  # mostly byte tokens: most would be stray without the guard
+        ids = sampler.sample(guard.mask(logits))
+        guard.observe(ids)
+        steps.append(ids)
+    for k in range(4):
+        text = tok.decode(tok.whole_characters(np.array([step[k] for step in steps])))
+        assert "\ufffd" not in text
+
+
+def test_whole_characters_trims_a_cut_character(tok):
+    ids = tok.encode("中文 abc 中")
+    assert tok.vocab[ids[0]] == "<0xE4>"
+    assert tok.decode(tok.whole_characters(ids[1:])) == "文 abc 中"
+    assert tok.decode(tok.whole_characters(ids[1:-1])) == "文 abc "
+    assert tok.decode(tok.whole_characters(ids)) == "中文 abc 中"

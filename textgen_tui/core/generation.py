@@ -259,8 +259,15 @@ class Generator:
         runner = self._prime(np.asarray(seed_ids), streams, exact_window)
         if sampler.watches:
             sampler.prime(seed_ids)
+        guard = self.tokenizer.utf8_guard(streams)  # subword: byte tokens make whole characters
+        if guard is not None:
+            for tok in np.asarray(seed_ids).tolist():
+                guard.observe(np.full(streams, tok))
         for _ in range(length):
-            ids = sampler.sample(runner.logits())
+            logits = runner.logits()
+            ids = sampler.sample(logits if guard is None else guard.mask(logits))
+            if guard is not None:
+                guard.observe(ids)
             yield ids
             runner.feed(ids)
 

@@ -96,6 +96,14 @@ class Tokenizer:
         """Characters each token spells (bits per character divide by their sum)."""
         return np.array([len(t) for t in self.vocab])
 
+    def utf8_guard(self, streams: int):
+        """Subword: what keeps sampled byte tokens to whole characters; None: every token is."""
+        return None
+
+    def whole_characters(self, ids: np.ndarray) -> np.ndarray:
+        """`ids` without a character cut at either end (subword byte tokens); as they are here."""
+        return ids
+
     def stream_decoder(self, streams: int) -> _PieceStreams:
         """Turns one token id per stream into text, step by step (`feed(ids)`, then `flush()`)."""
         return _PieceStreams(self.vocab, streams)

@@ -538,7 +538,7 @@ class Trainer:
         train = run.split.train
         n = min(maxlen, len(train) - 1)
         start = int(run.rng.integers(0, max(1, len(train) - n)))
-        seed_ids = train[start : start + n]
+        seed_ids = tokenizer.whole_characters(train[start : start + n])  # subword: no cut character
         seed = tokenizer.decode(seed_ids)
         temps = tuple(float(t) for t in s.temperatures)
         self.emit(ev.SampleStarted(epoch, seed, temps))
