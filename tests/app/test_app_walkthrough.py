@@ -230,3 +230,21 @@ async def test_ctrl_s_saves_to_the_users_folder_not_the_models(workdir: Path) ->
     assert len(saved) == 1 and "the free spirit" in saved[0].read_text()
     assert not list((workdir / "models" / "nz").glob("generated-*"))
     assert str(workdir) in notifications(app)[-1]
+
+
+async def test_the_corpus_pane_counts_words_and_the_runs_vocabulary(workdir: Path) -> None:
+    """Bug 9: an 18-character file of 3 words showed "17 distinct word tokens" (the tokenizer's
+    vocabulary, characters included), and Nietzsche's count was not the vocabulary a run uses."""
+    (workdir / "three.txt").write_text("one two three one\n")
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.click("#tokenizer")
+        await pilot.press("down", "enter")  # word
+        await wait_for(pilot, lambda: app.corpus_options[0] == "word", timeout=10, what="word")
+        await type_into(pilot, "#corpus-path", "three.txt")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.corpus is not None, timeout=20, what="the corpus")
+        await pilot.pause()
+        stats = str(app.query_one("#corpus-stats", Static).render())
+        assert "3 distinct words" in stats, stats
+        assert "a run's vocabulary" in stats

@@ -22,7 +22,7 @@ from textual.worker import Worker, WorkerState
 
 from textgen_tui.app import messages as msg
 from textgen_tui.app.dialogs import HelpScreen, QuitDialog
-from textgen_tui.app.panes.corpus import CorpusPane, CorpusSummary, summarise
+from textgen_tui.app.panes.corpus import CorpusPane
 from textgen_tui.app.panes.generate import TRAINING_LABEL, GeneratePane
 from textgen_tui.app.panes.models import ModelsPane, list_trashed
 from textgen_tui.app.panes.train import TrainPane
@@ -79,8 +79,6 @@ class TextgenApp(App):
         self._demo_pending = demo
         self.generation_rate = generation_rate  # tokens per second per stream; 0: as fast as possible
         self.tf_ready = threading.Event()
-        self.corpus: Corpus | None = None
-        self.corpus_options = ("char", preset("fast").data.lowercase)  # (tokenizer, lowercase)
         self.session = session or ses.TrainingSession()  # the Train pane listens to it
         self.generation = GenerationService()
         self._quitting = False
@@ -110,7 +108,7 @@ class TextgenApp(App):
             self.call_after_refresh(self.load_tensorflow)
         # The Corpus pane's options start as the default preset's, so a default run in the app
         # is the CLI's `train --preset fast`.
-        self.corpus_pane.set_options(*self.corpus_options)
+        self.corpus_pane.set_options("char", preset("fast").data.lowercase)
         self.refresh_models()
         self._focus_pane()
         self.call_after_refresh(self.models_pane.offer_legacy)
@@ -270,53 +268,22 @@ class TextgenApp(App):
             self.train_pane.choose_preset("gpu")
 
     # -- corpus ---------------------------------------------------------------------------------
-    def on_load_corpus(self, message: msg.LoadCorpus) -> None:
-        self.load_corpus(message.spec)
+    @property
+    def corpus(self) -> Corpus | None:
+        return self.corpus_pane.corpus if self._panes_alive() else None
 
-    def load_corpus(self, spec: str) -> None:
-        self.corpus_pane.show_loading(spec)
-        tokenizer, lowercase = self.corpus_options
-        self._load_corpus(spec, lowercase, tokenizer)
+    @property
+    def corpus_options(self) -> tuple[str, bool]:
+        """(tokenizer, lowercase) as the Corpus pane shows them."""
+        return self.corpus_pane.tokenizer, self.corpus_pane.lowercase
 
-    @work(thread=True, exclusive=True, group="corpus", exit_on_error=False, description="loading the corpus")
-    def _load_corpus(self, spec: str, lowercase: bool, tokenizer: str) -> CorpusSummary:
-        from textgen_tui.core.catalog import resolve_corpus
-
-        return summarise(resolve_corpus(spec, lowercase), tokenizer)
-
-    @work(thread=True, exclusive=True, group="corpus", exit_on_error=False, description="counting tokens")
-    def _summarise(self, corpus: Corpus, tokenizer: str) -> CorpusSummary:
-        return summarise(corpus, tokenizer)
-
-    def on_corpus_options_changed(self, message: msg.CorpusOptionsChanged) -> None:
-        self.corpus_options = (message.tokenizer, message.lowercase)
-        if self.corpus is None:
-            return
-        if message.reload:
-            self.load_corpus(self.corpus.source)
-        else:
-            self._summarise(self.corpus, message.tokenizer)
+    def on_corpus_pane_loaded(self, message: CorpusPane.Loaded) -> None:
+        if not self.session.active:  # a new corpus: a new run's folder is named after it
+            source = message.corpus.source
+            self.train_pane.out_dir = str(default_out_dir(Path(source).stem or source))
 
     def on_preset_chosen(self, message: msg.PresetChosen) -> None:
         self.corpus_pane.set_options(message.tokenizer, message.lowercase)
-
-    def _corpus_loaded(self, summary: CorpusSummary) -> None:
-        new = self.corpus is None or summary.corpus.source != self.corpus.source
-        self.corpus = summary.corpus
-        self.corpus_pane.show(summary)
-        if new and not self.session.active:
-            self.train_pane.out_dir = str(default_out_dir(self._corpus_name()))
-        chars = len(summary.corpus.text)
-        if chars < 2000:
-            self.notify(
-                f"Only {chars:,} characters: training needs a longer text to learn much.",
-                title="Short corpus",
-                severity="warning",
-            )
-
-    def _corpus_name(self) -> str:
-        source = self.corpus.source if self.corpus else "model"
-        return Path(source).stem or source
 
     # -- training -------------------------------------------------------------------------------
     @property
@@ -365,9 +332,6 @@ class TextgenApp(App):
         self.generate_pane.set_models(self._model_options(entries), select)
 
     # -- models ---------------------------------------------------------------------------------
-    def on_refresh_models(self, message: msg.RefreshModels) -> None:
-        self.refresh_models()
-
     def refresh_models(self) -> None:
         if not self._panes_alive():
             return
@@ -431,18 +395,11 @@ class TextgenApp(App):
 
     # -- workers --------------------------------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker, state = event.worker, event.state
-        if state == WorkerState.SUCCESS:
-            if worker.group == "corpus" and isinstance(worker.result, CorpusSummary):
-                self._corpus_loaded(worker.result)
-        elif state == WorkerState.ERROR:
-            error = worker.error
-            if isinstance(error, TextgenError):
-                self.notify(str(error), title=worker.description.capitalize(), severity="error")
-                if worker.group == "corpus":
-                    self.corpus_pane.set_loading_failed(str(error), self.corpus)
-            else:
-                self.notify(f"{type(error).__name__}: {error}", title=worker.description, severity="error")
+        """A worker the panes did not handle failed: say so (the panes handle their own)."""
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            text = str(error) if isinstance(error, TextgenError) else f"{type(error).__name__}: {error}"
+            self.notify(text, title=event.worker.description.capitalize(), severity="error")
 
 
 def create_app(models_dir: str | os.PathLike | None = None, **options) -> TextgenApp:

@@ -57,32 +57,12 @@ class OpenModel(Message):
 
 
 # -- requests from the panes (messages up; the app routes them) -------------------------------
-class LoadCorpus(Message):
-    def __init__(self, spec: str) -> None:
-        super().__init__()
-        self.spec = spec
-
-
-class CorpusOptionsChanged(Message):
-    """The tokenizer or lowercase choice changed (reload: the text must be read again)."""
-
-    def __init__(self, tokenizer: str, lowercase: bool, reload: bool) -> None:
-        super().__init__()
-        self.tokenizer = tokenizer
-        self.lowercase = lowercase
-        self.reload = reload
-
-
 class PresetChosen(Message):
     def __init__(self, name: str, tokenizer: str, lowercase: bool) -> None:
         super().__init__()
         self.name = name
         self.tokenizer = tokenizer
         self.lowercase = lowercase
-
-
-class RefreshModels(Message):
-    pass
 
 
 class ShowDetails(Message):

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
 
-from textgen_tui.app import messages as msg
 from textgen_tui.app.panes.fields import KeyInput
 from textgen_tui.app.suggest import PathSuggester
 from textgen_tui.core.catalog import CATALOG
 from textgen_tui.core.config import TOKENIZERS
 from textgen_tui.core.corpus import Corpus, CorpusStats
+from textgen_tui.core.errors import TextgenError
 
 PREVIEW_CHARS = 4000
 
@@ -30,20 +33,29 @@ class CorpusSummary:
     tokenizer: str
     distinct_tokens: int
     top_tokens: list[tuple[str, int]]
+    vocabulary: int = 0
+    """The vocabulary a run of the default preset uses (its min_count and max_vocab)."""
+    min_count: int = 1
 
 
 def summarise(corpus: Corpus, tokenizer: str, limit: int = 5_000_000) -> CorpusSummary:
     """Statistics for `tokenizer` (runs in a worker: word splitting a big corpus takes a while)."""
     from collections import Counter
 
+    from textgen_tui.core.config import preset
+
     stats = corpus.stats()
     if tokenizer == "char":
-        return CorpusSummary(corpus, stats, tokenizer, stats.distinct, stats.most_common)
+        return CorpusSummary(corpus, stats, tokenizer, stats.distinct, stats.most_common, stats.distinct)
     from textgen_tui.core.tokenizers import fit_tokenizer
 
-    tok = fit_tokenizer(tokenizer, corpus.text[:limit])
-    counts = Counter(t for t in tok.split(corpus.text[:limit]) if t.strip())
-    return CorpusSummary(corpus, stats, tokenizer, tok.vocab_size, counts.most_common(10))
+    data = preset("fast").data
+    text = corpus.text[:limit]
+    tok = fit_tokenizer(tokenizer, text, data.max_vocab, min_count=data.min_count)
+    counts = Counter(t for t in tok.split(text) if t.strip())
+    return CorpusSummary(
+        corpus, stats, tokenizer, len(counts), counts.most_common(10), tok.vocab_size, data.min_count
+    )
 
 
 def shown(token: str) -> str:
@@ -51,6 +63,16 @@ def shown(token: str) -> str:
 
 
 class CorpusPane(Horizontal):
+    """Chooses, loads (in a worker) and describes the corpus; `Loaded` tells the App, which hands
+    it to the Train pane."""
+
+    @dataclass
+    class Loaded(Message):
+        corpus: Corpus
+
+    corpus: Corpus | None = None
+    """The corpus Train uses (the last one that loaded)."""
+
     BINDINGS = [
         Binding("ctrl+o", "browse", "Browse"),
         Binding("ctrl+l", "load", "Load"),
@@ -109,11 +131,51 @@ class CorpusPane(Horizontal):
         self.query_one("#lowercase", Checkbox).value = lowercase
 
     def on_select_changed(self, event: Select.Changed) -> None:
-        if event.select.id == "tokenizer":
-            self.post_message(msg.CorpusOptionsChanged(self.tokenizer, self.lowercase, reload=False))
+        if event.select.id == "tokenizer" and self.corpus is not None:
+            self._summarise(self.corpus, self.tokenizer)
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
-        self.post_message(msg.CorpusOptionsChanged(self.tokenizer, self.lowercase, reload=True))
+        if self.corpus is not None:
+            self.load(self.corpus.source)  # read again, lowercased or not
+
+    def load(self, spec: str) -> None:
+        self.show_loading(spec)
+        self._load(spec, self.lowercase, self.tokenizer)
+
+    @work(thread=True, exclusive=True, group="corpus", exit_on_error=False, description="loading the corpus")
+    def _load(self, spec: str, lowercase: bool, tokenizer: str) -> CorpusSummary:
+        from textgen_tui.core.catalog import resolve_corpus
+
+        return summarise(resolve_corpus(spec, lowercase), tokenizer)
+
+    @work(thread=True, exclusive=True, group="corpus", exit_on_error=False, description="counting tokens")
+    def _summarise(self, corpus: Corpus, tokenizer: str) -> CorpusSummary:
+        return summarise(corpus, tokenizer)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker, state = event.worker, event.state
+        if worker.group != "corpus":
+            return
+        event.stop()
+        if state == WorkerState.SUCCESS and isinstance(worker.result, CorpusSummary):
+            summary = worker.result
+            new = self.corpus is None or summary.corpus.source != self.corpus.source
+            self.corpus = summary.corpus
+            self.show(summary)
+            if new:
+                self.post_message(self.Loaded(summary.corpus))
+            chars = len(summary.corpus.text)
+            if chars < 2000:
+                self.notify(
+                    f"Only {chars:,} characters: training needs a longer text to learn much.",
+                    title="Short corpus",
+                    severity="warning",
+                )
+        elif state == WorkerState.ERROR:
+            error = worker.error
+            text = str(error) if isinstance(error, TextgenError) else f"{type(error).__name__}: {error}"
+            self.notify(text, title=worker.description.capitalize(), severity="error")
+            self.set_loading_failed(text, self.corpus)
 
     def focus_first(self) -> None:
         self.query_one("#corpus-path", Input).focus()
@@ -133,14 +195,14 @@ class CorpusPane(Horizontal):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
             self.query_one("#corpus-path", Input).value = event.option.id
-            self.post_message(msg.LoadCorpus(event.option.id))
+            self.load(event.option.id)
 
     def action_load(self) -> None:
         spec = self.query_one("#corpus-path", Input).value.strip()
         if not spec:
             self.notify("Type a path to a text file or folder first.", severity="warning")
             return
-        self.post_message(msg.LoadCorpus(spec))
+        self.load(spec)
 
     def action_browse(self) -> None:
         from textgen_tui.app.dialogs import PathPicker
@@ -148,7 +210,7 @@ class CorpusPane(Horizontal):
         def chosen(path: str | None) -> None:
             if path:
                 self.query_one("#corpus-path", Input).value = path
-                self.post_message(msg.LoadCorpus(path))
+                self.load(path)
 
         start = self.query_one("#corpus-path", Input).value.strip() or "."
         self.app.push_screen(PathPicker(start), chosen)
@@ -169,7 +231,12 @@ class CorpusPane(Horizontal):
                 f"{st.characters:,} characters · {st.words:,} words · {st.lines:,} lines"
                 + (f" · {st.files} files" if st.files > 1 else "")
             ),
-            Content(f"{s.distinct_tokens:,} distinct {s.tokenizer} tokens · encoding {st.encoding}"),
+            Content(
+                f"{s.distinct_tokens:,} distinct {s.tokenizer} tokens · encoding {st.encoding}"
+                if s.tokenizer == "char"
+                else f"{s.distinct_tokens:,} distinct {s.tokenizer}s · a run's vocabulary: {s.vocabulary:,} "
+                f"tokens (seen {s.min_count}+ times, and characters for the rest) · {st.encoding}"
+            ),
             Content.from_markup("most frequent: [$text-accent]$top[/]", top=top),
         ]
         if st.replaced:

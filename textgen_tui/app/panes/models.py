@@ -438,7 +438,7 @@ class ModelsPane(Vertical):
         self.post_message(msg.CompareWanted(tuple(str(p) for p in self.marked)))
 
     def action_refresh(self) -> None:
-        self.post_message(msg.RefreshModels())
+        self.post_message(self.Changed())
 
     def focus_first(self) -> None:
         self.query_one(DataTable).focus()
