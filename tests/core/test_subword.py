@@ -151,3 +151,12 @@ def test_whole_characters_trims_a_cut_character(tok):
     assert tok.decode(tok.whole_characters(ids[1:])) == "文 abc 中"
     assert tok.decode(tok.whole_characters(ids[1:-1])) == "文 abc "
     assert tok.decode(tok.whole_characters(ids)) == "中文 abc 中"
+
+
+def test_benchmark_loop_check():
+    from benchmarks.token_kinds import loops
+
+    assert loops("/etc/postfix/////////") == ["//"]
+    assert loops("的的的的的的的的") and loops("abcabcabcabc") == ["abc"]
+    assert loops("def f():\n        return 1\n") == []  # indentation is not a loop
+    assert loops("the cat sat on the mat, the cat") == []

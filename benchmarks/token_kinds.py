@@ -1,0 +1,170 @@
+"""Char, word and subword side by side: for each text, a model of each kind trained for the same
+minutes (the `fast` preset's defaults, word and subword models sized by their corpus), then
+
+- bits per character on the same held-out characters (the last 8 % of the text, inside every
+  model's held-out tail, and outside the text the subword tokenizer learned from), as
+  `textgen-tui evaluate` reports them;
+- the punctuation check at temperature 0.5 (benchmarks/words.py): the share of punctuation among
+  the words and marks of the generated text within 10 points of the corpus's own, both split the
+  same way (the word tokenizer's split, for every kind, so the kinds are compared alike);
+- the loop check at temperature 0.5: no unit of 2–6 characters repeated 4 times in a row (a unit
+  of whitespace only, such as indentation, is not a loop).
+
+    python -m benchmarks.token_kinds --texts chinese-prose,english --minutes 10 --json /tmp/k.json
+    python -m benchmarks.token_kinds --text-file my.txt --minutes 0.1          # a smoke test
+    python -m benchmarks.token_kinds --kinds subword --texts chinese-prose      # one kind
+
+Texts: the names of benchmarks/words.py (english, chinese, chinese-prose, english-reference),
+`nietzsche` and `python-docs` (the catalog's), or any file with --text-file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import tempfile
+from pathlib import Path
+
+KINDS = ("char", "word", "subword")
+TAIL = 0.08
+"""The held-out characters every model is evaluated on: the end of the text."""
+SAMPLE_CHARS = 2000
+"""Characters written at temperature 0.5 for the punctuation and loop checks."""
+LOOP = re.compile(r"(.{2,6}?)\1{3}", re.DOTALL)
+
+
+def loops(text: str) -> list[str]:
+    """The units of 2–6 characters that `text` repeats 4 times in a row (whitespace-only ones
+    left out: indentation is not a loop)."""
+    return [m.group(1) for m in LOOP.finditer(text) if m.group(1).strip()]
+
+
+def word_punctuation_share(text: str) -> float:
+    from benchmarks.words import punctuation_share
+    from textgen_tui.core.tokenizers import WordTokenizer
+
+    return punctuation_share(WordTokenizer._split_text(text))
+
+
+def load_text(name: str):
+    from textgen_tui.core.catalog import load_catalog
+    from textgen_tui.core.corpus import load_corpus
+
+    if name in ("nietzsche", "python-docs"):
+        return load_catalog(name)
+    from benchmarks.words import text_path
+
+    return load_corpus(text_path(name))
+
+
+def write(folder: Path, chars: int = SAMPLE_CHARS, temperature: float = 0.5) -> str:
+    """About `chars` characters the model writes at `temperature` from its first stored seed."""
+    from textgen_tui.core.bundle import read_info
+    from textgen_tui.core.generation_service import GenerationService
+
+    info = read_info(folder)
+    seed = info.seeds[0] if info.seeds else " "
+    out: list[str] = []
+    n = 0
+    stream = GenerationService().generator(folder).stream(seed, [temperature], 4 * chars, rng_seed=1)
+    for step in stream:
+        out.append(step[0])
+        n += len(step[0])
+        if n >= chars:
+            break
+    return "".join(out)
+
+
+def run_text(corpus, label: str, minutes: float, kinds=KINDS, out_root: Path | None = None) -> dict:
+    from benchmarks.words import PUNCT_POINTS, train
+    from textgen_tui.core.evaluate import evaluate_text
+    from textgen_tui.core.keras_store import load_bundle
+
+    text = corpus.text
+    tail = text[-int(len(text) * TAIL) :]
+    corpus_share = word_punctuation_share(text[: len(text) - len(tail)][:2_000_000])
+    root = out_root or Path(tempfile.mkdtemp(prefix="textgen-kinds-"))
+    result: dict = {
+        "text": label,
+        "characters": len(text),
+        "minutes": minutes,
+        "corpus_punctuation": round(corpus_share, 4),
+    }
+    for kind in kinds:
+        out = root / kind
+        r = train(kind, corpus, minutes, out)
+        r.pop("config", None)
+        ev = evaluate_text(load_bundle(out), tail)
+        written = write(out)
+        share = word_punctuation_share(written)
+        found = loops(written)
+        r.update(
+            bits_per_char=round(ev.bits_per_char, 4),
+            nats_per_token=round(ev.nats_per_token, 4),
+            vocab=load_bundle(out).tokenizer.vocab_size,
+            punctuation_share=round(share, 4),
+            punctuation_passes=abs(share - corpus_share) <= PUNCT_POINTS,
+            loops=sorted(set(found))[:10],
+            loop_passes=not found,
+            sample=written[:400],
+        )
+        result[kind] = r
+        print(json.dumps({"kind": kind, **{k: v for k, v in r.items() if k != "sample"}}, ensure_ascii=False))
+    scored = [k for k in kinds if "bits_per_char" in result[k]]
+    if scored:
+        result["lowest_bits_per_char"] = min(scored, key=lambda k: result[k]["bits_per_char"])
+    return result
+
+
+def table(results: list[dict], kinds=KINDS) -> str:
+    """A markdown table: one row per text and kind."""
+    lines = [
+        "| text | kind | vocabulary | bits/char (held-out) | punctuation at 0.5 (corpus) | loops at 0.5 |",
+        "|---|---|---:|---:|---|---|",
+    ]
+    for res in results:
+        for kind in kinds:
+            r = res.get(kind)
+            if not r:
+                continue
+            punct = f"{r['punctuation_share']:.0%} ({res['corpus_punctuation']:.0%}) " + (
+                "pass" if r["punctuation_passes"] else "fail"
+            )
+            loop = "none" if r["loop_passes"] else "fail: " + ", ".join(repr(u) for u in r["loops"][:3])
+            lines.append(
+                f"| {res['text']} | {kind} | {r['vocab']:,} | {r['bits_per_char']:.3f} | {punct} | {loop} |"
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--texts", default="nietzsche,python-docs,english,chinese-prose")
+    p.add_argument("--text-file", help="a text file instead of --texts")
+    p.add_argument("--minutes", type=float, default=10)
+    p.add_argument("--kinds", default=",".join(KINDS))
+    p.add_argument("--out", type=Path, help="keep the model folders here")
+    p.add_argument("--json", type=Path, help="write the results here")
+    a = p.parse_args()
+    from textgen_tui.core.backend import import_keras
+
+    import_keras()
+    kinds = tuple(a.kinds.split(","))
+    if a.text_file:
+        from textgen_tui.core.corpus import load_corpus
+
+        jobs = [(Path(a.text_file).name, lambda: load_corpus(a.text_file))]
+    else:
+        jobs = [(name, lambda name=name: load_text(name)) for name in a.texts.split(",")]
+    results = []
+    for label, load in jobs:
+        out = a.out / label if a.out else None
+        results.append(run_text(load(), label, a.minutes, kinds, out))
+    print(table(results, kinds))
+    if a.json:
+        a.json.write_text(json.dumps(results, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()
