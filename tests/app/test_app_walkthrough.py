@@ -248,3 +248,42 @@ async def test_the_corpus_pane_counts_words_and_the_runs_vocabulary(workdir: Pat
         stats = str(app.query_one("#corpus-stats", Static).render())
         assert "3 distinct words" in stats, stats
         assert "a run's vocabulary" in stats
+
+
+async def test_pane_keys_focus_the_pane_and_dialogs_answer_arrows(workdir: Path) -> None:
+    """F4 left the tab bar focused (g/d/x did nothing); F1-F4 over Details switched the hidden
+    pane; c was missing from help until two models were marked; ← → did not move between Yes and
+    No; the delete toast named a key that did nothing there."""
+    from textual.widgets import DataTable
+
+    from textgen_tui.app.details import ModelDetails
+    from textgen_tui.app.dialogs import ConfirmDialog, HelpScreen
+
+    fake_bundle(workdir / "models" / "alpha")
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4")
+        await pilot.pause()
+        assert isinstance(app.focused, DataTable) and app.focused.id == "models-table"
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), timeout=5, what="help")
+        table = app.screen.query_one(DataTable)
+        assert any("Compare" in str(table.get_row_at(i)[1]) for i in range(table.row_count))
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("home", "i")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelDetails), timeout=10, what="details")
+        await pilot.press("f1")
+        await pilot.pause()
+        assert app.query_one("TabbedContent").active == "models"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ModelDetails), timeout=5, what="back")
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), timeout=5, what="the dialog")
+        assert app.screen.focused.id == "no"
+        await pilot.press("left")
+        assert app.screen.focused.id == "yes"
+        await pilot.press("right")
+        assert app.screen.focused.id == "no"
+        await pilot.press("left", "enter")
+        await wait_for(pilot, lambda: not (workdir / "models" / "alpha").exists(), timeout=10, what="trash")

@@ -21,9 +21,9 @@ from textual.widgets import Footer, Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from textgen_tui.app import messages as msg
-from textgen_tui.app.dialogs import HelpScreen, QuitDialog
+from textgen_tui.app.dialogs import HelpScreen, QuitDialog, help_rows
 from textgen_tui.app.panes.corpus import CorpusPane
-from textgen_tui.app.panes.generate import TRAINING_LABEL, GeneratePane
+from textgen_tui.app.panes.generate import GeneratePane
 from textgen_tui.app.panes.models import ModelsPane, list_trashed
 from textgen_tui.app.panes.train import TrainPane
 from textgen_tui.core import session as ses
@@ -137,20 +137,9 @@ class TextgenApp(App):
     def _focus_pane(self) -> None:
         """Focus the first field of the pane shown now (not of the pane a queued event names: a
         late TabActivated once put the focus in a hidden pane)."""
-        if self.screen is not self.screen_stack[0]:
-            return
-        pane = {
-            "corpus": self.corpus_pane,
-            "train": self.train_pane,
-            "generate": self.generate_pane,
-            "models": self.models_pane,
-        }.get(self.query_one(TabbedContent).active)
-        if pane is not None:
-            pane.focus_first()
-
-    @property
-    def current_pane(self) -> str:
-        return self.query_one(TabbedContent).active or self.initial_pane
+        tab = self.query_one(TabbedContent).active_pane
+        if self.screen is self.screen_stack[0] and tab is not None and tab.children:
+            tab.children[0].focus_first()
 
     @property
     def corpus_pane(self) -> CorpusPane:
@@ -181,28 +170,15 @@ class TextgenApp(App):
 
     def action_help(self) -> None:
         """The help screen: every key active on the current pane, the hidden ones included."""
-        if not isinstance(self.screen, Screen) or self.screen is not self.screen_stack[0]:
-            return  # not over a dialog
-        panes = (CorpusPane, TrainPane, GeneratePane, ModelsPane)
-
-        def rank(item) -> int:  # the pane's own keys, then the app's, then the focused widget's
-            node = item[1].node
-            return 0 if isinstance(node, panes) else 1 if node is self else 2
-
-        # One row per action, its keys together: F1 and 1, F5 and Ctrl+Enter.
-        by_action: dict[str, tuple[list[str], str]] = {}
-        for _, active in sorted(self.screen.active_bindings.items(), key=rank):
-            binding = active.binding
-            description = binding.description or binding.action.replace("_", " ")
-            by_action.setdefault(binding.action, ([], description))[0].append(self.get_key_display(binding))
-        rows = [(" / ".join(dict.fromkeys(keys)), description) for keys, description in by_action.values()]
-        pane = self.query_one(TabbedContent).active or "app"
-        self.push_screen(HelpScreen(pane.title(), rows))
+        if self.screen is self.screen_stack[0]:  # not over a dialog
+            rows = help_rows(self, (CorpusPane, TrainPane, GeneratePane, ModelsPane))
+            self.push_screen(HelpScreen((self.query_one(TabbedContent).active or "app").title(), rows))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for key, pane in zip(("F1", "F2", "F3", "F4"), PANES):
-            yield SystemCommand(f"{pane.title()} pane", f"Show the {pane} pane ({key})", self._show(pane))
+            show = lambda pane=pane: self.action_show_pane(pane)  # noqa: E731
+            yield SystemCommand(f"{pane.title()} pane", f"Show the {pane} pane ({key})", show)
         yield SystemCommand("Browse for a corpus", "Open the folder browser", self.corpus_pane.action_browse)
         yield SystemCommand(
             "Start training", "Train with the Train pane's settings", self.train_pane.action_start
@@ -210,9 +186,6 @@ class TextgenApp(App):
         yield SystemCommand("Stop training", "Stop after the current batch", self.train_pane.action_stop)
         yield SystemCommand("Generate", "Generate from the seed", self.generate_pane.action_generate)
         yield SystemCommand("Refresh models", "Re-read the model folders", self.refresh_models)
-
-    def _show(self, pane: str):
-        return lambda: self.action_show_pane(pane)
 
     # -- quitting -------------------------------------------------------------------------------
     async def action_quit(self) -> None:
@@ -309,27 +282,8 @@ class TextgenApp(App):
         elif self._panes_alive() and isinstance(self.screen, QuitDialog):
             self.screen.dismiss(None)  # nothing trains any more: the question is moot
 
-    # -- generation -----------------------------------------------------------------------------
-    def _model_options(self, entries) -> list[tuple[str, str]]:
-        options: list[tuple[str, str]] = []
-        live_dir = self.session.out_dir if self.session.active else None
-        bundled = bundled_model()
-        if live_dir is not None:
-            epoch = self.generation.live_epoch(live_dir)
-            state = f"epoch {epoch}" if epoch else "no epoch finished yet"
-            options.append((f"{live_dir.name}: {TRAINING_LABEL} ({state})", str(live_dir)))
-        for entry in entries:
-            if isinstance(entry, tuple):
-                continue
-            if live_dir is not None and entry.path.resolve() == live_dir.resolve():
-                continue
-            tag = " (bundled)" if bundled is not None and entry.path.resolve() == bundled.resolve() else ""
-            options.append((f"{entry.name}{tag}", str(entry.path)))
-        return options
-
     def _refresh_generate_models(self, select: str | None = None) -> None:
-        entries = list_bundles(*model_roots())
-        self.generate_pane.set_models(self._model_options(entries), select)
+        self.generate_pane.show_models(list_bundles(*model_roots()), select)
 
     # -- models ---------------------------------------------------------------------------------
     def refresh_models(self) -> None:
@@ -339,32 +293,12 @@ class TextgenApp(App):
         entries = list_bundles(*roots)
         trash, others = list_trashed()
         self.models_pane.show(entries, roots, trash, home=describe_models_home(), others=others)
-        self.generate_pane.set_models(self._model_options(entries))
+        self.generate_pane.show_models(entries)
 
     def on_models_pane_changed(self, message: ModelsPane.Changed) -> None:
         if message.gone:
             self.generation.forget(Path(message.gone))
         self.refresh_models()
-
-    def on_show_details(self, message: msg.ShowDetails) -> None:
-        from textgen_tui.app.details import ModelDetails
-
-        try:
-            info = read_info(message.path)
-        except TextgenError as exc:
-            self.notify(str(exc), title="Details", severity="error")
-            return
-        self.push_screen(ModelDetails(info))
-
-    def on_compare_wanted(self, message: msg.CompareWanted) -> None:
-        from textgen_tui.app.details import CompareModels
-
-        try:
-            first, second = (read_info(p) for p in message.paths)
-        except TextgenError as exc:
-            self.notify(str(exc), title="Compare", severity="error")
-            return
-        self.push_screen(CompareModels(first, second))
 
     def on_open_model(self, message: msg.OpenModel) -> None:
         if message.purpose == "resume":
@@ -378,20 +312,11 @@ class TextgenApp(App):
         self.generate_pane.load_model(path)
 
     def open_for_resume(self, path: str) -> None:
-        try:
-            info = read_info(path)
-        except TextgenError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        pane = self.train_pane
-        pane.out_dir = path
-        self.corpus_pane.set_options(info.config.data.tokenizer, info.config.data.lowercase)
-        self.action_show_pane("train")
-        pane.focus_resume()
-        self.notify(
-            f"{info.name}: {info.resume_epoch} epoch(s) done. Set the epochs to add and press Resume (F7).",
-            title="Resume training",
-        )
+        info = self.train_pane.open_for_resume(path)
+        if info is not None:
+            self.corpus_pane.set_options(info.config.data.tokenizer, info.config.data.lowercase)
+            self.action_show_pane("train")
+            self.train_pane.focus_resume()
 
     # -- workers --------------------------------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -37,6 +37,23 @@ class MessageDialog(ModalScreen[None]):
         self.dismiss(None)
 
 
+def help_rows(app, panes: tuple[type, ...]) -> list[tuple[str, str]]:
+    """The keys active on the app's screen, one row per action (its keys together: F1 and 1): the
+    pane's own keys first, then the app's, then the focused widget's. Keys a pane greys out for
+    now (c before two models are marked) are listed too."""
+
+    def rank(item) -> int:
+        node = item[1].node
+        return 0 if isinstance(node, panes) else 1 if node is app else 2
+
+    by_action: dict[str, tuple[list[str], str]] = {}
+    for _, active in sorted(app.screen.active_bindings.items(), key=rank):
+        binding = active.binding
+        description = binding.description or binding.action.replace("_", " ")
+        by_action.setdefault(binding.action, ([], description))[0].append(app.get_key_display(binding))
+    return [(" / ".join(dict.fromkeys(keys)), description) for keys, description in by_action.values()]
+
+
 class HelpScreen(ModalScreen[None]):
     """Every key of the pane the user is on, with what it does (`?`)."""
 
@@ -77,6 +94,7 @@ class ConfirmDialog(ModalScreen[bool]):
     BINDINGS = [
         Binding("y", "answer(True)", "Yes"),
         Binding("n,escape", "answer(False)", "No"),
+        Binding("left,right", "switch", "Yes/No", show=False),  # ← → move between the buttons
     ]
 
     def __init__(self, title: str, question: str) -> None:
@@ -98,6 +116,9 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+    def action_switch(self) -> None:
+        self.query_one("#no" if self.focused is self.query_one("#yes") else "#yes", Button).focus()
 
 
 class QuitDialog(ModalScreen[str | None]):

@@ -63,19 +63,3 @@ class PresetChosen(Message):
         self.name = name
         self.tokenizer = tokenizer
         self.lowercase = lowercase
-
-
-class ShowDetails(Message):
-    """Open a model folder's details (history, settings, samples)."""
-
-    def __init__(self, path: str) -> None:
-        super().__init__()
-        self.path = path
-
-
-class CompareWanted(Message):
-    """Compare two model folders on one chart."""
-
-    def __init__(self, paths: tuple[str, ...]) -> None:
-        super().__init__()
-        self.paths = paths

@@ -175,6 +175,27 @@ class GeneratePane(Vertical):
                 yield OptionList(id="seed-history", compact=True)
 
     # -- models ---------------------------------------------------------------------------------
+    def show_models(self, entries, select: str | None = None) -> None:
+        """The model list: the run being trained first (its live weights), then every folder."""
+        from textgen_tui.core.paths import bundled_model
+
+        session, generation = self.app.session, self.app.generation
+        live_dir = session.out_dir if session.active else None
+        bundled = bundled_model()
+        options: list[tuple[str, str]] = []
+        if live_dir is not None:
+            epoch = generation.live_epoch(live_dir)
+            state = f"epoch {epoch}" if epoch else "no epoch finished yet"
+            options.append((f"{live_dir.name}: {TRAINING_LABEL} ({state})", str(live_dir)))
+        for entry in entries:
+            if isinstance(entry, tuple) or (
+                live_dir is not None and entry.path.resolve() == live_dir.resolve()
+            ):
+                continue
+            tag = " (bundled)" if bundled is not None and entry.path.resolve() == bundled.resolve() else ""
+            options.append((f"{entry.name}{tag}", str(entry.path)))
+        self.set_models(options, select)
+
     def set_models(self, options: list[tuple[str, str]], select: str | None = None) -> None:
         chooser = self.query_one("#gen-model", Select)
         current = chooser.value

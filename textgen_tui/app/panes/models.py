@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -152,8 +153,8 @@ class ModelsPane(Vertical):
         """In the trash, only what makes sense there; the Footer follows."""
         if action in ("open_generate", "open_resume", "delete", "details", "mark"):
             return not self.showing_trash
-        if action == "compare":  # in the Footer once two models are marked
-            return not self.showing_trash and len(self.marked) == 2
+        if action == "compare":  # greyed until two models are marked (listed in help all along)
+            return False if self.showing_trash else (True if len(self.marked) == 2 else None)
         if action in ("restore", "empty_trash"):
             return self.showing_trash
         return True
@@ -416,7 +417,7 @@ class ModelsPane(Vertical):
     def action_details(self) -> None:
         path = self._chosen()
         if path is not None:
-            self.post_message(msg.ShowDetails(str(path)))
+            self._open_details((str(path),))
 
     def action_mark(self) -> None:
         path = self._chosen()
@@ -435,7 +436,23 @@ class ModelsPane(Vertical):
         if len(self.marked) != 2:
             self.notify("Mark two models with space first, then c compares them.", severity="warning")
             return
-        self.post_message(msg.CompareWanted(tuple(str(p) for p in self.marked)))
+        self._open_details(tuple(str(p) for p in self.marked))
+
+    @work(thread=True, exclusive=True, group="details", exit_on_error=False, description="reading a model")
+    def _open_details(self, paths: tuple[str, ...]) -> None:
+        """Details (one folder) or Compare (two): the folders are read off the UI thread (a read
+        can wait for a save in progress)."""
+        from textgen_tui.app.details import CompareModels, ModelDetails
+        from textgen_tui.core.bundle import read_info
+
+        title = "Details" if len(paths) == 1 else "Compare"
+        try:
+            infos = [read_info(p) for p in paths]
+        except TextgenError as exc:
+            self.app.call_from_thread(self.notify, str(exc), title=title, severity="error")
+            return
+        screen = ModelDetails(infos[0]) if len(infos) == 1 else CompareModels(*infos)
+        self.app.call_from_thread(self.app.push_screen, screen)
 
     def action_refresh(self) -> None:
         self.post_message(self.Changed())

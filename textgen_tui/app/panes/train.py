@@ -219,6 +219,22 @@ class TrainPane(Horizontal):
     def focus_resume(self) -> None:
         self.query_one("#resume", Button).focus()
 
+    def open_for_resume(self, path: str):
+        """The Models pane's `t`: the form names the folder (its settings shown and fixed), the
+        focus on Resume. Returns the folder's info (None when it cannot be read)."""
+        self.out_dir = path  # reads the folder once (resuming_info)
+        info = self.resuming_info
+        if info is None:
+            self.notify(f"{path} cannot be resumed: it is not a readable model folder.", severity="error")
+            return None
+        self.show_form = True
+        self.focus_resume()
+        self.notify(
+            f"{info.name}: {info.resume_epoch} epoch(s) done. Set the epochs to add and press Resume (F7).",
+            title="Resume training",
+        )
+        return info
+
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "out-dir":
             self._show_resume_mode()
