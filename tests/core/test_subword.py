@@ -160,3 +160,8 @@ def test_benchmark_loop_check():
     assert loops("的的的的的的的的") and loops("abcabcabcabc") == ["abc"]
     assert loops("def f():\n        return 1\n") == []  # indentation is not a loop
     assert loops("the cat sat on the mat, the cat") == []
+
+
+def test_split_shows_characters_not_bytes(tok):
+    assert tok.split("the 中 fox") == [p for p in tok.split("the 中 fox") if not p.startswith("<0x")]
+    assert "".join(tok.split("the 中 fox")) == "the 中 fox" and "中" in tok.split("the 中 fox")

@@ -142,7 +142,10 @@ class SubwordTokenizer(Tokenizer):
 
     # -- encoding and decoding ------------------------------------------------------------------
     def split(self, text: str) -> list[str]:
-        return [self.vocab[i] for i in self.encode(text).tolist()]
+        """The text's tokens as text (a character spelled in byte tokens is one piece, itself)."""
+        stream = self.stream_decoder(1)
+        pieces = (stream.feed([i])[0] for i in self.encode(text).tolist())
+        return [p for p in pieces if p]
 
     def encode(self, text: str, lowercase: bool = False) -> np.ndarray:
         ids, _ = self._encode(text.lower() if lowercase else text)
