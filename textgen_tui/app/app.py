@@ -1,9 +1,9 @@
 """The Textual app: four panes (Corpus, Train, Generate, Models) around the core engine.
 
-`app.py` lays out, binds keys and routes messages. Training belongs to a core `TrainingSession`
-(its one thread owns TensorFlow; its events reach the UI through the throttled `TrainingRelay`),
-generation to a core `GenerationService` (numpy only, so it runs beside training safely). Panes
-post messages; the app answers by setting attributes and calling the panes' own methods.
+Each pane owns its work (Corpus loads, Train runs the core `TrainingSession`, Generate streams from
+the core `GenerationService`, Models changes folders). The App keeps what crosses panes: the
+session and the generation service they share, a corpus → Train, a model opened → Generate or
+Train, the Keras import, quitting.
 """
 
 from __future__ import annotations
@@ -24,33 +24,21 @@ from textgen_tui.app import messages as msg
 from textgen_tui.app.dialogs import HelpScreen, QuitDialog, help_rows
 from textgen_tui.app.panes.corpus import CorpusPane
 from textgen_tui.app.panes.generate import GeneratePane
-from textgen_tui.app.panes.models import ModelsPane, list_trashed
+from textgen_tui.app.panes.models import ModelsPane
 from textgen_tui.app.panes.train import TrainPane
 from textgen_tui.core import session as ses
-from textgen_tui.core.bundle import list_bundles, read_info
 from textgen_tui.core.config import preset
 from textgen_tui.core.corpus import Corpus
 from textgen_tui.core.errors import TextgenError
 from textgen_tui.core.generation_service import GenerationService
-from textgen_tui.core.paths import (
-    bundled_model,
-    default_out_dir,
-    describe_models_home,
-    model_roots,
-)
+from textgen_tui.core.paths import bundled_model, default_out_dir
 
 PANES = ("corpus", "train", "generate", "models")
 
 
 class TextgenApp(App):
     TITLE = "textgen-tui"
-    CSS_PATH = [
-        "app.tcss",
-        "panes/corpus.tcss",
-        "panes/train.tcss",
-        "panes/generate.tcss",
-        "panes/models.tcss",
-    ]
+    CSS_PATH = ["app.tcss", *(f"panes/{pane}.tcss" for pane in PANES)]
     BINDINGS = [
         # The panes' keys come first in the Footer; F1-F4 are on the help screen (`?`), so every
         # pane's Footer fits 80 columns.
@@ -120,12 +108,8 @@ class TextgenApp(App):
 
     def _start_demo(self, path: str) -> None:
         """First launch delight: the bundled model, one of its seeds, generation on its own."""
-        try:
-            seeds = read_info(path).seeds  # the bundled model's small state.json, once
-        except TextgenError:
-            seeds = []
         self._refresh_generate_models(select=path)
-        self.generate_pane.start_demo(path, seeds)
+        self.generate_pane.start_demo(path)
         self.notify(
             "A pretrained Nietzsche model is writing. Type your own seed and press F5.", title="Welcome"
         )
@@ -135,8 +119,7 @@ class TextgenApp(App):
         self._focus_pane()
 
     def _focus_pane(self) -> None:
-        """Focus the first field of the pane shown now (not of the pane a queued event names: a
-        late TabActivated once put the focus in a hidden pane)."""
+        """Focus the pane shown now (a late TabActivated once focused a hidden pane)."""
         tab = self.query_one(TabbedContent).active_pane
         if self.screen is self.screen_stack[0] and tab is not None and tab.children:
             tab.children[0].focus_first()
@@ -190,10 +173,7 @@ class TextgenApp(App):
     # -- quitting -------------------------------------------------------------------------------
     async def action_quit(self) -> None:
         """Quitting while training asks first; nothing trains on unseen after the screen goes."""
-        if not self.session.active:
-            self.exit()
-            return
-        if self._quitting:  # Ctrl+Q again while stopping: leave now (the folder stays consistent)
+        if not self.session.active or self._quitting:  # again while stopping: leave (saves are journaled)
             self.exit()
             return
         if isinstance(self.screen, QuitDialog):
@@ -263,10 +243,6 @@ class TextgenApp(App):
     def training(self) -> bool:
         return self.session.active
 
-    @property
-    def training_dir(self) -> Path | None:
-        return self.session.out_dir if self.session.active else None
-
     def on_train_pane_models_changed(self, message: TrainPane.ModelsChanged) -> None:
         self.refresh_models()
         if message.trained and self._panes_alive() and self.generate_pane.model is None:
@@ -283,17 +259,12 @@ class TextgenApp(App):
             self.screen.dismiss(None)  # nothing trains any more: the question is moot
 
     def _refresh_generate_models(self, select: str | None = None) -> None:
-        self.generate_pane.show_models(list_bundles(*model_roots()), select)
+        self.generate_pane.show_models(self.models_pane.entries, select)
 
     # -- models ---------------------------------------------------------------------------------
     def refresh_models(self) -> None:
-        if not self._panes_alive():
-            return
-        roots = model_roots()
-        entries = list_bundles(*roots)
-        trash, others = list_trashed()
-        self.models_pane.show(entries, roots, trash, home=describe_models_home(), others=others)
-        self.generate_pane.show_models(entries)
+        if self._panes_alive():
+            self.generate_pane.show_models(self.models_pane.reload())
 
     def on_models_pane_changed(self, message: ModelsPane.Changed) -> None:
         if message.gone:
@@ -301,19 +272,12 @@ class TextgenApp(App):
         self.refresh_models()
 
     def on_open_model(self, message: msg.OpenModel) -> None:
-        if message.purpose == "resume":
-            self.open_for_resume(message.path)
-        else:
-            self.open_for_generation(message.path)
-
-    def open_for_generation(self, path: str) -> None:
-        self._refresh_generate_models(select=path)
-        self.action_show_pane("generate")
-        self.generate_pane.load_model(path)
-
-    def open_for_resume(self, path: str) -> None:
-        info = self.train_pane.open_for_resume(path)
-        if info is not None:
+        """A model opened in the Models pane: Generate writes with it, or Train resumes it."""
+        if message.purpose != "resume":
+            self._refresh_generate_models(select=message.path)
+            self.action_show_pane("generate")
+            self.generate_pane.load_model(message.path)
+        elif (info := self.train_pane.open_for_resume(message.path)) is not None:
             self.corpus_pane.set_options(info.config.data.tokenizer, info.config.data.lowercase)
             self.action_show_pane("train")
             self.train_pane.focus_resume()

@@ -218,14 +218,22 @@ class GeneratePane(Vertical):
     def load_model(self, path: str) -> None:
         """Load the model's generator ahead of the first request (off the UI thread)."""
         session, generation = self.app.session, self.app.generation
+        if self._demo:  # the welcome writes from the model's first stored seed
+            from textgen_tui.core.bundle import read_info
+
+            seeds = read_info(path).seeds
+            if seeds:
+                self.app.call_from_thread(self._demo_seed, seeds[0])
         if session.active and session.out_dir == Path(path) and not generation.live_epoch(path):
             return  # nothing to load until the first epoch ends
         generation.generator(path)
 
-    def start_demo(self, path: str, seeds: list[str]) -> None:
+    def _demo_seed(self, seed: str) -> None:
+        if not self.seed_text:
+            self.seed_text = seed
+
+    def start_demo(self, path: str) -> None:
         """The welcome: the bundled model writes from one of its seeds once it is loaded."""
-        if seeds and not self.seed_text:
-            self.seed_text = seeds[0]
         self._demo = True
         self.load_model(path)
 

@@ -159,6 +159,22 @@ class ModelsPane(Vertical):
             return self.showing_trash
         return True
 
+    @property
+    def entries(self) -> list:
+        """The model folders listed (as last read)."""
+        return self._entries
+
+    def reload(self) -> list:
+        """Read the model roots and their trash again and show them; returns the model entries."""
+        from textgen_tui.core.bundle import list_bundles
+        from textgen_tui.core.paths import describe_models_home
+
+        roots = model_roots()
+        entries = list_bundles(*roots)
+        trash, others = list_trashed()
+        self.show(entries, roots, trash, home=describe_models_home(), others=others)
+        return entries
+
     def show(
         self,
         entries: list[BundleInfo | tuple[Path, str]],
@@ -342,8 +358,8 @@ class ModelsPane(Vertical):
         path = self._chosen(usable=False)
         if path is None:
             return
-        training = getattr(self.app, "training_dir", None)
-        if training is not None and path.resolve() == training.resolve():
+        session = self.app.session
+        if session.active and session.out_dir is not None and path.resolve() == session.out_dir.resolve():
             self.notify("This model is being trained: stop training first.", severity="error")
             return
         if not is_model(path):
