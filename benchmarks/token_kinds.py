@@ -102,6 +102,7 @@ def run_text(corpus, label: str, minutes: float, kinds=KINDS, out_root: Path | N
         r.update(
             bits_per_char=round(ev.bits_per_char, 4),
             nats_per_token=round(ev.nats_per_token, 4),
+            unknown_chars=ev.unknown,  # not scored: a char model drops characters it never saw
             vocab=load_bundle(out).tokenizer.vocab_size,
             punctuation_share=round(share, 4),
             punctuation_passes=abs(share - corpus_share) <= PUNCT_POINTS,

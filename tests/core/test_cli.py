@@ -78,6 +78,8 @@ def test_train_generate_evaluate(tmp_path, text):
         (["generate", "{model}", "-t", "-1"], "negative"),
         (["generate", "{model}", "-t", "warm"], "not a number"),
         (["generate", "{model}", "--exact-window", "--top-p", "0"], "top-p"),
+        (["generate", "{model}", "--repetition-penalty", "0.5"], "repetition penalty"),
+        (["generate", "{model}", "--no-repeat-ngram", "-2"], "n-gram"),
         (["evaluate", "{tmp}/nothing", "{tmp}/short.txt"], "does not exist"),
         (["frobnicate"], "invalid choice"),
     ],
