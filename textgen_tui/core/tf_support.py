@@ -27,6 +27,9 @@ def quiet_start() -> None:
                 setter(int(value))
             except RuntimeError:  # the runtime already started: too late, keep its pools
                 pass
+    # The runtime's first look for devices writes "failed call to cuInit" to stderr on a machine
+    # without a GPU; done here, it falls inside import_keras's muted span (a CLI error stays one line).
+    tf.config.list_physical_devices()
 
 
 def tf_dataset(batches):
