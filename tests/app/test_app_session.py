@@ -127,7 +127,11 @@ async def test_a_stall_is_reported(workdir: Path) -> None:
         await load_and_fill(app, pilot)
         await pilot.press("f5")
         await wait_for(pilot, lambda: "seems stalled" in status(app), what="the stall report")
-        assert any("seems stalled" in m for m in notifications(app, "warning"))
+        await wait_for(  # the status line and the notification are drawn by separate messages
+            pilot,
+            lambda: any("seems stalled" in m for m in notifications(app, "warning")),
+            what="the warning",
+        )
         assert app.session.status == "stalled"
         release.set()
         await wait_for(pilot, lambda: app.session.status != "stalled", what="progress again")
