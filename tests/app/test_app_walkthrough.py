@@ -287,3 +287,23 @@ async def test_pane_keys_focus_the_pane_and_dialogs_answer_arrows(workdir: Path)
         assert app.screen.focused.id == "no"
         await pilot.press("left", "enter")
         await wait_for(pilot, lambda: not (workdir / "models" / "alpha").exists(), timeout=10, what="trash")
+
+
+async def test_the_chart_plots_the_recent_batches_loss(workdir: Path) -> None:
+    """Bug 8: the "batch loss (smoothed)" curve smoothed Keras' running mean over the epoch (it
+    lags far behind late in an epoch); the core now reports the mean of the recent batches."""
+    from textgen_tui.core import events as ev
+
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f2")
+        live = app.train_pane.live
+        live.started(ev.Started("models/tiny", 5, 0, 100, 40, 12345, 5000, 500, "fast", budget_seconds=120.0))
+        for batch in range(1, 101):  # the running mean stays at 1.5; the recent batches reach 0.6
+            recent = 1.5 - 0.9 * batch / 100
+            live.show_batch(
+                ev.BatchProgress(2, 5, batch, 100, 1.5, 0.01, 1000.0, 1.0, 1.0, recent_loss=recent)
+            )
+        await pilot.pause()
+        assert live.chart.batch_y[-1] < 1.2  # smoothed, but following the recent batches, not 1.5
+        assert "validated about every" not in str(app.query_one("#train-status").render())

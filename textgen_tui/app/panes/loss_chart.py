@@ -138,8 +138,21 @@ class LossChart(Vertical):
             self.x_end = max(self.x_end, float(max(epochs)))
         self._changed(now=True)
 
-    def add_batch(self, epoch: int, batch: int, batches: int, loss: float, learning_rate: float) -> None:
+    def add_batch(
+        self,
+        epoch: int,
+        batch: int,
+        batches: int,
+        loss: float,
+        learning_rate: float,
+        recent: float | None = None,
+    ) -> None:
+        """`loss`: Keras' running mean over the epoch so far (it restarts each epoch, so late in an
+        epoch it lags far behind); `recent`: the mean of the batches since the previous report,
+        plotted when the core sends it."""
         x = epoch - 1 + batch / max(1, batches)
+        if recent is not None and math.isfinite(recent):
+            loss = recent
         if math.isfinite(loss):
             # The relay drops batches: weigh the new loss by the batches since the last one.
             steps = (x - self._step) * max(1, batches)

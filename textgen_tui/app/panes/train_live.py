@@ -115,7 +115,7 @@ class LiveView(Vertical):
         if e.budget_seconds:  # the bar runs over the whole budget
             self.set_status(
                 f"Training for {clock(e.budget_seconds)} · {e.params:,} parameters · {e.vocab_size} tokens · "
-                f"validated about every {period_seconds(e.budget_seconds):.0f}s"
+                f"validated each period (about {period_seconds(e.budget_seconds):.0f}s planned)"
             )
             self.query_one("#epoch-progress", ProgressBar).update(total=e.budget_seconds, progress=0)
         else:
@@ -164,7 +164,8 @@ class LiveView(Vertical):
             f"loss {e.loss:.4f}   lr {e.learning_rate:.3g}   {e.tokens_per_second:,.0f} tok/s   "
             f"ETA {clock(eta)}   elapsed {clock(e.elapsed)}"
         )
-        self.chart.add_batch(e.epoch, e.batch, e.batches, e.loss, e.learning_rate)
+        recent = getattr(e, "recent_loss", None)  # the mean of the batches since the last report
+        self.chart.add_batch(e.epoch, e.batch, e.batches, e.loss, e.learning_rate, recent)
 
     def epoch_end(self, e: ev.EpochEnd) -> None:
         val = "—" if e.val_loss is None else f"{e.val_loss:.4f}"
