@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from app_helpers import settle
+from app_helpers import settle, wait_for
 from textual.widgets import DataTable
 from textual.widgets._footer import FooterKey
 
@@ -33,10 +33,10 @@ async def test_help_lists_the_keys_of_the_pane_and_the_hidden_ones(workdir: Path
     app = create_app(models_dir="models", preload_tensorflow=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f4")
-        await settle(pilot)
+        # the tab switches by messages: on a loaded machine one settle() is not always enough
+        await wait_for(pilot, lambda: app.query_one("TabbedContent").active == "models", what="Models")
         await pilot.press("f10")
-        await settle(pilot)
-        assert isinstance(app.screen, HelpScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help screen")
         table = app.screen.query_one(DataTable)
         rows = [tuple(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
         does = [d for _, d in rows]
