@@ -152,3 +152,29 @@ def test_details_snapshot(two_models, snap_compare) -> None:
 
     app = create_app(models_dir="models", preload_tensorflow=False)
     assert snap_compare(app, terminal_size=(100, 32), run_before=before)
+
+
+async def test_at_80_by_24_both_charts_have_rows_and_ordered_labels(two_models: Path) -> None:
+    """Bug 7: at 80×24 Details' loss chart got no plot rows (the learning-rate chart took them) and
+    Compare's y labels were out of order (2.3, 2.6, 2.4, 1.2, 1.6 from the top)."""
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4")
+        await row(app, pilot, "alpha")
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelDetails), timeout=10, what="details")
+        await settle(pilot)
+        plot = app.screen.query_one("#loss-plot")
+        assert plot.size.height >= 6, plot.size
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ModelDetails), timeout=10, what="back")
+        await row(app, pilot, "alpha")
+        await pilot.press("space")
+        await row(app, pilot, "beta")
+        await pilot.press("space", "c")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareModels), timeout=10, what="compare")
+        await settle(pilot)
+        compare = app.screen.query_one("#compare-plot")
+        await wait_for(pilot, lambda: compare._y_ticks, timeout=5, what="the ticks")
+        ticks = list(compare._y_ticks)
+        assert len(ticks) >= 2 and ticks == sorted(ticks)
