@@ -307,3 +307,25 @@ async def test_the_chart_plots_the_recent_batches_loss(workdir: Path) -> None:
         await pilot.pause()
         assert live.chart.batch_y[-1] < 1.2  # smoothed, but following the recent batches, not 1.5
         assert "validated about every" not in str(app.query_one("#train-status").render())
+
+
+async def test_at_80_columns_generate_shows_one_temperature_at_a_time(workdir: Path) -> None:
+    """At 80×24 the four temperatures were stacked and scrolled to T=1.2: one is shown whole, and
+    Ctrl+T shows the next."""
+    from textgen_tui.app.panes.generate import GenerateRequest
+
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3")
+        pane = app.generate_pane
+        request = GenerateRequest("models/alpha", "the quick ", (0.2, 0.5, 1.0, 1.2), 20, 0, 1.0, False)
+        pane.begin(request, "alpha: generating with seed")
+        pane.add(("cold text", "cool text", "warm text", "hot text"))
+        pane.finish(stopped=False)
+        await pilot.pause()
+        shown = str(app.query_one("#gen-output", Static).render())
+        assert "cold text" in shown and "cool text" not in shown and "1/4" in shown
+        await pilot.press("ctrl+t")
+        shown = str(app.query_one("#gen-output", Static).render())
+        assert "cool text" in shown and "cold text" not in shown
+        assert all(t in pane.plain_text() for t in ("cold", "cool", "warm", "hot"))  # Ctrl+S: all

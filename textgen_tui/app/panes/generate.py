@@ -117,6 +117,7 @@ class GeneratePane(Vertical):
         # The seed is a text area (Enter is a new line): Ctrl+Enter generates, where the terminal
         # can tell it from Enter; F5 always does.
         Binding("ctrl+enter", "generate", "Generate", show=False),
+        Binding("ctrl+t", "next_temperature", "Next temp"),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -128,6 +129,8 @@ class GeneratePane(Vertical):
         self._stop = threading.Event()
         self._run = 0
         self._demo = False
+        self.shown = 0
+        """The temperature shown when the columns do not fit (Ctrl+T: the next one)."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="row"):
@@ -440,6 +443,7 @@ class GeneratePane(Vertical):
         self.header = header
         self.set_running(True)
         self._paint_output()
+        self.refresh_bindings()
 
     def use_seed(self, seed: str) -> None:
         """The seed as the model reads it (a lowercase model sees a lowercased seed)."""
@@ -480,9 +484,31 @@ class GeneratePane(Vertical):
             for i, (column, temp) in enumerate(zip(columns.query(".gen-column"), self.temperatures)):
                 text = self.texts[i] if i < len(self.texts) else ""
                 column.update(temperature_block(self.seed, temp, i, text))
+        elif len(self.temperatures) > 1:  # one temperature at a time, whole: Ctrl+T switches
+            i = self.shown % len(self.temperatures)
+            text = self.texts[i] if i < len(self.texts) else ""
+            title = f"{self.header} · {i + 1}/{len(self.temperatures)}, Ctrl+T next"
+            output.update(
+                Content("").join(
+                    [
+                        Content.from_markup("[b]$title[/b]\n", title=title),
+                        temperature_block(self.seed, self.temperatures[i], i, text),
+                    ]
+                )
+            )
         else:
             output.update(printout(self.seed, self.temperatures, self.texts, self.header))
         self.query_one("#gen-output-scroll", VerticalScroll).scroll_end(animate=False)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "next_temperature":  # in the Footer when the temperatures are shown one by one
+            return len(self.temperatures) > 1 and not self.side_by_side
+        return True
+
+    def action_next_temperature(self) -> None:
+        if self.temperatures:
+            self.shown = (self.shown + 1) % len(self.temperatures)
+            self._paint_output()
 
     def set_running(self, running: bool) -> None:
         self.query_one("#generate", Button).disabled = running
