@@ -13,7 +13,6 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -63,8 +62,7 @@ class TextgenApp(App):
         self.initial_pane = initial_pane if initial_pane in PANES else "corpus"
         self.last_pane = self.initial_pane
         self.preload_tensorflow = preload_tensorflow
-        # demo: open on Generate with the bundled model and stream a first sample by itself
-        self._demo_pending = demo
+        self._demo_pending = demo  # open on Generate; the bundled model writes a first sample
         self.generation_rate = generation_rate  # tokens per second per stream; 0: as fast as possible
         self.tf_ready = threading.Event()
         self.session = session or ses.TrainingSession()  # the Train pane listens to it
@@ -100,11 +98,9 @@ class TextgenApp(App):
         self.refresh_models()
         self._focus_pane()
         self.call_after_refresh(self.models_pane.offer_legacy)
-        bundled = bundled_model()
-        if self._demo_pending and bundled is not None:
+        self._demo_pending = self._demo_pending and (bundled := bundled_model()) is not None
+        if self._demo_pending:
             self.call_after_refresh(self._start_demo, str(bundled))
-        else:
-            self._demo_pending = False
 
     def _start_demo(self, path: str) -> None:
         """First launch delight: the bundled model, one of its seeds, generation on its own."""
@@ -199,8 +195,12 @@ class TextgenApp(App):
         self.set_timer(20.0, self.exit)  # a save that hangs must not keep the app open
 
     # -- the Keras backend ------------------------------------------------------------------------
-    @work(thread=True, group="tensorflow", exit_on_error=False, description="importing Keras")
     def load_tensorflow(self) -> None:
+        """Import Keras in a daemon thread, not a Textual worker: quitting while it imports does not
+        wait for it (the prompt came back 3.5 s after Ctrl+Q)."""
+        threading.Thread(target=self._import_keras, name="textgen-keras-import", daemon=True).start()
+
+    def _import_keras(self) -> None:
         try:
             from textgen_tui.core import backend
 
