@@ -67,8 +67,11 @@ async def test_train_stop_generate(workdir: Path) -> None:
             pilot, lambda: pane.texts and all(len(t) >= 400 for t in pane.texts), what="generation"
         )
         await wait_for(pilot, lambda: not pane.query_one("#generate").disabled, what="generation to finish")
-        output = app.query_one("#gen-output", Static).render()
-        styles = {str(span.style) for span in output.spans}
+        styles: set[str] = set()
+        for _ in range(4):  # narrower than side by side: one temperature at a time, Ctrl+T the next
+            output = app.query_one("#gen-output", Static).render()
+            styles |= {str(span.style) for span in output.spans}
+            await pilot.press("ctrl+t")
         assert {"$primary", "$success", "$warning", "$error"} <= styles
         assert "the quick brown fox" in output.plain
 

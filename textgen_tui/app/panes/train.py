@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -165,16 +166,25 @@ class TrainPane(Horizontal):
     """The model folder named in "output folder", when there is one (F7 continues it)."""
 
     def _show_resume_mode(self) -> None:
-        """When the output folder is a model: its fixed settings shown and locked, epochs to add."""
-        from textgen_tui.core.bundle import read_info
+        """When the output folder is a model: its fixed settings shown and locked, epochs to add.
+        The folder is read in a worker (a read can wait for a save in progress)."""
+        self._read_folder(self.out_dir)
 
-        path = self.out_dir
+    @work(
+        thread=True, exclusive=True, group="resume-info", exit_on_error=False, description="reading a model"
+    )
+    def _read_folder(self, path: str) -> None:
         info = None
         if path:
             try:
                 info = read_info(path)
             except TextgenError:
                 info = None
+        self.app.call_from_thread(self._apply_folder, path, info)
+
+    def _apply_folder(self, path: str, info) -> None:
+        if path != self.out_dir:
+            return  # the field changed again: its own read follows
         previous, self.resuming_info = self.resuming_info, info
         hint = self.query_one("#resume-hint", Label)
         if info is None:
@@ -222,8 +232,12 @@ class TrainPane(Horizontal):
     def open_for_resume(self, path: str):
         """The Models pane's `t`: the form names the folder (its settings shown and fixed), the
         focus on Resume. Returns the folder's info (None when it cannot be read)."""
-        self.out_dir = path  # reads the folder once (resuming_info)
-        info = self.resuming_info
+        try:
+            info = read_info(path)  # the one read on the UI thread: the user asked for this folder
+        except TextgenError:
+            info = None
+        self.query_one("#out-dir", KeyInput).value = path
+        self._apply_folder(path, info)
         if info is None:
             self.notify(f"{path} cannot be resumed: it is not a readable model folder.", severity="error")
             return None
@@ -349,7 +363,9 @@ class TrainPane(Horizontal):
     def _resume(self, overrides: dict, devices: str, logs: str | None) -> Path:
         if not self.out_dir:
             raise TextgenError("Type the model folder to resume in 'output folder'.")
-        info = read_info(self.out_dir)
+        info = self.resuming_info  # read when the folder was named
+        if info is None or Path(info.path).resolve() != Path(self.out_dir).resolve():
+            info = read_info(self.out_dir)  # typed just now: its read has not come back yet
         corpus = self.app.corpus
         if corpus is not None and corpus.lowercase != info.config.data.lowercase:
             corpus = None  # the folder's own corpus, read as the model was trained
