@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
@@ -109,6 +110,9 @@ class GeneratePane(Vertical):
         run: int
         stopped: bool
 
+    shown: reactive[int] = reactive(0, init=False)
+    """The temperature shown when the columns do not fit (Ctrl+T: the next one)."""
+
     BINDINGS = [
         Binding("f5", "generate", "Generate"),
         Binding("f6", "stop", "Stop"),
@@ -129,8 +133,6 @@ class GeneratePane(Vertical):
         self._stop = threading.Event()
         self._run = 0
         self._demo = False
-        self.shown = 0
-        """The temperature shown when the columns do not fit (Ctrl+T: the next one)."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="row"):
@@ -508,7 +510,9 @@ class GeneratePane(Vertical):
     def action_next_temperature(self) -> None:
         if self.temperatures:
             self.shown = (self.shown + 1) % len(self.temperatures)
-            self._paint_output()
+
+    def watch_shown(self) -> None:
+        self._paint_output()
 
     def set_running(self, running: bool) -> None:
         self.query_one("#generate", Button).disabled = running

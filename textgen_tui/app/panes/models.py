@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import Button, DataTable, Static
 
 from textgen_tui.app import messages as msg
@@ -108,6 +109,9 @@ class ModelsPane(Vertical):
 
         gone: str | None = None
 
+    showing_trash: reactive[bool] = reactive(False, init=False)
+    """The trash is listed instead of the models (x); the table and the Footer follow."""
+
     BINDINGS = [
         Binding("g", "open_generate", "Generate"),
         Binding("t", "open_resume", "Resume"),
@@ -127,7 +131,6 @@ class ModelsPane(Vertical):
         self.broken: dict[Path, str] = {}
         self.summary = ""
         self.trash: list = []
-        self.showing_trash = False
         self.home = ""
         self._entries: list = []
         self.marked: list[Path] = []
@@ -247,6 +250,8 @@ class ModelsPane(Vertical):
 
     def action_toggle_trash(self) -> None:
         self.showing_trash = not self.showing_trash
+
+    def watch_showing_trash(self) -> None:
         self.show(self._entries, self._roots, self.trash)
         self.refresh_bindings()
 
