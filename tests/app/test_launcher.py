@@ -60,3 +60,37 @@ def test_keep_training_in_the_terminal_knows_the_budget(monkeypatch) -> None:
     text = out.getvalue()
     assert "epoch 10:" in text and "100007" not in text and "100,007" not in text
     assert "for 2:00" in text or "validated about every" in text
+
+
+def test_changed_for_this_run_says_each_reason_once() -> None:
+    from textgen_tui.app.panes.train_live import grouped_changes
+
+    why = "a 2-minute budget: a smaller network"
+    text = grouped_changes([f"units: 384 → 192 ({why})", f"batch_size: 128 → 64 ({why})", "carry: 0 → 1 (x)"])
+    assert text.count(why) == 1
+    assert text.startswith("units: 384 → 192, batch_size: 128 → 64 (")
+
+
+async def test_later_launches_open_where_the_user_left(workdir, monkeypatch) -> None:
+    """The welcome demo greeted every launch: the launcher remembers it was shown and the pane the
+    user left (in the app's state file; tests use a temporary one)."""
+    from textgen_tui.app.app import create_app
+    from textgen_tui.app.state import load_state, save_state, state_file
+
+    assert str(state_file()).startswith(str(workdir))  # the test's own folder, never the user's
+    assert load_state() == {}
+    save_state(welcomed=True, pane="models")
+    state = load_state()
+    app = create_app(
+        models_dir="models",
+        preload_tensorflow=False,
+        demo=not state.get("welcomed"),
+        initial_pane=state["pane"],
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.query_one("TabbedContent").active == "models"
+        assert not any(n.title == "Welcome" for n in app._notifications)
+        await pilot.press("f2")
+        await pilot.pause()
+    assert app.last_pane == "train"
