@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textgen_tui.app import messages as msg
+from textgen_tui.app import worker as msg
 from textgen_tui.app.worker import ChunkBuffer, TrainingRelay
 from textgen_tui.core import events as ev
 

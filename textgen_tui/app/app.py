@@ -8,6 +8,7 @@ Train, the Keras import, quitting.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Iterable
@@ -19,7 +20,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from textgen_tui.app import messages as msg
 from textgen_tui.app.dialogs import HelpScreen, QuitDialog, help_rows
 from textgen_tui.app.panes.corpus import CorpusPane
 from textgen_tui.app.panes.generate import GeneratePane
@@ -205,19 +205,20 @@ class TextgenApp(App):
             from textgen_tui.core import backend
 
             backend.import_keras()
-            self.post_message(msg.BackendReady(backend.describe(), backend.has_gpu()))
+            ready = (backend.describe(), backend.has_gpu(), None)
         except Exception as exc:  # noqa: BLE001 - shown to the user
-            self.post_message(msg.BackendReady(error=f"{type(exc).__name__}: {exc}"))
-        finally:
-            self.tf_ready.set()
+            ready = ("", False, f"{type(exc).__name__}: {exc}")
+        self.tf_ready.set()
+        with contextlib.suppress(RuntimeError):  # the app has gone meanwhile
+            self.call_from_thread(self._backend_ready, *ready)
 
-    def on_backend_ready(self, message: msg.BackendReady) -> None:
-        if message.error:
+    def _backend_ready(self, description: str, gpu: bool, error: str | None) -> None:
+        if error:
             self.sub_title = "Keras failed to load"
-            self.notify(message.error, title="Keras", severity="error")
+            self.notify(error, title="Keras", severity="error")
             return
-        self.sub_title = message.description  # e.g. "jax · 2 CPU devices"
-        if message.gpu and not self.training:
+        self.sub_title = description  # e.g. "jax · 2 CPU devices"
+        if gpu and not self.training:
             self.train_pane.choose_preset("gpu")
 
     # -- corpus ---------------------------------------------------------------------------------
@@ -235,7 +236,7 @@ class TextgenApp(App):
             source = message.corpus.source
             self.train_pane.out_dir = str(default_out_dir(Path(source).stem or source))
 
-    def on_preset_chosen(self, message: msg.PresetChosen) -> None:
+    def on_train_pane_preset_chosen(self, message: TrainPane.PresetChosen) -> None:
         self.corpus_pane.set_options(message.tokenizer, message.lowercase)
 
     # -- training -------------------------------------------------------------------------------
@@ -271,7 +272,7 @@ class TextgenApp(App):
             self.generation.forget(Path(message.gone))
         self.refresh_models()
 
-    def on_open_model(self, message: msg.OpenModel) -> None:
+    def on_models_pane_open(self, message: ModelsPane.Open) -> None:
         """A model opened in the Models pane: Generate writes with it, or Train resumes it."""
         if message.purpose != "resume":
             self._refresh_generate_models(select=message.path)

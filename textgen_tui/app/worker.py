@@ -14,11 +14,37 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from textual.message import Message
 
-from textgen_tui.app import messages as msg
 from textgen_tui.core import events as ev
+
+
+@dataclass
+class TrainingEvent(Message):
+    """A core training event (everything except the throttled batch progress and sample steps)."""
+
+    event: ev.TrainingEvent
+
+
+@dataclass
+class BatchProgress(Message):
+    """The latest batch progress (intermediate ones are coalesced by the relay)."""
+
+    event: ev.BatchProgress
+
+    def can_replace(self, message: Message) -> bool:
+        """A newer progress replaces one still waiting in the queue (only the latest is shown)."""
+        return isinstance(message, BatchProgress)
+
+
+@dataclass
+class SampleChunk(Message):
+    """Several sample steps of one epoch, joined: one text piece per temperature."""
+
+    epoch: int
+    pieces: tuple[str, ...]
 
 
 class TrainingRelay:
@@ -45,7 +71,7 @@ class TrainingRelay:
             edge = event.batch <= 1 or event.batch >= event.batches
             if edge or now - self._last_batch >= self.batch_interval:
                 self._last_batch = now
-                self.post(msg.BatchProgress(event))
+                self.post(BatchProgress(event))
             return
         if isinstance(event, ev.SampleStep):
             if not self._buffer or self._sample_epoch != event.epoch:
@@ -60,12 +86,12 @@ class TrainingRelay:
         self.flush()
         if isinstance(event, ev.SampleStarted):
             self._last_sample = now  # the first chunk comes after one interval
-        self.post(msg.TrainingEvent(event))
+        self.post(TrainingEvent(event))
 
     def flush(self) -> None:
         """Send the buffered sample pieces, if any."""
         if self._buffer and self._buffer[0]:
-            self.post(msg.SampleChunk(self._sample_epoch, tuple("".join(p) for p in self._buffer)))
+            self.post(SampleChunk(self._sample_epoch, tuple("".join(p) for p in self._buffer)))
             self._buffer = [[] for _ in self._buffer]
             self._last_sample = self.clock()
 

@@ -14,7 +14,6 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, DataTable, Static
 
-from textgen_tui.app import messages as msg
 from textgen_tui.app.dialogs import ConfirmDialog
 from textgen_tui.core.bundle import BundleInfo, is_model
 from textgen_tui.core.errors import TextgenError
@@ -102,6 +101,13 @@ def _short(path: Path) -> str:
 class ModelsPane(Vertical):
     """Lists the models and owns what changes them: delete (to the trash), restore, empty the
     trash, moving legacy folders; each with its dialog. The App re-reads the lists on `Changed`."""
+
+    @dataclass
+    class Open(Message):
+        """Open a model folder: "generate" (the Generate pane) or "resume" (the Train pane)."""
+
+        path: str
+        purpose: str
 
     @dataclass
     class Changed(Message):
@@ -352,12 +358,12 @@ class ModelsPane(Vertical):
             return
         path = self._chosen()
         if path is not None:
-            self.post_message(msg.OpenModel(str(path), "generate"))
+            self.post_message(self.Open(str(path), "generate"))
 
     def action_open_resume(self) -> None:
         path = self._chosen()
         if path is not None:
-            self.post_message(msg.OpenModel(str(path), "resume"))
+            self.post_message(self.Open(str(path), "resume"))
 
     def action_delete(self) -> None:
         path = self._chosen(usable=False)

@@ -14,7 +14,6 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Input, Label, Select
 
-from textgen_tui.app import messages as msg
 from textgen_tui.app.panes.fields import (
     FIELDS,
     DevicesValidator,
@@ -25,7 +24,7 @@ from textgen_tui.app.panes.fields import (
     parse,
 )
 from textgen_tui.app.panes.train_live import COMPACT_HEIGHT, LiveView, grouped_changes, run_summary
-from textgen_tui.app.worker import TrainingRelay
+from textgen_tui.app.worker import BatchProgress, SampleChunk, TrainingEvent, TrainingRelay
 from textgen_tui.core import events as ev
 from textgen_tui.core import session as ses
 from textgen_tui.core.bundle import is_model, read_info
@@ -47,6 +46,14 @@ class TrainPane(Horizontal):
         folder once it has ended, offered in Generate when nothing is chosen there)."""
 
         trained: str | None = None
+
+    @dataclass
+    class PresetChosen(Message):
+        """A preset was picked: the Corpus pane shows its tokenizer and case."""
+
+        name: str
+        tokenizer: str
+        lowercase: bool
 
     @dataclass
     class RunEnded(Message):
@@ -159,7 +166,7 @@ class TrainPane(Horizontal):
             cfg = preset(event.value)
             self.fill(cfg)
             self._show_resume_mode()
-            self.post_message(msg.PresetChosen(event.value, cfg.data.tokenizer, cfg.data.lowercase))
+            self.post_message(self.PresetChosen(event.value, cfg.data.tokenizer, cfg.data.lowercase))
 
     # -- resuming -------------------------------------------------------------------------------
     resuming_info = None
@@ -390,13 +397,13 @@ class TrainPane(Horizontal):
         self.live.set_status("Stopping after this batch (the epoch is validated and saved)…")
 
     # -- the run's events (from the relay) ------------------------------------------------------
-    def on_batch_progress(self, message: msg.BatchProgress) -> None:
+    def on_batch_progress(self, message: BatchProgress) -> None:
         self.live.show_batch(message.event)
 
-    def on_sample_chunk(self, message: msg.SampleChunk) -> None:
+    def on_sample_chunk(self, message: SampleChunk) -> None:
         self.live.sample_chunk(message.epoch, message.pieces)
 
-    def on_training_event(self, message: msg.TrainingEvent) -> None:
+    def on_training_event(self, message: TrainingEvent) -> None:
         e, live, session = message.event, self.live, self.app.session
         if isinstance(e, ev.Started):
             live.started(e)
