@@ -193,6 +193,14 @@ async def test_editing_keys_keep_their_place_among_typed_characters(workdir: Pat
         await pilot.pause()
         await pilot.pause()
         assert app.query_one("#corpus-path").value == "./tiny.txt"
+        await pilot.press("f2")
+        await pilot.click("#field-maxlen")
+        for key in ["tab"] * 8 + ["end", "backspace", "backspace", "2"]:  # Tab is a screen binding
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await pilot.pause()
+        await pilot.pause()
+        assert app.query_one("#field-minutes").value == "2"
+        assert app.query_one("#field-maxlen").value == "60"
         app.generate_pane.seed_text = ""
         await pilot.press("f3")
         await pilot.click("#seed")

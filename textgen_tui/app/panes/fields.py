@@ -131,6 +131,21 @@ class InlineKeys:
     after them (Textualize/textual#6605; PR #6631 proposes the same in Textual itself)."""
 
     async def _on_key(self, event) -> None:
+        focused = self.app.focused
+        if focused is not None and focused is not self:
+            # A Tab before this key moved the focus on (inline, below), after the App had already
+            # handed this key to us: pass it on to where the user's typing now goes.
+            from textual import events
+
+            event.stop()
+            event.prevent_default()
+            focused.post_message(events.Key(event.key, event.character))
+            return
+        if event.key in ("tab", "shift+tab"):  # a screen binding: it too would run late
+            event.stop()
+            event.prevent_default()
+            (self.screen.focus_next if event.key == "tab" else self.screen.focus_previous)()
+            return
         if not event.is_printable:
             for binding in self._bindings.key_to_bindings.get(event.key, ()):
                 if not binding.priority and await self.app.run_action(binding.action, self):
