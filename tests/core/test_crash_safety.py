@@ -115,11 +115,12 @@ class Child:
             TF_CPP_MIN_LOG_LEVEL="3",
             PYTHONUNBUFFERED="1",
         )
-        nice = ["nice", "-n", "10"] if shutil.which("nice") else []
         self.stderr_path = stderr_path
         self._stderr = open(stderr_path, "w", encoding="utf-8")  # closed in kill()
         self.proc = subprocess.Popen(
-            [*nice, sys.executable, "-u", "-m", "textgen_tui.cli.main", "train", *args],
+            # not niced: beside busy processes (the other test worker, CI's load) a niced child got
+            # a tenth of a core, and the test took 12 minutes instead of one
+            [sys.executable, "-u", "-m", "textgen_tui.cli.main", "train", *args],
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             text=True,
