@@ -33,9 +33,9 @@ def run(
     from textgen_tui.core import events as ev
     from textgen_tui.core.backend import import_keras
     from textgen_tui.core.bundle import read_info
-    from textgen_tui.core.keras_store import load_keras_model
     from textgen_tui.core.catalog import resolve_corpus
     from textgen_tui.core.config import preset
+    from textgen_tui.core.keras_store import load_keras_model
     from textgen_tui.core.training import Trainer
 
     import_keras()

@@ -94,10 +94,10 @@ def run(
     result on the same text: a word tokenizer change leaves the char model as it was)."""
     from textgen_tui.core.backend import import_keras
     from textgen_tui.core.bundle import read_info
-    from textgen_tui.core.keras_store import load_bundle
     from textgen_tui.core.corpus import load_corpus
     from textgen_tui.core.evaluate import evaluate_text
     from textgen_tui.core.generation_service import GenerationService
+    from textgen_tui.core.keras_store import load_bundle
 
     import_keras()
     corpus = load_corpus(text_path(name))

@@ -28,7 +28,7 @@ from collections import Counter
 import numpy as np
 
 from textgen_tui.core.errors import TextgenError
-from textgen_tui.core.tokenizers import TOKENIZER_CLASSES, Tokenizer
+from textgen_tui.core.tokenizer_base import Tokenizer
 
 PIECES = r" ?[\p{L}\p{M}]+| ?\p{N}+| ?[^\s\p{L}\p{M}\p{N}]+|\s+(?!\S)|\s+"
 """The pre-tokenizer's pieces (Oniguruma syntax); their concatenation is always the text."""
@@ -201,9 +201,6 @@ class SubwordTokenizer(Tokenizer):
         if not isinstance(hf, dict) or "model" not in hf:
             raise TextgenError("tokenizer.json's subword tokenizer lacks the library's model ('hf')")
         return cls(d["vocab"], hf, str(d.get("model", "bpe")))
-
-
-TOKENIZER_CLASSES["subword"] = SubwordTokenizer
 
 
 _CONTINUATION = range(0x80, 0xC0)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from textgen_tui.core.errors import ConfigError, TextgenError
+from textgen_tui.core.subword import SubwordTokenizer
+from textgen_tui.core.tokenizer_base import TOKENIZER_CLASSES, UNK, Tokenizer
 
-UNK = "<unk>"
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 # Words, whitespace runs, and punctuation: a run of one mark ("-----", "...") is a token of up to
 # MARK_RUN marks, so a ruled line does not fill a word model's whole context with single dashes.
@@ -27,128 +27,6 @@ _WORD = re.compile(rf"\w+|\s+|([^\w\s])\1{{0,{MARK_RUN - 1}}}", re.UNICODE)
 _PUNCT = r"，。！？；：、,.!?;:…"
 _CLAUSE = re.compile(rf"\s+|[{_PUNCT}][^\s{_PUNCT}]*|[^\s{_PUNCT}]+")
 _CHUNK = 1 << 20  # characters encoded at a time, to bound memory on big corpora
-
-
-@dataclass
-class SeedEncoding:
-    ids: np.ndarray
-    """Token ids of the usable part of the seed."""
-    unknown: list[str] = field(default_factory=list)
-    """Pieces that are not in the vocabulary (mapped to <unk> or dropped)."""
-    note: str = ""
-    """A sentence for the user when something was unknown, else empty."""
-
-
-class Tokenizer:
-    kind = "base"
-
-    def __init__(self, vocab: list[str]):
-        if len(set(vocab)) != len(vocab):
-            raise TextgenError("tokenizer vocabulary has duplicate entries")
-        self.vocab = list(vocab)
-        self.index = {t: i for i, t in enumerate(self.vocab)}
-
-    @property
-    def vocab_size(self) -> int:
-        return len(self.vocab)
-
-    # -- to implement -------------------------------------------------------------------------
-    def split(self, text: str) -> list[str]:
-        raise NotImplementedError
-
-    # -- shared ---------------------------------------------------------------------------------
-    def encode(self, text: str, lowercase: bool = False) -> np.ndarray:
-        """Token ids of `text` (lowercased first if asked, without copying it whole for `char`)."""
-        ids, _ = self._encode(text.lower() if lowercase else text)
-        return ids
-
-    def _encode(self, text: str) -> tuple[np.ndarray, list[str]]:
-        out: list[int] = []
-        unknown: list[str] = []
-        unk = self.index.get(UNK)
-        for tok in self.split(text):
-            i = self.index.get(tok)
-            if i is not None:
-                out.append(i)
-                continue
-            for ch in tok:  # out-of-vocabulary token: fall back to its characters
-                j = self.index.get(ch)
-                if j is None:
-                    unknown.append(ch)
-                    if unk is not None:
-                        out.append(unk)
-                else:
-                    out.append(j)
-        return np.asarray(out, dtype=self.id_dtype), unknown
-
-    @property
-    def id_dtype(self):
-        # The smallest type that holds every id: a 100 MB character corpus is 100 MB of ids.
-        if self.vocab_size <= 256:
-            return np.uint8
-        return np.uint16 if self.vocab_size <= 65535 else np.int32
-
-    def decode(self, ids) -> str:
-        return "".join(self.vocab[int(i)] for i in ids)
-
-    @property
-    def char_counts(self) -> np.ndarray:
-        """Characters each token spells (bits per character divide by their sum)."""
-        return np.array([len(t) for t in self.vocab])
-
-    def utf8_guard(self, streams: int):
-        """Subword: what keeps sampled byte tokens to whole characters; None: every token is."""
-        return None
-
-    def whole_characters(self, ids: np.ndarray) -> np.ndarray:
-        """`ids` without a character cut at either end (subword byte tokens); as they are here."""
-        return ids
-
-    def stream_decoder(self, streams: int) -> _PieceStreams:
-        """Turns one token id per stream into text, step by step (`feed(ids)`, then `flush()`)."""
-        return _PieceStreams(self.vocab, streams)
-
-    def encode_seed(self, text: str) -> SeedEncoding:
-        """Encode user input: unknown pieces never raise, they are reported."""
-        ids, unknown = self._encode(text)
-        note = ""
-        if unknown:
-            shown = ", ".join(repr(u) for u in list(dict.fromkeys(unknown))[:8])
-            what = "mapped to <unk>" if UNK in self.index else "dropped"
-            note = f"{len(unknown)} unknown character(s) in the seed {what}: {shown}"
-        return SeedEncoding(ids, unknown, note)
-
-    def to_dict(self) -> dict:
-        return {"kind": self.kind, "vocab": self.vocab}
-
-    @staticmethod
-    def from_dict(d: dict) -> Tokenizer:
-        try:
-            kind, vocab = d["kind"], d["vocab"]
-        except (KeyError, TypeError):
-            raise TextgenError("tokenizer.json lacks 'kind' or 'vocab'") from None
-        if kind not in TOKENIZER_CLASSES:
-            raise TextgenError(f"tokenizer.json names an unknown tokenizer {kind!r}")
-        if not isinstance(vocab, list) or not all(isinstance(t, str) for t in vocab) or not vocab:
-            raise TextgenError("tokenizer.json has an invalid vocabulary")
-        return TOKENIZER_CLASSES[kind].from_saved(d)
-
-    @classmethod
-    def from_saved(cls, d: dict) -> Tokenizer:
-        return cls(d["vocab"])
-
-
-class _PieceStreams:
-    """Token ids → their text, per stream (every token is whole characters)."""
-
-    def __init__(self, vocab: list[str], streams: int):
-        self.vocab = vocab
-
-    def feed(self, ids) -> tuple[str, ...]:
-        return tuple(self.vocab[int(i)] for i in ids)
-
-    def flush(self) -> tuple[str, ...]:
-        return ()
 
 
 class CharTokenizer(Tokenizer):
@@ -277,12 +155,9 @@ def _jieba_cut(text: str) -> list[str]:
     return [t for t in jieba.cut(text, HMM=True) if t]
 
 
-TOKENIZER_CLASSES: dict[str, type[Tokenizer]] = {
-    "char": CharTokenizer,
-    "word": WordTokenizer,
-    "clause": ClauseTokenizer,
-}
-"""`subword` is added by core/subword.py (imported at the end of this module)."""
+TOKENIZER_CLASSES.update(
+    char=CharTokenizer, word=WordTokenizer, clause=ClauseTokenizer, subword=SubwordTokenizer
+)
 
 
 def fit_tokenizer(
@@ -309,6 +184,3 @@ def fit_tokenizer(
 
 
 SUBWORD_MARGIN = 1.5
-
-
-import textgen_tui.core.subword  # noqa: E402, F401 (registers "subword"; it subclasses Tokenizer)
