@@ -8,6 +8,7 @@ import sys
 
 from textgen_tui import __version__
 from textgen_tui.cli.args import EXIT_USAGE, Parser, backend_option, default_model_dir, float_list
+from textgen_tui.cli.inspect_cmd import add_parser as _add_inspect
 from textgen_tui.core.errors import TextgenError, first_line
 
 __all__ = ["EXIT_USAGE", "build_parser", "default_model_dir", "main"]
@@ -24,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     _add_train(sub)
     _add_generate(sub)
+    _add_inspect(sub)
     _add_evaluate_and_models(sub)
     _add_serve(sub)
     return p
@@ -226,6 +228,10 @@ def main(argv: list[str] | None = None) -> int:
             from textgen_tui.cli.commands import generate
 
             return generate(args, float_list(args.temperature))
+        if args.command == "inspect":
+            from textgen_tui.cli.inspect_cmd import inspect
+
+            return inspect(args)
         if args.command == "evaluate":
             from textgen_tui.cli.commands import evaluate
 
