@@ -14,6 +14,7 @@ import threading
 import time
 
 from textgen_tui.cli.hosts import LOCAL_NAMES, SERVED_ENV, WILDCARD_HOSTS, is_local
+from textgen_tui.cli.serve_limits import default_max_apps
 
 __all__ = ["LOCAL_NAMES", "SERVED_ENV", "WILDCARD_HOSTS", "is_local", "serve", "watch_server"]
 
@@ -53,9 +54,15 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def serve(
-    host: str, port: int, public_url: str | None, allow_remote: bool, backend: str | None
+    host: str,
+    port: int,
+    public_url: str | None,
+    allow_remote: bool,
+    backend: str | None,
+    max_apps: int | None = None,
 ) -> tuple[int, str | None]:
-    """Run the server until Ctrl-C, SIGTERM or SIGHUP. Returns (exit code, error message or None)."""
+    """Run the server until Ctrl-C, SIGTERM or SIGHUP, with at most `max_apps` apps at once
+    (None: sized from the free memory). Returns (exit code, error message or None)."""
     local = is_local(host)
     if not local and not allow_remote:
         return 2, (
@@ -70,8 +77,14 @@ def serve(
         return 2, f"cannot listen on {host}:{port}: {exc.strerror or exc}"
     port = sock.getsockname()[1]  # --port 0 picks a free one
     url = url_for(host, port)
+    if max_apps is None:
+        max_apps, why = default_max_apps()
+        limit = f"at most {max_apps} app(s) at once, one per browser tab ({why}; --max-apps N to change)"
+    else:
+        limit = f"at most {max_apps} app(s) at once, one per browser tab (--max-apps)"
 
     def ready() -> None:  # printed once the signals are handled: a test may SIGTERM right away
+        print(f"textgen-tui: {limit}", flush=True)
         if local:
             print(f"textgen-tui: serving on {url} (this machine only); Ctrl-C stops it", flush=True)
             return
@@ -87,7 +100,9 @@ def serve(
 
     from textgen_tui.cli.web_server import TextgenServer
 
-    server = TextgenServer(app_argv(backend), sock=sock, local=local, public_url=public_url, ready=ready)
+    server = TextgenServer(
+        app_argv(backend), sock=sock, local=local, public_url=public_url, max_apps=max_apps, ready=ready
+    )
     server.serve()
     print("textgen-tui: server stopped", flush=True)
     return 0, None

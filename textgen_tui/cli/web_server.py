@@ -8,6 +8,11 @@ the batch and saves), waits, and kills what is left. A second Ctrl-C kills them 
 
 It also refuses cross-site websockets (any web page could otherwise open ws://127.0.0.1:8000/ws
 and drive the app) and, on a local bind, Host names that are not this machine (DNS rebinding).
+
+Each app holds its own TensorFlow (most of a gigabyte), so at most `max_apps` run at once. A tab
+that finds them all in use is told so in its page at once, waits `slot_wait` seconds for one to
+end (a reloaded tab's old app is still quitting when the new page asks), and is then refused: its
+page keeps the message, and no process is started for it.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from aiohttp import web
+from aiohttp import WSMessage, WSMsgType, web
 from aiohttp.web_runner import GracefulExit
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
@@ -32,6 +37,43 @@ from textgen_tui.cli.hosts import SERVED_ENV, is_local
 QUIT_GRACE = 30.0
 """Seconds an app gets to quit before it is killed: one batch plus the save (the app itself
 gives the save 20 s, see `run_app`)."""
+
+SLOT_WAIT = 10.0
+"""Seconds a tab that finds every session in use waits for one to end before it is refused: an
+idle app quits about a second after its tab closes (one that trains: after the batch and the save)."""
+
+
+def _terminal_lines(*lines: str) -> bytes:
+    """Text for the page's terminal (xterm.js): cleared, each line indented, CR LF endings."""
+    return ("\x1b[2J\x1b[H\r\n" + "".join(f"  {line}\r\n" for line in lines)).encode()
+
+
+def sessions_in_use(max_apps: int, waiting: bool) -> bytes:
+    """What a tab past the limit shows: while it waits for a session, then once refused."""
+    lines = [
+        f"\x1b[1mtextgen-tui: all {max_apps} sessions are in use.\x1b[0m",
+        "",
+        f"This server runs at most {max_apps} app(s) at once, one per browser tab, each with its",
+        "own TensorFlow (`textgen-tui serve --max-apps N` sets the limit).",
+        "",
+    ]
+    if waiting:
+        lines.append("Waiting a few seconds for one to end...")
+    else:
+        lines.append("None ended: close another textgen-tui tab, then reload this page.")
+    return _terminal_lines(*lines)
+
+
+_GONE = frozenset({WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR})
+"""What a websocket's receive gives once the tab has gone."""
+
+
+def _follow_resize(message: WSMessage, size: list[int]) -> None:
+    """A waiting tab's ["resize", {"width": W, "height": H}] sets the size its app starts at."""
+    with contextlib.suppress(ValueError, TypeError, KeyError, IndexError):
+        kind, data = message.json() if message.type == WSMsgType.TEXT else (None, None)
+        if kind == "resize":
+            size[:] = [int(data["width"]), int(data["height"])]
 
 
 class TextgenAppService(AppService):
@@ -103,6 +145,8 @@ class TextgenServer(Server):
         sock: socket.socket,
         local: bool,
         public_url: str | None,
+        max_apps: int,
+        slot_wait: float = SLOT_WAIT,
         ready: Callable[[], None] = lambda: None,
     ) -> None:
         host, port = sock.getsockname()[:2]
@@ -111,9 +155,15 @@ class TextgenServer(Server):
         self.sock = sock
         self.local = local
         self.fixed_public_url = public_url
+        self.max_apps = max_apps
+        self.slot_wait = slot_wait
         self.services: set[TextgenAppService] = set()
+        """The apps running, one per tab: each holds a slot until its process has ended."""
+        self.turned_away: set[web.WebSocketResponse] = set()
+        """Tabs past the limit, waiting for a slot or showing the refusal (closed on shutdown)."""
         self.ready = ready
         self._hurry = False
+        self._slot_waiters: set[asyncio.Future[None]] = set()
 
     # -- requests -------------------------------------------------------------------------------
     def _check_request(self, request: web.Request, websocket: bool) -> None:
@@ -137,7 +187,8 @@ class TextgenServer(Server):
         return await super().handle_index(request)
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
-        """textual-serve's handler with our app service, tracked until it has ended."""
+        """textual-serve's handler with our app service, tracked until it has ended; a tab past
+        `max_apps` gets no app."""
         self._check_request(request, websocket=True)
         websocket = web.WebSocketResponse(heartbeat=15)
         width = to_int(request.query.get("width", "80"), 80)
@@ -145,7 +196,7 @@ class TextgenServer(Server):
         service: TextgenAppService | None = None
         try:
             await websocket.prepare(request)
-            service = TextgenAppService(
+            candidate = TextgenAppService(
                 self.argv,
                 write_bytes=websocket.send_bytes,
                 write_str=websocket.send_str,
@@ -153,8 +204,12 @@ class TextgenServer(Server):
                 download_manager=self.download_manager,
                 debug=self.debug,
             )
-            self.services.add(service)
-            await service.start(width, height)
+            size = [width, height]
+            if not await self._take_slot(candidate, websocket, size):
+                await self._turn_away(websocket)
+                return websocket
+            service = candidate
+            await service.start(*size)
             await self._process_messages(websocket, service)
         except asyncio.CancelledError:
             await websocket.close()
@@ -162,17 +217,87 @@ class TextgenServer(Server):
             self.console.print(f"textgen-tui: a tab failed: {type(error).__name__}: {error}")
         finally:
             if service is not None:
-                await asyncio.shield(service.stop())
-                self.services.discard(service)
+                try:
+                    await asyncio.shield(service.stop())
+                finally:
+                    self._free_slot(service)
         return websocket
+
+    # -- the limit on apps ----------------------------------------------------------------------
+    async def _take_slot(
+        self, service: TextgenAppService, websocket: web.WebSocketResponse, size: list[int]
+    ) -> bool:
+        """Count `service` among the running apps if fewer than `max_apps` run, or once one ends
+        within `slot_wait` seconds; meanwhile the tab is told that it waits, and `size` follows
+        its resizes. False: no slot, or the tab went."""
+        if len(self.services) < self.max_apps:  # no await between the test and the add
+            self.services.add(service)
+            return True
+        self.turned_away.add(websocket)
+        with contextlib.suppress(ConnectionError):  # the tab went already: the read below says so
+            await websocket.send_bytes(sessions_in_use(self.max_apps, waiting=True))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.slot_wait
+        reading: asyncio.Task[Any] | None = None
+        try:
+            while len(self.services) >= self.max_apps:
+                left = deadline - loop.time()
+                if left <= 0 or self._hurry:
+                    return False
+                woken = loop.create_future()
+                self._slot_waiters.add(woken)
+                reading = reading or asyncio.ensure_future(websocket.receive())
+                try:
+                    await asyncio.wait({woken, reading}, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    self._slot_waiters.discard(woken)
+                    woken.cancel()
+                if reading.done():
+                    message, reading = reading.result(), None
+                    if message.type in _GONE:
+                        return False
+                    _follow_resize(message, size)
+            self.services.add(service)
+            self.turned_away.discard(websocket)
+            return True
+        finally:
+            if reading is not None:
+                reading.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reading
+
+    def _free_slot(self, service: TextgenAppService) -> None:
+        """`service`'s app has ended: wake the tabs waiting for a slot (each tests again)."""
+        self.services.discard(service)
+        self._wake_slot_waiters()
+
+    def _wake_slot_waiters(self) -> None:
+        for woken in self._slot_waiters:
+            if not woken.done():
+                woken.set_result(None)
+
+    async def _turn_away(self, websocket: web.WebSocketResponse) -> None:
+        """No app for this tab: its page says so and keeps saying it (a closed websocket would
+        cover the message with the page's "Session ended" box) until the tab goes."""
+        self.turned_away.add(websocket)
+        try:
+            if self._hurry or websocket.closed:
+                return
+            print(
+                f"textgen-tui: a new tab was refused: all {self.max_apps} sessions are in use (--max-apps)",
+                flush=True,
+            )
+            with contextlib.suppress(ConnectionError):
+                await websocket.send_bytes(sessions_in_use(self.max_apps, waiting=False))
+            async for _message in websocket:  # until the tab closes, or the server stops
+                pass
+        finally:
+            self.turned_away.discard(websocket)
+            await websocket.close()
 
     # -- starting and stopping ------------------------------------------------------------------
     async def on_startup(self, app: web.Application) -> None:
-        """Our banner, not textual-serve's; SIGHUP (the terminal closed) stops the server too."""
-        hangup = getattr(signal, "SIGHUP", None)  # not on Windows
-        with contextlib.suppress(NotImplementedError):
-            if hangup is not None:
-                asyncio.get_running_loop().add_signal_handler(hangup, self.request_exit)
+        """Our banner, not textual-serve's."""
         self.ready()
 
     def request_exit(self) -> None:
@@ -192,7 +317,11 @@ class TextgenServer(Server):
                 "saves (Ctrl-C again: kill them now)",
                 flush=True,
             )
-        await asyncio.gather(*(service.end(signal.SIGTERM) for service in services))
+        self._wake_slot_waiters()
+        await asyncio.gather(
+            *(service.end(signal.SIGTERM) for service in services),
+            *(websocket.close() for websocket in list(self.turned_away)),
+        )
 
     def serve(self, debug: bool = False) -> None:
         """Serve until Ctrl-C, SIGTERM or SIGHUP, on the socket `serve` bound."""
@@ -200,9 +329,11 @@ class TextgenServer(Server):
         self.initialize_logging()
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(signum, self.request_exit)
+        # SIGHUP (the terminal closed, not on Windows) stops the server too.
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                with contextlib.suppress(NotImplementedError):
+                    loop.add_signal_handler(getattr(signal, name), self.request_exit)
         web.run_app(
             self._make_app(),
             sock=self.sock,
@@ -211,3 +342,11 @@ class TextgenServer(Server):
             print=lambda *args: None,
             shutdown_timeout=QUIT_GRACE + 5,
         )
+
+    async def start(self) -> web.AppRunner:
+        """Serve on the socket inside the running event loop, without taking its signals (tests);
+        `await runner.cleanup()` stops it and ends every app, as SIGTERM does in `serve`."""
+        runner = web.AppRunner(await self._make_app(), shutdown_timeout=QUIT_GRACE + 5)
+        await runner.setup()
+        await web.SockSite(runner, self.sock).start()
+        return runner
