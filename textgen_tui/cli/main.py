@@ -190,6 +190,16 @@ def _add_serve(sub) -> None:
         action="store_true",
         help="allow a --host other machines can reach (there is no authentication: prefer an ssh tunnel)",
     )
+    from textgen_tui.cli.serve_limits import DEFAULT_RULE, default_max_apps, max_apps_arg
+
+    w.add_argument(
+        "--max-apps",
+        type=max_apps_arg,
+        metavar="N",
+        help="most apps running at once, one per browser tab (each holds its own TensorFlow); a tab "
+        f"past it is told that all sessions are in use (default: {DEFAULT_RULE}; here now "
+        f"{default_max_apps()[0]})",
+    )
     backend_option(w, argparse.SUPPRESS)
 
 
@@ -216,7 +226,12 @@ def main(argv: list[str] | None = None) -> int:
         from textgen_tui.cli.serve import serve
 
         code, error = serve(
-            args.host, args.port, args.public_url, args.allow_remote, getattr(args, "backend", None)
+            args.host,
+            args.port,
+            args.public_url,
+            args.allow_remote,
+            getattr(args, "backend", None),
+            args.max_apps,
         )
         return _fail(error) if error else code
     try:
