@@ -25,7 +25,9 @@ from benchmarks.time_to_quality import CORPUS
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-SECTIONS = ("generation", "training", "memory", "book", "quality", "early", "app", "budget", "words", "crash")
+SECTIONS = (
+    "generation", "training", "memory", "book", "quality", "early", "app", "budget", "words", "crash", "serve"
+)  # fmt: skip
 CRASH_KILLS = 20  # the test suite's SIGKILL test kills 8 times; the benchmarks run it at 20
 BUDGET_TEXTS = ("nietzsche", "python-docs")  # the words section's char models add its texts
 
@@ -224,6 +226,18 @@ def app_overhead(quick: bool) -> dict:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
+def serve_memory(quick: bool) -> dict:
+    """Memory per browser tab under `serve` (benchmarks/serve_memory.py; it writes serve.md too)."""
+    args = ["--tabs", "1", "--no-write"] if quick else []
+    r = subprocess.run(
+        [sys.executable, "-m", "benchmarks.serve_memory", *args],
+        capture_output=True, text=True, cwd=ROOT, timeout=1800,
+    )  # fmt: skip
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr[-2000:])
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
 def crash_safety(quick: bool) -> dict:
     """tests/core/test_crash_safety.py with more kills than the suite's default (8): the training
     process killed with SIGKILL at 20 seeded moments, some inside a save."""
@@ -353,6 +367,13 @@ def table(res: dict) -> str:
         rows.append(
             f"| SIGKILL at {c['kills']} seeded moments (tests/core/test_crash_safety.py) | — | {c['summary']} | — | passes |"
         )
+    s = res.get("serve")
+    if s:
+        last = s["rows"][-1]
+        rows.append(
+            f"| `serve`: memory per browser tab, MemAvailable drop / {last['tabs']} tabs open, MB (serve.md) | — | "
+            f"{last['available_drop_mb'] / last['tabs']:,.0f} | — | ≤ 1,000 (the default's estimate) |"
+        )
     return "\n".join(rows)
 
 
@@ -475,6 +496,9 @@ def main():
     if "crash" in only:
         res["crash"] = crash_safety(a.quick)
         done("crash")
+    if "serve" in only:
+        res["serve"] = serve_memory(a.quick)
+        done("serve")
     md = f"Machine: {res['machine']}; {res['date']}; command: `python -m benchmarks.run{' --quick' if a.quick else ''}`\n\n{table(res)}\n"
     print(md)
     if not a.quick:
