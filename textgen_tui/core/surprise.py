@@ -131,16 +131,56 @@ def _pieces(tokenizer: Tokenizer, text: str):
 
 def hidden_states(net: RecurrentNet, ids: Sequence[int], layers: bool = False) -> list[np.ndarray]:
     """The h after each token, from a zero state, carried over the whole sequence: the top layer's
-    (a list of one array), or every layer's, bottom first, when `layers`. Shape (T, units) each."""
+    (a list of one array), or every layer's, bottom first, when `layers`. Shape (T, units) each.
+
+    Layer by layer: a layer's input projections for every position are one matrix product (the
+    first layer's are rows of the net's input table), so the sequential loop holds only the
+    recurrent product and the gates, on 1-D vectors (`RecurrentNet.step`'s math, fewer calls)."""
     ids = np.asarray(ids, dtype=np.int64)
-    which = range(len(net.layers)) if layers else [len(net.layers) - 1]
-    out = [np.empty((len(ids), net.layers[li].units), dtype=np.float32) for li in which]
-    state = net.zero_state(1)
-    tops = [state[li][0] for li in which]  # step() updates these arrays in place
-    for t in range(len(ids)):
-        net.step(ids[t : t + 1], state)
-        for arr, h in zip(out, tops):
-            arr[t] = h[0]
+    out: list[np.ndarray] = []
+    h_below = None
+    for li, layer in enumerate(net.layers):
+        x = net.table[ids] if li == 0 else h_below @ layer.kernel + layer.bias
+        h_below = _lstm_pass(layer, x) if layer.cell == "lstm" else _gru_pass(layer, x)
+        if layers or li == len(net.layers) - 1:
+            out.append(h_below)
+    return out
+
+
+def _lstm_pass(layer, x: np.ndarray) -> np.ndarray:
+    """x: (T, 4u) input projections, gate columns (i, f, o, g), sigmoid ones pre-scaled by 0.5."""
+    u, rec = layer.units, layer.recurrent
+    out = np.empty((len(x), u), dtype=np.float32)
+    h = np.zeros(u, dtype=np.float32)
+    c = np.zeros(u, dtype=np.float32)
+    for t in range(len(x)):
+        z = x[t] + h @ rec
+        np.tanh(z, out=z)
+        gates = z[: 3 * u]
+        gates *= 0.5
+        gates += 0.5  # sigmoid(a) = 0.5 * tanh(a / 2) + 0.5
+        c *= gates[u : 2 * u]
+        c += gates[:u] * z[3 * u :]
+        np.tanh(c, out=h)
+        h *= gates[2 * u :]
+        out[t] = h
+    return out
+
+
+def _gru_pass(layer, x: np.ndarray) -> np.ndarray:
+    """x: (T, 3u) input projections (z, r, candidate), Keras's reset_after GRU."""
+    u, rec, rec_bias = layer.units, layer.recurrent, layer.recurrent_bias
+    out = np.empty((len(x), u), dtype=np.float32)
+    h = np.zeros(u, dtype=np.float32)
+    with np.errstate(over="ignore"):  # exp overflow is a sigmoid of 0: fine
+        for t in range(len(x)):
+            r_in = h @ rec
+            r_in += rec_bias
+            zr = x[t, : 2 * u] + r_in[: 2 * u]
+            zr = 1.0 / (1.0 + np.exp(-zr))
+            cand = np.tanh(x[t, 2 * u :] + zr[u:] * r_in[2 * u :])
+            h = cand + zr[:u] * (h - cand)  # z * h + (1 - z) * cand
+            out[t] = h
     return out
 
 
@@ -216,21 +256,17 @@ def surprise(generator: Generator, text: str, *, lowercase: bool = False) -> Sur
     if len(ids) > 1:
         nats, ranks = score(net, hidden[:-1], ids[1:])
     tokens: list[TokenSurprise] = []
-    rows = np.full(len(seg.spans), -1, dtype=np.int64)
-    for n, span in enumerate(seg.spans):
-        a = int(seg.first[n])
-        if a < 0:  # unknown: what the model expected there is what it expected after the last known
-            rows[n] = seg.last[n]
-            tokens.append(TokenSurprise(span.text, span.start, None, None, False))
+    # The row of `hidden` each span met: the state before its first token; for an unknown span,
+    # the state after the last known one (what the model expected there).
+    rows = np.where(seg.first >= 0, seg.first - 1, seg.last)
+    nats_list, rank_list = nats.tolist(), ranks.tolist()
+    for span, a, b in zip(seg.spans, seg.first.tolist(), seg.last.tolist()):
+        if a <= 0:  # unknown, or the first token: nothing scored
+            tokens.append(TokenSurprise(span.text, span.start, None, None, a == 0))
             continue
-        rows[n] = a - 1
-        if a == 0:
-            tokens.append(TokenSurprise(span.text, span.start, None, None, True))
-            continue
-        b = int(seg.last[n])
         # A character spelled in several byte tokens: p(character) is the product of theirs.
-        value = float(nats[a - 1 : b].sum())
-        tokens.append(TokenSurprise(span.text, span.start, value, int(ranks[a - 1]), True))
+        value = nats_list[a - 1] if b == a else float(nats[a - 1 : b].sum())
+        tokens.append(TokenSurprise(span.text, span.start, value, rank_list[a - 1], True))
     total = float(nats.sum())
     chars = int(generator.tokenizer.char_counts[ids[1:]].sum()) if len(ids) > 1 else 0
     return SurpriseReport(
