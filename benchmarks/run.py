@@ -26,7 +26,8 @@ from benchmarks.time_to_quality import CORPUS
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 SECTIONS = (
-    "generation", "training", "memory", "book", "quality", "early", "app", "budget", "words", "crash", "serve"
+    "generation", "training", "memory", "book", "quality", "early", "app", "budget", "words", "crash", "serve",
+    "inspect",
 )  # fmt: skip
 CRASH_KILLS = 20  # the test suite's SIGKILL test kills 8 times; the benchmarks run it at 20
 BUDGET_TEXTS = ("nietzsche", "python-docs")  # the words section's char models add its texts
@@ -374,6 +375,12 @@ def table(res: dict) -> str:
             f"| `serve`: memory per browser tab, MemAvailable drop / {last['tabs']} tabs open, MB (serve.md) | — | "
             f"{last['available_drop_mb'] / last['tabs']:,.0f} | — | ≤ 1,000 (the default's estimate) |"
         )
+    i = res.get("inspect")
+    if i:
+        rows.append(
+            f"| `inspect`: every token's surprise, {i['characters']:,} characters, bundled model (s; inspect.md) | — | "
+            f"{i['surprise_s']:.2f} (cells: {i['find_cells_s']:.2f}) | — | ≤ {i['target_s']:g} |"
+        )
     return "\n".join(rows)
 
 
@@ -499,6 +506,13 @@ def main():
     if "serve" in only:
         res["serve"] = serve_memory(a.quick)
         done("serve")
+    if "inspect" in only:  # numpy only, a few seconds
+        from benchmarks import inspect_speed
+
+        res["inspect"] = inspect_speed.run(a.quick)
+        if not a.quick:
+            inspect_speed.write(res["inspect"])  # inspect.md: the figures and the cells found
+        done("inspect")
     md = f"Machine: {res['machine']}; {res['date']}; command: `python -m benchmarks.run{' --quick' if a.quick else ''}`\n\n{table(res)}\n"
     print(md)
     if not a.quick:
