@@ -75,15 +75,16 @@ def notifications(app, severity: str | None = None) -> list[str]:
 def fake_bundle(
     folder: Path, *, updated: float = 1_700_000_000.0, epochs: int = 3, best: float = 1.2345
 ) -> Path:
-    """A model folder with real JSON files, a real manifest and placeholder .keras files
-    (enough for listing, seeds and refusals; not for generating)."""
+    """A model folder with real JSON files, a real manifest and a tiny untrained .keras file
+    written without Keras (`tiny_keras_file`)."""
     from textgen_tui.core.bundle import MARKER
 
     folder.mkdir(parents=True, exist_ok=True)
     cfg = preset("fast")
     tokenizer = fit_tokenizer("char", TINY_TEXT)
+    model = tiny_keras_file(tokenizer.vocab_size)
     for name in ("best.keras", "last.keras"):
-        (folder / name).write_bytes(b"placeholder")
+        (folder / name).write_bytes(model)
     (folder / "config.json").write_text(json.dumps(cfg.to_dict()))
     (folder / "tokenizer.json").write_text(json.dumps(tokenizer.to_dict()))
     (folder / "history.json").write_text("{}")
@@ -99,12 +100,45 @@ def fake_bundle(
         "vocab_size": tokenizer.vocab_size,
         "seeds": ["the quick brown fox ", "a stitch in time "],
         "corpus": {"source": "tiny.txt", "characters": len(TINY_TEXT), "encoding": "utf-8"},
-        "files": {n: {"epoch": epochs, "bytes": len(b"placeholder")} for n in ("best.keras", "last.keras")},
+        "files": {n: {"epoch": epochs, "bytes": len(model)} for n in ("best.keras", "last.keras")},
         "updated": updated,
         "created": updated,
     }
     (folder / "state.json").write_text(json.dumps(state))
     return folder
+
+
+def tiny_keras_file(vocab: int, units: int = 4) -> bytes:
+    """A Keras 3 archive of an Embedding → GRU → Dense model with zero weights, made with zipfile
+    and h5py (no TensorFlow): whole enough for the listing's checks and the numpy generator."""
+    import io
+    import zipfile
+
+    import h5py
+    import numpy as np
+
+    rnn = {"activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": True}
+    layers = [
+        {"class_name": "Embedding", "config": {"name": "embedding", "input_dim": vocab, "output_dim": units}},
+        {"class_name": "GRU", "config": {"name": "gru", "units": units, "reset_after": True, **rnn}},
+        {"class_name": "Dense", "config": {"name": "dense", "units": vocab, "activation": "softmax"}},
+    ]
+    shapes = {
+        "embedding/vars": [(vocab, units)],
+        "gru/cell/vars": [(units, 3 * units), (units, 3 * units), (2, 3 * units)],
+        "dense/vars": [(units, vocab), (vocab,)],
+    }
+    weights = io.BytesIO()
+    with h5py.File(weights, "w") as h5:
+        h5.create_group("layers/gru/vars")
+        for group, arrays in shapes.items():
+            for i, shape in enumerate(arrays):
+                h5[f"layers/{group}/{i}"] = np.zeros(shape, dtype="float32")
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("config.json", json.dumps({"class_name": "Functional", "config": {"layers": layers}}))
+        z.writestr("model.weights.h5", weights.getvalue())
+    return archive.getvalue()
 
 
 async def settle(pilot) -> None:
