@@ -63,3 +63,25 @@ async def test_temperatures_side_by_side_on_wide_screens_stacked_on_narrow(workd
         await settle(pilot)
         assert app.generate_pane.column_texts() == []
         assert all(t in app.generate_pane.plain_text() for t in texts)  # stacked, all there
+
+
+async def test_the_loop_controls_reach_the_sampler(workdir: Path) -> None:
+    """No-repeat n-gram 3 in the pane: the text at a low temperature repeats no 3-token n-gram
+    (the bundled model is a char model: tokens are characters); a bad penalty is refused."""
+    app = create_app(models_dir="models", preload_tensorflow=False, generation_rate=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await choose_model(app, pilot, BUNDLED)
+        await type_into(pilot, "#gen-length", "120")
+        await type_into(pilot, "#gen-temps", "0.2")
+        await type_into(pilot, "#gen-no-repeat", "3")
+        await type_into(pilot, "#gen-repetition", "1.2")
+        await type_into(pilot, "#seed", "the free spirit")
+        await pilot.click("#seed")
+        (text,) = await generate(app, pilot)
+        whole = "the free spirit" + text
+        grams = [whole[i : i + 3] for i in range(len(whole) - 2)]
+        assert len(grams) == len(set(grams))  # without the rule, T=0.2 repeats " th", "the", …
+        await type_into(pilot, "#gen-repetition", "0.5")
+        await pilot.press("f5")
+        await settle(pilot)
+        assert any("repetition penalty must be in [1, 100]" in m for m in notifications(app, "error"))

@@ -39,6 +39,10 @@ class GenerateRequest:
     exact_window: bool
     rng_seed: int | None = None
     """Random seed of the sampler: the same request gives the same text (None: a fresh one)."""
+    repetition_penalty: float = 1.0
+    """Divides the logits of recent tokens (CTRL's penalty); 1: off."""
+    no_repeat_ngram: int = 0
+    """No n-gram of this many tokens twice (the seed's included); 0: off."""
 
 
 def _history_line(seed: str, width: int = 60) -> str:
@@ -67,6 +71,16 @@ def _top_p(text: str) -> float:
         raise GenerationError(f"top-p must be a number (got {text.strip()!r})") from None
     if not 0 < value <= 1:
         raise GenerationError(f"top-p must be in (0, 1] (got {value:g})")
+    return value
+
+
+def _penalty(text: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise GenerationError(f"the repetition penalty must be a number (got {text.strip()!r})") from None
+    if not 1.0 <= value <= 100.0:
+        raise GenerationError(f"the repetition penalty must be in [1, 100] (1 is off; got {value:g})")
     return value
 
 
@@ -150,11 +164,13 @@ class GeneratePane(Vertical):
                 "type a seed (several lines if you like); F5 or Ctrl+Enter generates, Ctrl+R: random"
             )
             yield seed
-        with Horizontal(classes="row"):
+        with Horizontal(classes="row", id="temps-row"):
             yield Label("temps", classes="gen-label")
             yield KeyInput(", ".join(f"{t:g}" for t in BOOK_TEMPERATURES), id="gen-temps", compact=True)
             yield Label("length", classes="small-label")
             yield KeyInput("400", id="gen-length", compact=True, classes="num")
+        with Horizontal(classes="row", id="sampling-row"):
+            yield Label("sample", classes="gen-label")
             yield Label("top-k", classes="small-label")
             yield KeyInput("0", id="gen-top-k", compact=True, classes="num")
             yield Label("top-p", classes="small-label")
@@ -165,6 +181,20 @@ class GeneratePane(Vertical):
                 "Random seed of the sampler: the same number gives the same text again (CLI: --rng-seed)"
             )
             yield rng
+            yield Label("rep", classes="small-label")
+            rep = KeyInput("1.0", id="gen-repetition", compact=True, classes="num")
+            rep.tooltip = (
+                "Repetition penalty (CTRL): the recent tokens' logits are divided by it; 1 is off, "
+                "1.1-1.3 breaks loops at low temperatures (CLI: --repetition-penalty)"
+            )
+            yield rep
+            yield Label("no-rep n", classes="small-label")
+            ngram = KeyInput("0", id="gen-no-repeat", compact=True, classes="num")
+            ngram.tooltip = (
+                "No n-gram of this many tokens appears twice (the seed's included); 0 is off "
+                "(CLI: --no-repeat-ngram)"
+            )
+            yield ngram
         with Horizontal(classes="row"):
             yield Checkbox("exact window (book models)", id="exact-window", compact=True)
             yield Button("Generate", id="generate", variant="primary", compact=True)
@@ -280,6 +310,8 @@ class GeneratePane(Vertical):
             _top_p(self.query_one("#gen-top-p", Input).value),
             self.query_one("#exact-window", Checkbox).value,
             _rng_seed(self.query_one("#gen-rng", Input).value),
+            _penalty(self.query_one("#gen-repetition", Input).value),
+            _int(self.query_one("#gen-no-repeat", Input).value, "no-repeat n-gram size", 0),
         )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -334,6 +366,8 @@ class GeneratePane(Vertical):
             top_p=request.top_p,
             exact_window=request.exact_window,
             rng_seed=request.rng_seed,
+            repetition_penalty=request.repetition_penalty,
+            no_repeat_ngram=request.no_repeat_ngram,
         )
         if prepared.text != request.seed:
             self.post_message(self.Seeded(run, prepared.text))
