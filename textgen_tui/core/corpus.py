@@ -28,6 +28,8 @@ _MAX_REPLACED_SHARE = 0.01
 _SAMPLE_REPLACED_SHARE = 0.05
 # Share of control characters that marks a file as binary rather than text.
 _MAX_CONTROL_SHARE = 0.05
+# Share of NUL high bytes that marks a file without a byte-order mark as UTF-16 (`_bomless_utf16`).
+_UTF16_NUL_SHARE = 0.5
 
 # Encoding detection. At most _SAMPLE_BYTES of a file, taken as _SAMPLE_WINDOWS slices (its head,
 # the region of the first byte that is not UTF-8, and slices spread over the rest) go to
@@ -147,7 +149,8 @@ def decode_bytes(data: bytes, name: str = "file") -> tuple[str, str, int]:
     The encoding is a Python codec name. In order:
 
     - a byte-order mark: UTF-8 ("utf-8-sig") or UTF-16 ("utf-16");
-    - NUL bytes: refused as binary;
+    - NUL bytes: UTF-16 without a byte-order mark when they fall in every other byte
+      ("utf-16-le" or "utf-16-be", `_bomless_utf16`), else refused as binary;
     - strict UTF-8 ("utf-8"): most files, decoded in one pass with no detection;
     - UTF-8 with a few bad bytes ("utf-8"): each bad byte becomes U+FFFD and is counted;
     - otherwise charset-normalizer picks among well-known encodings (`_CANDIDATES`), looking at a
@@ -169,7 +172,10 @@ def decode_bytes(data: bytes, name: str = "file") -> tuple[str, str, int]:
             except UnicodeDecodeError:
                 raise CorpusError(f"{name}: starts with a UTF-16 mark but is not valid UTF-16") from None
     if b"\x00" in data:
-        raise CorpusError(f"{name} looks binary (it contains NUL bytes), not text")
+        utf16 = _bomless_utf16(data, name)
+        if utf16 is None:
+            raise CorpusError(f"{name} looks binary (it contains NUL bytes), not text")
+        return utf16
     try:
         return _refuse_controls(data.decode("utf-8"), name), "utf-8", 0
     except UnicodeDecodeError as exc:
@@ -186,6 +192,27 @@ def decode_bytes(data: bytes, name: str = "file") -> tuple[str, str, int]:
         encoding = "cp1252"
     text, replaced = _decode(data, encoding)
     return _refuse_controls(text, name), _codec_name(encoding, data), replaced
+
+
+def _bomless_utf16(data: bytes, name: str) -> tuple[str, str, int] | None:
+    """UTF-16 without a byte-order mark, told by its NULs: in text of the Latin scripts every
+    other byte (the high byte of each code unit) is NUL and the others are not. None when the NULs
+    do not fall that way (then the file is binary)."""
+    if len(data) < 4:  # a NUL or two: nothing to tell by
+        return None
+    even, odd = data[0::2], data[1::2]
+    for encoding, high, low in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if high.count(0) < _UTF16_NUL_SHARE * len(high) or low.count(0) > _MAX_CONTROL_SHARE * len(low):
+            continue
+        what = f"{name} looks like UTF-16 without a byte-order mark"
+        if len(data) % 2:
+            raise CorpusError(f"{what}, but has an odd number of bytes (is it cut short?)")
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            raise CorpusError(f"{what}, but is not valid UTF-16") from None
+        return _refuse_controls(text, name), encoding, 0
+    return None
 
 
 def _decode_utf8(data: bytes) -> tuple[str, int]:

@@ -27,7 +27,7 @@ from collections import Counter
 
 import numpy as np
 
-from textgen_tui.core.errors import TextgenError
+from textgen_tui.core.errors import TextgenError, first_line
 from textgen_tui.core.tokenizer_base import Tokenizer
 
 PIECES = r" ?[\p{L}\p{M}]+| ?\p{N}+| ?[^\s\p{L}\p{M}\p{N}]+|\s+(?!\S)|\s+"
@@ -76,10 +76,16 @@ class SubwordTokenizer(Tokenizer):
         if self._hf is None:
             from tokenizers import Tokenizer as HFTokenizer
 
-            self._hf = HFTokenizer.from_str(json.dumps(self.hf_dict))
-            got = self._hf.get_vocab_size(with_added_tokens=True)
+            try:
+                hf = HFTokenizer.from_str(json.dumps(self.hf_dict))
+            except Exception as exc:  # noqa: BLE001 - the library raises a bare Exception for bad JSON
+                raise TextgenError(
+                    f"tokenizer.json's subword model cannot be read ({first_line(exc, 160)})"
+                ) from None
+            got = hf.get_vocab_size(with_added_tokens=True)
             if got != self.vocab_size:
                 raise TextgenError(f"the subword model has {got} tokens, the vocabulary {self.vocab_size}")
+            self._hf = hf  # kept only once checked: a second use raises the same error again
         return self._hf
 
     @classmethod

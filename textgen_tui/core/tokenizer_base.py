@@ -3,13 +3,16 @@ and the registry of kinds that `tokenizer.json` names (filled by tokenizers.py a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from textgen_tui.core.errors import TextgenError
+from textgen_tui.core.errors import GenerationError, TextgenError
 
 UNK = "<unk>"
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_ESCAPED = re.compile("[\udc80-\udcff]")  # a byte that was not UTF-8, as `surrogateescape` keeps it
 
 TOKENIZER_CLASSES: dict[str, type[Tokenizer]] = {}
 """Each kind's class, by the name `tokenizer.json` stores."""
@@ -95,7 +98,18 @@ class Tokenizer:
         return _PieceStreams(self.vocab, streams)
 
     def encode_seed(self, text: str) -> SeedEncoding:
-        """Encode user input: unknown pieces never raise, they are reported."""
+        """Encode user input: unknown pieces never raise, they are reported. GenerationError for
+        text that is not Unicode: lone surrogates, which is how Python hands over the bytes of a
+        command line that were not UTF-8."""
+        bad = _LONE_SURROGATE.search(text)
+        if bad is not None:
+            where, char = bad.start() + 1, bad.group()
+            if _ESCAPED.fullmatch(char):
+                byte = char.encode("utf-8", "surrogateescape")[0]
+                why = f"character {where} is the byte 0x{byte:02X}, which is not UTF-8: is the terminal set to UTF-8?"
+            else:
+                why = f"character {where} is U+{ord(char):04X}, half of a UTF-16 pair"
+            raise GenerationError(f"the seed is not valid text ({why})")
         ids, unknown = self._encode(text)
         note = ""
         if unknown:

@@ -87,7 +87,8 @@ class _CappedTokenizer(Tokenizer):
         """The most frequent tokens seen at least `min_count` times (a word seen once or twice is
         spelled in characters: the model learns little from it and it costs an output row)."""
         chars = sorted(set(text))
-        counts = Counter(t for t in cls._split_text(text) if len(t) > 1)
+        # A clause may read "<unk>" in the text: it is that token already (a vocabulary holds it once).
+        counts = Counter(t for t in cls._split_text(text) if len(t) > 1 and t != UNK)
         room = max(0, max_vocab - len(chars) - 1)
         common = sorted(((w, c) for w, c in counts.items() if c >= min_count), key=lambda kv: (-kv[1], kv[0]))
         return cls([UNK, *chars, *(w for w, _ in common[:room])])
