@@ -29,7 +29,7 @@ from typing import Any
 
 from textgen_tui import __version__
 from textgen_tui.core.config import Config
-from textgen_tui.core.errors import BundleError, TextgenError
+from textgen_tui.core.errors import BundleError, TextgenError, first_line
 from textgen_tui.core.folder_txn import JOURNAL, commit, recover, write_json_atomic
 from textgen_tui.core.run_state import FORMAT, MARKER, RunState
 from textgen_tui.core.tokenizers import Tokenizer
@@ -103,6 +103,11 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
+def _is_time(v: Any) -> bool:
+    """Seconds since 1970 that a date can be made of (year 1970 to 5138)."""
+    return _is_number(v) and 0 <= v <= 1e11
+
+
 def check_state(folder: Path, state: Any) -> dict:
     """Every value the app and the CLI read from state.json has the right type, or BundleError."""
     if not isinstance(state, dict):
@@ -113,8 +118,8 @@ def check_state(folder: Path, state: Any) -> dict:
         "best_value": lambda v: v is None or _is_number(v),
         "params": lambda v: _is_int(v),
         "vocab_size": lambda v: _is_int(v, 1),
-        "updated": _is_number,
-        "created": _is_number,
+        "updated": _is_time,
+        "created": _is_time,
         "monitor": lambda v: isinstance(v, str),
         "seeds": lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v),
         "corpus": lambda v: isinstance(v, dict),
@@ -199,14 +204,45 @@ class BundleInfo:
         return FORMAT if self.state.kind == MARKER else 1
 
 
-def _file_ok(folder: Path, name: str, entry: dict | None) -> bool:
-    path = folder / name
-    if entry is None or not path.is_file():
-        return False
+# The members of a Keras 3 archive that generation reads (core/weights_file.py reads them whole).
+KERAS_MEMBERS = ("config.json", "model.weights.h5")
+
+
+def archive_problem(path: Path) -> str | None:
+    """Why a .keras file cannot be a model, found cheaply (no Keras, no weights read): it is not a
+    zip archive (truncated, zeroed, another file), or lacks a member generation reads, or that
+    member's header is damaged. None when it looks whole."""
+    import zipfile
+
     try:
-        return path.stat().st_size == entry.get("bytes")
-    except OSError:
-        return False
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            for member in KERAS_MEMBERS:
+                if member not in names:
+                    return f"{path.name} has no {member} (it is incomplete)"
+                with archive.open(member):  # reads the member's local header, not its data
+                    pass
+    except zipfile.BadZipFile:
+        return f"{path.name} is not a Keras model file (not a zip archive, or a truncated one)"
+    except Exception as exc:  # noqa: BLE001 - OSError, EOFError, ValueError... on a damaged file
+        return f"{path.name} is unreadable ({first_line(exc, 120)})"
+    return None
+
+
+def _file_problem(folder: Path, name: str, entry: dict | None) -> str | None:
+    """Why the manifest's `name` cannot be used (missing, another size than recorded, damaged)."""
+    path = folder / name
+    if entry is None:
+        return f"{name} is not in the manifest"
+    if not path.is_file():
+        return f"{name} is missing"
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return f"{name} cannot be read ({exc.strerror or exc})"
+    if size != entry.get("bytes"):
+        return f"{name} has {size:,} bytes, the manifest says {entry.get('bytes'):,}"
+    return archive_problem(path)
 
 
 def read_info(folder: str | Path) -> BundleInfo:
@@ -279,30 +315,36 @@ def _resolve_files(info: BundleInfo) -> None:
     if info.format == 1:
         if not (folder / LEGACY_MODEL_FILE).is_file():
             raise BundleError(f"{folder} is not a complete model folder: model.keras missing")
+        problem = archive_problem(folder / LEGACY_MODEL_FILE)
+        if problem is not None:
+            raise BundleError(f"{folder}: {problem}")
         info.best_file = info.resume_file = folder / LEGACY_MODEL_FILE
         # The first format kept only the best epoch: resuming continues from it.
         info.resume_epoch = info.best_epoch or done
         return
     files = state.files or {}
-    best_ok = _file_ok(folder, BEST_FILE, files.get(BEST_FILE))
-    last_ok = _file_ok(folder, LAST_FILE, files.get(LAST_FILE))
+    best_problem = _file_problem(folder, BEST_FILE, files.get(BEST_FILE))
+    last_problem = _file_problem(folder, LAST_FILE, files.get(LAST_FILE))
+    best_ok, last_ok = best_problem is None, last_problem is None
     if last_ok:
         info.resume_file, info.resume_epoch = folder / LAST_FILE, int(files[LAST_FILE]["epoch"])
     elif best_ok:
         info.resume_file, info.resume_epoch = folder / BEST_FILE, int(files[BEST_FILE]["epoch"])
         if files.get(LAST_FILE) is not None:
-            info.notes.append(
-                f"last.keras does not match the manifest: resuming from the best epoch {info.resume_epoch}"
-            )
+            info.notes.append(f"{last_problem}: resuming from the best epoch {info.resume_epoch}")
     if best_ok:
         info.best_file = folder / BEST_FILE
     elif last_ok:
         info.best_file = folder / LAST_FILE
         if files.get(BEST_FILE) is not None:
-            info.notes.append("best.keras does not match the manifest: using the last epoch's model")
+            info.notes.append(f"{best_problem}: using the last epoch's model")
     if info.best_file is None:
-        what = "best.keras and last.keras are" if files else "no model file is"
-        raise BundleError(f"{folder} is not a complete model folder: {what} missing or damaged")
+        if not files:
+            raise BundleError(f"{folder} is not a complete model folder: its manifest names no model file")
+        raise BundleError(
+            f"{folder} is not a complete model folder: best.keras and last.keras are missing or damaged "
+            f"({best_problem}; {last_problem})"
+        )
 
 
 def load_generator(folder: str | Path):
@@ -399,8 +441,18 @@ def save_checkpoint(
 
 
 # -- listing --------------------------------------------------------------------------------
+def _model_file_problem(info: BundleInfo) -> str | None:
+    """What stops generation in the model file, looked at as far as its arrays' shapes (a listing
+    shows a folder with weights of the wrong shape as broken, not only `generate`)."""
+    from textgen_tui.core.weights_file import model_file_problem
+
+    assert info.best_file is not None
+    return model_file_problem(info.best_file)
+
+
 def list_bundles(*roots: str | Path) -> list[BundleInfo | tuple[Path, str]]:
-    """Every model folder directly under the roots: info, or (path, reason) for a broken one.
+    """Every model folder directly under the roots: info, or (path, reason) for a broken one
+    (its files, or its model file's arrays, cannot be read as a model).
 
     Folders that are not models (no marker, no model files) are left out; nothing here raises."""
     out: list[BundleInfo | tuple[Path, str]] = []
@@ -419,7 +471,9 @@ def list_bundles(*roots: str | Path) -> list[BundleInfo | tuple[Path, str]]:
                 seen.add(key)
                 if manifest_of(folder) is None and not (folder / STATE_FILE).is_file():
                     continue  # model-like files without a manifest: not ours to list
-                out.append(read_info(folder))
+                info = read_info(folder)
+                problem = _model_file_problem(info)
+                out.append(info if problem is None else (folder, problem))
             except BundleError as exc:
                 out.append((folder, str(exc)))
             except Exception as exc:  # noqa: BLE001 - a listing never crashes

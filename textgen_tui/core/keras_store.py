@@ -52,7 +52,14 @@ def save_model_atomic(model, path: Path) -> None:
 
 
 def load_keras_model(path: Path, tokenizer: Tokenizer, *, compile: bool = True):
-    """Load one .keras file with Keras (in the thread that owns the backend)."""
+    """Load one .keras file with Keras (in the thread that owns the backend). A file whose arrays
+    do not fit its config is refused first, with the array named (Keras only says that "1 object
+    could not be loaded")."""
+    from textgen_tui.core.weights_file import model_file_problem
+
+    problem = model_file_problem(path)
+    if problem is not None:
+        raise BundleError(problem)
     keras = import_keras()
     from textgen_tui.core.sampled_softmax import classes
 

@@ -5,8 +5,8 @@
 
 `<root>` is the folder's parent (a models root); `.trash` is a dot-folder, so `list_bundles`
 never lists what is in it. A folder goes to the trash only when it is a model (its state.json
-carries the marker: a user's folder that merely sits under models/ is never touched), is not the
-bundled model, and is not being trained (no one holds its lock). Moving is one `os.rename`
+carries the marker, or it holds a model's files and nothing else beside a damaged state.json: a
+user's folder that merely sits under models/ is never touched), is not the bundled model, and is not being trained (no one holds its lock). Moving is one `os.rename`
 within the same file system, so a model is either in its place or in the trash, never half of
 each. `restore` moves it back (beside it, as `<name>-restored`, when the name is taken now);
 `empty_trash` deletes the trash and nothing else. Listing the trash never raises.
@@ -22,20 +22,55 @@ import errno
 import json
 import math
 import os
+import re
+import shlex
 import shutil
 import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from textgen_tui.core.bundle import is_model
+from textgen_tui.core.bundle import (
+    BEST_FILE,
+    CONFIG_FILE,
+    HISTORY_FILE,
+    LAST_FILE,
+    LEGACY_MODEL_FILE,
+    SAMPLES_FILE,
+    STATE_FILE,
+    TOKENIZER_FILE,
+    is_model,
+)
 from textgen_tui.core.errors import BundleError
-from textgen_tui.core.folder_txn import LOCK, FolderBusy, folder_lock, is_locked, write_json_atomic
+from textgen_tui.core.folder_txn import JOURNAL, LOCK, FolderBusy, folder_lock, is_locked, write_json_atomic
 from textgen_tui.core.paths import bundled_model
 
 TRASH = ".trash"
 RECORD = ".trashed.json"
 RECORD_KIND = "textgen-tui trash record"
+
+# What a model folder holds: the files a save writes (and the bundled model's benchmark), the
+# journal and lock of folder_txn, and a trash record.
+OUR_NAMES = frozenset(
+    {
+        STATE_FILE,
+        BEST_FILE,
+        LAST_FILE,
+        LEGACY_MODEL_FILE,
+        CONFIG_FILE,
+        TOKENIZER_FILE,
+        HISTORY_FILE,
+        SAMPLES_FILE,
+        "benchmark.json",
+        JOURNAL,
+        LOCK,
+        RECORD,
+    }
+)
+# Besides state.json, at least one of these: a lone state.json may be anyone's.
+_MODEL_FILES = (BEST_FILE, LAST_FILE, LEGACY_MODEL_FILE, CONFIG_FILE, TOKENIZER_FILE)
+_TEMP = re.compile(r"\.(?:state|best|last|model|config|tokenizer|history|samples)\..+\.(?:tmp|keras)")
+"""A temporary file of folder_txn.atomic_file left by a crash: `.<stem>.<random>.tmp`."""
 
 
 @dataclass(frozen=True)
@@ -113,17 +148,70 @@ def _move(src: Path, parent: Path, stem: str, suffix: str) -> Path:
     return target
 
 
+def _manifest_damaged(state: Path) -> bool:
+    """state.json is there but is not a JSON object (cut short, zeroed, overwritten)."""
+    try:
+        with open(state, encoding="utf-8") as f:
+            return not isinstance(json.load(f), dict)
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return True
+    except OSError:
+        return False
+
+
+def foreign_names(folder: Path) -> list[str]:
+    """What in `folder` no model save writes (sorted); [] for a folder of our files only."""
+    return sorted(n for n in os.listdir(folder) if n not in OUR_NAMES and not _TEMP.fullmatch(n))
+
+
+def is_damaged_model(folder: str | Path) -> bool:
+    """A model folder whose manifest is damaged: its state.json is not a JSON object, another of a
+    model's files is beside it, and nothing in it is anything but a model's files. Such a folder is
+    ours (it may go to the trash); a folder with anything else in it never is."""
+    folder = Path(folder)
+    try:
+        if folder.is_symlink() or not folder.is_dir():
+            return False
+        state = folder / STATE_FILE
+        if state.is_symlink() or not state.is_file():
+            return False
+        if not any((folder / n).exists() for n in _MODEL_FILES) or foreign_names(folder):
+            return False
+    except OSError:
+        return False
+    return _manifest_damaged(state)
+
+
+def is_ours(folder: str | Path) -> bool:
+    """A model folder, readable or with a damaged manifest: what Delete may move to the trash."""
+    return is_model(folder) or is_damaged_model(folder)
+
+
+def not_ours_message(folder: str | Path) -> str:
+    """The refusal for a folder that is not a model, and how to remove it by hand."""
+    folder = _absolute(folder)
+    try:
+        others = foreign_names(folder) if folder.is_dir() else []
+    except OSError:
+        others = []
+    why = f" (it holds {', '.join(others[:3])}{', ...' if len(others) > 3 else ''})" if others else ""
+    return (
+        f"{folder} is not a textgen-tui model folder: nothing was deleted{why}. If you want it gone, "
+        f"look inside, then remove it yourself: rm -r -- {shlex.quote(str(folder))}"
+    )
+
+
 def move_to_trash(folder: str | Path) -> TrashEntry:
     """Move a model folder to `<its parent>/.trash/`; returns the entry (see `restore`).
 
     Refused with BundleError, and nothing moved, when the folder does not exist, is not a
-    textgen-tui model (its state.json lacks the marker), is the bundled model, is already in a
-    trash, or is being trained."""
+    textgen-tui model (its state.json lacks the marker, and it is not a model with a damaged
+    state.json: `is_ours`), is the bundled model, is already in a trash, or is being trained."""
     folder = _absolute(folder)
     if not folder.exists():
         raise BundleError(f"{folder} does not exist: nothing was deleted")
-    if not is_model(folder):
-        raise BundleError(f"{folder} is not a textgen-tui model folder: nothing was deleted")
+    if not is_ours(folder):
+        raise BundleError(not_ours_message(folder))
     bundled = bundled_model()
     if bundled is not None and _same(folder, Path(bundled)):
         raise BundleError(f"{folder} is the bundled model: it cannot be deleted")

@@ -70,7 +70,13 @@ def read_recurrent_net(path: str | Path) -> RecurrentNet:
     layers = _layer_list(config, path)
     try:
         with h5py.File(io.BytesIO(weights), "r") as h5:
-            arrays = _read_arrays(h5, layers, path)
+            embedding, recurrent, dense_w, dense_b = _read_arrays(h5, layers, path)
+            arrays = (
+                _load(embedding),
+                [(kind, _load(k), _load(r), _load(b)) for kind, k, r, b in recurrent],
+                _load(dense_w),
+                _load(dense_b),
+            )
     except BundleError:
         raise
     except Exception as exc:  # h5py raises OSError, KeyError, ValueError... for damaged data
@@ -78,6 +84,73 @@ def read_recurrent_net(path: str | Path) -> RecurrentNet:
             f"{path}: {WEIGHTS_ENTRY} inside it is corrupt or unreadable ({first_line(exc, 200)})"
         ) from None
     return RecurrentNet.from_arrays(*arrays)
+
+
+def model_file_problem(path: str | Path) -> str | None:
+    """Why generation could not read a `.keras` file, found without reading its weights: the
+    archive, its config, and the shape of every array (HDF5 metadata, a few kilobytes whatever the
+    model's size). None when all is as `read_recurrent_net` needs; damage inside the arrays'
+    data is only found when they are read."""
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read(CONFIG_ENTRY))
+            member = archive.getinfo(WEIGHTS_ENTRY)
+            compressed = member.compress_type != zipfile.ZIP_STORED
+            weights = io.BytesIO(archive.read(WEIGHTS_ENTRY)) if compressed else None
+        layers = _layer_list(config, path)
+        with open(path, "rb") as f:
+            view = weights if weights is not None else _StoredMember(f, member)
+            with h5py.File(view, "r") as h5:
+                _read_arrays(h5, layers, path)
+    except BundleError as exc:
+        return first_line(exc)
+    except Exception as exc:  # noqa: BLE001 - a damaged archive, JSON or HDF5 file
+        return f"{path}: the model file is corrupt or unreadable ({first_line(exc, 200)})"
+    return None
+
+
+class _StoredMember(io.RawIOBase):
+    """An uncompressed zip member read in place, for h5py (Keras stores its weights so): h5py
+    seeks to the metadata it needs, so checking shapes reads kilobytes, not the whole model."""
+
+    def __init__(self, f, member: zipfile.ZipInfo):
+        super().__init__()
+        f.seek(member.header_offset)
+        header = f.read(30)  # the local file header: its name and extra field lengths at 26..29
+        if len(header) < 30 or header[:4] != b"PK\x03\x04":
+            raise BundleError(f"{member.filename}'s header in the archive is damaged")
+        self._f = f
+        self._start = member.header_offset + 30 + int.from_bytes(header[26:28], "little")
+        self._start += int.from_bytes(header[28:30], "little")
+        self._size = member.compress_size
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer) -> int:
+        n = max(0, min(len(buffer), self._size - self._pos))
+        self._f.seek(self._start + self._pos)
+        data = self._f.read(n)
+        buffer[: len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+
+def _load(dataset) -> np.ndarray:
+    return np.asarray(dataset[()], dtype=np.float32)
 
 
 # -- the archive ---------------------------------------------------------------------------------
@@ -96,8 +169,10 @@ def _read_archive(path: Path) -> tuple[dict, bytes]:
             weights = archive.read(WEIGHTS_ENTRY)
     except BundleError:
         raise
-    except zipfile.BadZipFile:
-        raise BundleError(f"{path}: not a Keras model file (not a zip archive, or a truncated one)") from None
+    except zipfile.BadZipFile as exc:  # also a member whose bytes do not match their checksum
+        raise BundleError(
+            f"{path}: not a Keras model file (not a zip archive, or a damaged one: {first_line(exc, 120)})"
+        ) from None
     except Exception as exc:  # zlib.error, EOFError, OSError... on a damaged archive
         raise BundleError(
             f"{path}: the model file is corrupt or unreadable ({first_line(exc, 200)})"
@@ -163,7 +238,8 @@ def _layer_list(config: dict, path: Path) -> list[tuple[str, dict, str]]:
 # -- the weights ---------------------------------------------------------------------------------
 def _vars(
     h5: h5py.File, group: str, layer_name: str, path: Path, count: int, in_cell: bool = False
-) -> list[np.ndarray]:
+) -> list[h5py.Dataset]:
+    """The layer's weight arrays, as datasets (their shapes known, their data not read yet)."""
     where = f"layers/{group}/vars"
     if "layers" not in h5 and "_layer_checkpoint_dependencies" in h5:  # Keras 2.13 files
         where = f"_layer_checkpoint_dependencies/{group}/vars"
@@ -194,11 +270,11 @@ def _vars(
         data = node[str(i)]
         if not isinstance(data, h5py.Dataset) or data.dtype.kind != "f":
             raise BundleError(f"{path}: weight {i} of layer {layer_name!r} is not an array of floats")
-        arrays.append(np.asarray(data[()], dtype=np.float32))
+        arrays.append(data)
     return arrays
 
 
-def _expect(path: Path, layer_name: str, what: str, array: np.ndarray, shape: tuple[int, ...]) -> None:
+def _expect(path: Path, layer_name: str, what: str, array: h5py.Dataset, shape: tuple[int, ...]) -> None:
     if array.shape != shape:
         raise BundleError(
             f"{path}: the {what} of layer {layer_name!r} has shape {array.shape}, expected {shape} "
@@ -214,7 +290,8 @@ def _int(layer_cfg: dict, key: str, layer_name: str, path: Path) -> int:
 
 
 def _read_arrays(h5: h5py.File, layers: list[tuple[str, dict, str]], path: Path):
-    """Every array `RecurrentNet.from_arrays` needs, with shapes checked against the config."""
+    """Every dataset `RecurrentNet.from_arrays` needs (not read yet), with shapes checked against
+    the config."""
     kind, cfg, group = layers[0]
     name = cfg.get("name", kind)
     vocab = _int(cfg, "input_dim", name, path)
