@@ -25,11 +25,13 @@ def test_round_trip(folder):
 
 
 def _replace_best(folder, data: bytes) -> None:
-    """Damage best.keras and make the manifest agree with the damage (sizes match)."""
-    (folder / "best.keras").unlink()  # it may share its bytes with last.keras (a hard link)
-    (folder / "best.keras").write_bytes(data)
+    """Damage best.keras and last.keras (else last.keras stands in for a damaged best.keras) and
+    make the manifest agree with the damage (sizes match)."""
     state = json.loads((folder / "state.json").read_text())
-    state["files"]["best.keras"]["bytes"] = len(data)
+    for name in ("best.keras", "last.keras"):
+        (folder / name).unlink()  # best.keras may share its bytes with last.keras (a hard link)
+        (folder / name).write_bytes(data)
+        state["files"][name]["bytes"] = len(data)
     (folder / "state.json").write_text(json.dumps(state))
 
 
@@ -39,8 +41,8 @@ def _replace_best(folder, data: bytes) -> None:
         (lambda f: [(f / n).unlink() for n in ("best.keras", "last.keras")], "missing or damaged"),
         (lambda f: (f / "config.json").write_text("{not json"), "config.json is corrupt"),
         (lambda f: (f / "tokenizer.json").write_text('{"kind": "char"}'), "lacks"),
-        (lambda f: _replace_best(f, b"PK\x03\x04garbage"), "best.keras is corrupt"),
-        (lambda f: _replace_best(f, (f / "best.keras").read_bytes()[:2000]), "corrupt"),
+        (lambda f: _replace_best(f, b"PK\x03\x04garbage"), "best.keras is not a Keras model file"),
+        (lambda f: _replace_best(f, (f / "best.keras").read_bytes()[:2000]), "not a zip archive"),
     ],
 )
 def test_damaged_folders(folder, damage, message):
