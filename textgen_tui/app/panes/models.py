@@ -15,7 +15,7 @@ from textual.reactive import reactive
 from textual.widgets import Button, DataTable, Static
 
 from textgen_tui.app.dialogs import ConfirmDialog
-from textgen_tui.core.bundle import BundleInfo, is_model
+from textgen_tui.core.bundle import BundleInfo
 from textgen_tui.core.errors import TextgenError
 from textgen_tui.core.paths import bundled_model, bundled_models_dir, model_roots, user_models_dir
 
@@ -35,7 +35,7 @@ def row_for(entry: BundleInfo | tuple[Path, str]) -> tuple[str, ...]:
     params = info.state.get("params")
     best = info.best_value
     updated = info.state.get("updated")
-    date = time.strftime("%Y-%m-%d %H:%M", time.localtime(float(updated))) if updated else ""
+    date = _date(updated) if updated else ""
     return (
         info.name,
         corpus,
@@ -45,6 +45,14 @@ def row_for(entry: BundleInfo | tuple[Path, str]) -> tuple[str, ...]:
         f"{best:.4f}" if best is not None else "—",
         date,
     )
+
+
+def _date(seconds: float) -> str:
+    """A timestamp as shown; "" when it is no date at all (a damaged record)."""
+    try:
+        return time.strftime("%Y-%m-%d %H:%M", time.localtime(float(seconds)))
+    except (OverflowError, OSError, ValueError, TypeError):
+        return ""
 
 
 def writable_roots() -> list[Path]:
@@ -57,12 +65,12 @@ def list_trashed() -> tuple[list, list[Path]]:
     """The trashed model folders of the writable roots, and the other things found in their
     `.trash` folders (a user's own folder put there): those are never listed as models nor
     deleted by emptying the trash."""
-    from textgen_tui.core.library import list_trash
+    from textgen_tui.core.library import is_ours, list_trash
 
     models, others = [], []
     for root in writable_roots():
         for entry in list_trash(root):
-            if is_model(entry.path):
+            if is_ours(entry.path):  # a model, or one whose state.json was damaged
                 models.append(entry)
             else:
                 others.append(entry.path)
@@ -73,12 +81,12 @@ def empty_trashed(entries) -> int:
     """Delete the trashed model folders `entries` for good; returns how many went."""
     import shutil
 
-    from textgen_tui.core.library import TRASH
+    from textgen_tui.core.library import TRASH, is_ours
 
     removed, failed = 0, []
     for entry in entries:
         path = entry.path
-        if path.is_symlink() or path.parent.name != TRASH or not is_model(path):
+        if path.is_symlink() or path.parent.name != TRASH or not is_ours(path):
             continue  # only model folders inside a trash folder, never through a link
         try:
             shutil.rmtree(path)
@@ -240,7 +248,7 @@ class ModelsPane(Vertical):
         self.paths = []
         self.broken = {}
         for entry in self.trash:
-            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.trashed)) if entry.trashed else ""
+            when = _date(entry.trashed) if entry.trashed else ""
             self.paths.append(entry.path)
             table.add_row(entry.name, str(entry.original), when, key=str(entry.path))
         self.summary = (
@@ -373,8 +381,11 @@ class ModelsPane(Vertical):
         if session.active and session.out_dir is not None and path.resolve() == session.out_dir.resolve():
             self.notify("This model is being trained: stop training first.", severity="error")
             return
-        if not is_model(path):
-            self.notify(f"{path} is not a textgen-tui model folder: it is not deleted.", severity="error")
+        from textgen_tui.core.library import is_ours, not_ours_message
+
+        if not is_ours(path):  # a model, or a model's files beside a damaged state.json
+            # markup off: a folder's name may hold square brackets
+            self.notify(not_ours_message(path), title="Models", severity="error", timeout=20, markup=False)
             return
 
         def answer(yes: bool | None) -> None:
