@@ -123,6 +123,8 @@ async def first_screen(ws: aiohttp.ClientWebSocketResponse) -> bytes:
 async def test_serve_page_websocket_first_screen_and_every_app_ends(workdir) -> None:
     served = Served("--port", "0")
     try:
+        limit = served.wait_line("app(s) at once, one per browser tab")  # the default, and why
+        assert "GB free" in limit and "--max-apps N to change" in limit
         port = served.port()
         base = f"http://127.0.0.1:{port}"
         async with aiohttp.ClientSession() as http:
@@ -171,8 +173,9 @@ def test_serve_refuses_a_remote_host_without_the_flag(workdir) -> None:
 
 
 def test_serve_warns_on_a_remote_host(workdir) -> None:
-    served = Served("--host", "0.0.0.0", "--port", "0", "--allow-remote")
+    served = Served("--host", "0.0.0.0", "--port", "0", "--allow-remote", "--max-apps", "3")
     try:
+        served.wait_line("at most 3 app(s) at once, one per browser tab (--max-apps)")
         served.wait_line("serving on http://")
         deadline = time.monotonic() + STARTUP_TIMEOUT  # the warning's lines may come one by one
 
@@ -253,3 +256,30 @@ async def test_a_browser_tab_offers_no_keep_training(workdir, monkeypatch) -> No
         await pilot.press("escape")
         await pilot.pause()
         assert answers == [None]
+
+
+def test_the_default_max_apps_is_sized_from_the_free_memory() -> None:
+    from textgen_tui.cli.serve_limits import APP_MEMORY, MAX_APPS_CEILING, MAX_APPS_UNKNOWN, max_apps_for
+
+    assert max_apps_for(int(3.5 * APP_MEMORY)) == 3
+    assert max_apps_for(100 * APP_MEMORY) == MAX_APPS_CEILING == 8
+    assert max_apps_for(APP_MEMORY // 3) == 1  # short of memory, still one tab
+    assert max_apps_for(None) == MAX_APPS_UNKNOWN
+
+
+def test_max_apps_in_help_and_a_bad_value_is_one_line(capsys) -> None:
+    from textgen_tui.cli.main import main
+
+    with pytest.raises(SystemExit) as shown:
+        main(["serve", "--help"])
+    assert shown.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--max-apps N" in text and "the free memory / 1 GB per app, at most 8; here now" in text
+    for bad in ("0", "-1", "two"):
+        with pytest.raises(SystemExit) as refused:
+            main(["serve", "--max-apps", bad])
+        assert refused.value.code == 2
+        (line,) = capsys.readouterr().err.splitlines()
+        assert line.startswith(
+            "textgen-tui: error: argument --max-apps: must be a whole number of at least 1"
+        )
