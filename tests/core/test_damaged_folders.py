@@ -213,8 +213,12 @@ def listed(folder: Path) -> BundleInfo | str:
     return entry
 
 
-def check_damaged(folder: Path, what: str, capsys) -> BundleInfo | str:
+def check_damaged(folder: Path, what: str, capsys, monkeypatch) -> BundleInfo | str:
     entry = listed(folder)
+    monkeypatch.setenv("TEXTGEN_TUI_MODELS", str(folder.parent))  # `models` lists it too
+    assert main(["models"]) == 0
+    shown = [line for line in capsys.readouterr().out.splitlines() if str(folder) in line]
+    assert len(shown) == 1 and ("broken: " in shown[0]) == isinstance(entry, str), shown
     code, err = run_cli(capsys, "generate", folder, "--seed", "the ", "--length", 5, "-t", 0.5, "--plain")
     if isinstance(entry, str):  # listed as broken: generate refuses it the same way
         assert_one_line_error(code, err, what)
@@ -227,11 +231,13 @@ def check_damaged(folder: Path, what: str, capsys) -> BundleInfo | str:
 @pytest.mark.parametrize("fmt", [2, 1])
 @BOUNDED
 @given(data=st.data())
-def test_random_damage_is_listed_and_refused_in_one_line(templates, tmp_path_factory, capsys, fmt, data):
+def test_random_damage_is_listed_and_refused_in_one_line(
+    templates, tmp_path_factory, capsys, monkeypatch, fmt, data
+):
     what, damage = data.draw(damages(fmt), label="damage")
     folder = copy_of(templates[fmt], tmp_path_factory)
     damage(folder)
-    check_damaged(folder, what, capsys)
+    check_damaged(folder, what, capsys, monkeypatch)
 
 
 # -- the regressions the properties found -------------------------------------------------------------
@@ -253,6 +259,17 @@ def test_zeroed_model_files_of_the_manifests_size_are_broken(templates, tmp_path
         _rewrite(folder / name, bytes((folder / name).stat().st_size))
     reason = listed(folder)
     assert isinstance(reason, str) and "not a zip archive" in reason
+
+
+@pytest.mark.parametrize("key, value", [("updated", 1e300), ("created", -5.0), ("updated", float("nan"))])
+def test_a_date_out_of_range_is_a_bad_value(templates, tmp_path_factory, key, value):
+    """The Models pane formats `updated` as a date: time.localtime(1e300) raised OverflowError."""
+    folder = copy_of(templates[2], tmp_path_factory)
+    state = json.loads((folder / "state.json").read_text())
+    state[key] = value
+    (folder / "state.json").write_text(json.dumps(state))
+    reason = listed(folder)
+    assert isinstance(reason, str) and f"bad value for {key!r}" in reason
 
 
 def test_a_damaged_best_file_falls_back_to_last(templates, tmp_path_factory, capsys):
