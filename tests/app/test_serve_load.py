@@ -132,7 +132,7 @@ async def test_past_max_apps_a_tab_is_told_and_gets_no_app(tmp_path) -> None:
             refused = [ws for ws, words in zip(tabs, said, strict=True) if REFUSED in words]
             assert len(served) == MAX_APPS and len(refused) == 2, said
             for words in (w for w in said if REFUSED in w):
-                assert f"all {MAX_APPS} sessions are in use".encode() in words
+                assert f"all sessions are in use ({MAX_APPS} of {MAX_APPS})".encode() in words
             assert len(server.services) == MAX_APPS and len(tiny_apps()) == MAX_APPS
             pids = {service.pid for service in server.services}
             assert pids == tiny_apps()

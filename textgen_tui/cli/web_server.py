@@ -51,7 +51,7 @@ def _terminal_lines(*lines: str) -> bytes:
 def sessions_in_use(max_apps: int, waiting: bool) -> bytes:
     """What a tab past the limit shows: while it waits for a session, then once refused."""
     lines = [
-        f"\x1b[1mtextgen-tui: all {max_apps} sessions are in use.\x1b[0m",
+        f"\x1b[1mtextgen-tui: all sessions are in use ({max_apps} of {max_apps}).\x1b[0m",
         "",
         f"This server runs at most {max_apps} app(s) at once, one per browser tab, each with its",
         "own TensorFlow (`textgen-tui serve --max-apps N` sets the limit).",
@@ -284,7 +284,8 @@ class TextgenServer(Server):
             if self._hurry or websocket.closed:
                 return
             print(
-                f"textgen-tui: a new tab was refused: all {self.max_apps} sessions are in use (--max-apps)",
+                f"textgen-tui: a new tab was refused: all sessions are in use ({self.max_apps} of "
+                f"--max-apps {self.max_apps})",
                 flush=True,
             )
             with contextlib.suppress(ConnectionError):
