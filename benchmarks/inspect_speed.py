@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 from pathlib import Path
@@ -71,6 +72,7 @@ def run(quick: bool = False) -> dict:
     n_chars, repeats = (2_000, 1) if quick else (20_000, 5)
     text = corpus[:n_chars]
     report = surprise(gen, text, lowercase=lower)
+    load = os.getloadavg()[0]  # the machine is shared: say how busy it was
     out = {
         "model": f"{folder.name}: {cfg.model.cell.upper()}({cfg.model.units}) x {cfg.model.layers}, "
         f"{gen.tokenizer.kind}, vocabulary {gen.tokenizer.vocab_size}",
@@ -80,6 +82,7 @@ def run(quick: bool = False) -> dict:
         "nats_per_token": report.nats_per_token,
         "bits_per_char": report.bits_per_char,
         "target_s": TARGET_S,
+        "machine": f"{os.cpu_count()} cores, load average {load:.1f} at the start",
     }
     word_gen, words = _word_size_generator(256, 20_000)
     n_words = 200 if quick else 2_000
@@ -100,7 +103,7 @@ def markdown(r: dict) -> str:
     verdict = "pass" if r["surprise_s"] <= r["target_s"] else "FAIL"
     lines = [
         f"Model: {r['model']}. Text: the first {r['characters']:,} characters of Nietzsche "
-        f"(medians of 5 runs; command: `python -m benchmarks.inspect_speed`).",
+        f"(medians of 5 runs; {r.get('machine', '')}; command: `python -m benchmarks.inspect_speed`).",
         "",
         "| figure | measured | target |",
         "|---|---|---|",
