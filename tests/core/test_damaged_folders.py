@@ -272,6 +272,20 @@ def test_a_date_out_of_range_is_a_bad_value(templates, tmp_path_factory, key, va
     assert isinstance(reason, str) and f"bad value for {key!r}" in reason
 
 
+@pytest.mark.parametrize("name", JSON_FILES)
+@pytest.mark.parametrize(
+    "content", ["[" * 100_000, '{"epochs_done": ' + "7" * 5000 + "}"], ids=["deep", "long-number"]
+)
+def test_json_that_python_cannot_parse(templates, tmp_path_factory, capsys, name, content):
+    """json.load raised RecursionError (nesting) and a plain ValueError (over 4300 digits), which
+    the folder reader did not catch: generate said "unexpected RecursionError"."""
+    folder = copy_of(templates[2], tmp_path_factory)
+    (folder / name).write_text(content)
+    reason = listed(folder)
+    assert isinstance(reason, str) and f"{name} is corrupt" in reason
+    assert_one_line_error(*run_cli(capsys, "generate", folder, "--plain"), f"{name}: {content[:20]}")
+
+
 def test_a_damaged_best_file_falls_back_to_last(templates, tmp_path_factory, capsys):
     folder = copy_of(templates[2], tmp_path_factory)
     _rewrite(folder / "best.keras", bytes((folder / "best.keras").stat().st_size))

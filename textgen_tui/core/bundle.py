@@ -55,8 +55,8 @@ def _read_json(folder: Path, name: str) -> Any:
             return json.load(f)
     except FileNotFoundError:
         raise BundleError(f"{folder}: {name} is missing") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BundleError(f"{folder}: {name} is corrupt ({exc})") from None
+    except (ValueError, RecursionError) as exc:  # bad JSON or UTF-8, a 5000-digit number, deep nesting
+        raise BundleError(f"{folder}: {name} is corrupt ({first_line(exc, 120)})") from None
     except OSError as exc:
         raise BundleError(f"{folder}: {name} cannot be read ({exc.strerror or exc})") from None
 
