@@ -14,7 +14,10 @@ from textgen_tui.core.surprise import BAND_NAMES, band_of
 
 BAND_COLORS = ("#adff80", "#ffea80", "#ff9280", "#e5b0ff")
 """GLTR's own colors: green top 1, yellow top 10, red top 100, purple beyond."""
-UNKNOWN_STYLE = "bold white on red"
+BAND_STYLES = ("black on green", "black on yellow", "black on red", "black on magenta")
+"""The same in the terminal's own colors: GLTR's hex colors fall to two shades of yellow on a
+16-color terminal."""
+UNKNOWN_STYLE = "bold white on blue"
 
 
 def unknown_note(report) -> str:
@@ -34,7 +37,7 @@ _CSS = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 60em; color: #222; }
 pre { font-family: ui-monospace, monospace; white-space: pre-wrap; line-height: 1.5; }
 .legend span { padding: 0 .4em; margin-right: .4em; }
-.u { background: #c62828; color: #fff; }
+.u { background: #1565c0; color: #fff; }
 table { border-collapse: collapse; } td, th { padding: .1em .8em; text-align: left; }
 """ + "".join(f".b{i} {{ background: {c}; }}\n" for i, c in enumerate(BAND_COLORS))
 
@@ -97,12 +100,12 @@ def print_rich(report, cells, seconds: float) -> None:
     text = Text()
     for t in report.tokens:
         band = band_of(t.rank)
-        style = UNKNOWN_STYLE if not t.known else "" if band is None else f"black on {BAND_COLORS[band]}"
+        style = UNKNOWN_STYLE if not t.known else "" if band is None else BAND_STYLES[band]
         text.append(t.text, style=style)
     console.print(text)
     legend = Text("rank: ")
-    for name, color in zip(BAND_NAMES, BAND_COLORS):
-        legend.append(f" {name} ", style=f"black on {color}")
+    for name, style in zip(BAND_NAMES, BAND_STYLES):
+        legend.append(f" {name} ", style=style)
         legend.append(" ")
     legend.append(" not in the vocabulary ", style=UNKNOWN_STYLE)
     console.print(legend)
