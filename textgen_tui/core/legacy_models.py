@@ -97,7 +97,7 @@ def _offered(home: Path | None = None) -> list[str]:
             record = json.load(f)
         sources = record.get("offered", []) if isinstance(record, dict) else []
         return [s for s in sources if isinstance(s, str)]
-    except (OSError, ValueError):  # no record, or an unreadable one: nothing offered yet
+    except (OSError, ValueError, RecursionError):  # no record, or an unreadable one: nothing offered yet
         return []
 
 

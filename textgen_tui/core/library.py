@@ -270,7 +270,7 @@ def _entry(path: Path) -> TrashEntry:
             trashed = float(value)
     except FileNotFoundError:
         note = "no record of when it was deleted"
-    except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+    except (OSError, ValueError, RecursionError) as exc:  # JSON or UTF-8 errors are ValueErrors
         note = f"its record is unreadable ({getattr(exc, 'strerror', None) or exc})"
     if trashed is None:
         try:
