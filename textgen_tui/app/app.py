@@ -1,4 +1,4 @@
-"""The Textual app: four panes (Corpus, Train, Generate, Models) around the core engine.
+"""The Textual app: five panes (Corpus, Train, Generate, Models, Write) around the core engine.
 
 Each pane owns its work (Corpus loads, Train runs the core `TrainingSession`, Generate streams from
 the core `GenerationService`, Models changes folders). The App keeps what crosses panes: the
@@ -25,6 +25,7 @@ from textgen_tui.app.panes.corpus import CorpusPane
 from textgen_tui.app.panes.generate import GeneratePane
 from textgen_tui.app.panes.models import ModelsPane
 from textgen_tui.app.panes.train import TrainPane
+from textgen_tui.app.panes.write import WritePane
 from textgen_tui.core import session as ses
 from textgen_tui.core.config import preset
 from textgen_tui.core.corpus import Corpus
@@ -32,19 +33,20 @@ from textgen_tui.core.errors import TextgenError
 from textgen_tui.core.generation_service import GenerationService
 from textgen_tui.core.paths import bundled_model, default_out_dir
 
-PANES = ("corpus", "train", "generate", "models")
+PANES = ("corpus", "train", "generate", "models", "write")
+PANE_KEYS = ("F1", "F2", "F3", "F4", "F8")
 
 
 class TextgenApp(App):
     TITLE = "textgen-tui"
     CSS_PATH = ["app.tcss", *(f"panes/{pane}.tcss" for pane in PANES)]
     BINDINGS = [
-        # The panes' keys come first in the Footer; F1-F4 are on the help screen (`?`), so every
-        # pane's Footer fits 80 columns.
-        Binding("f1", "show_pane('corpus')", "Corpus", priority=True, show=False),
-        Binding("f2", "show_pane('train')", "Train", priority=True, show=False),
-        Binding("f3", "show_pane('generate')", "Generate", priority=True, show=False),
-        Binding("f4", "show_pane('models')", "Models", priority=True, show=False),
+        # The panes' keys come first in the Footer; F1-F4 and F8 are on the help screen (`?`), so
+        # every pane's Footer fits 80 columns.
+        *(
+            Binding(k.lower(), f"show_pane('{p}')", p.title(), priority=True, show=False)
+            for k, p in zip(PANE_KEYS, PANES)
+        ),
         Binding("f10,question_mark", "help", "Help"),
         *(Binding(str(i + 1), f"show_pane('{p}')", p.title(), show=False) for i, p in enumerate(PANES)),
     ]
@@ -76,14 +78,9 @@ class TextgenApp(App):
         # who pressed F1 and typed stays where they are).
         demo = self._demo_pending and bundled_model() is not None
         with TabbedContent(initial="generate" if demo else self.initial_pane):
-            with TabPane("Corpus", id="corpus"):
-                yield CorpusPane()
-            with TabPane("Train", id="train"):
-                yield TrainPane()
-            with TabPane("Generate", id="generate"):
-                yield GeneratePane()
-            with TabPane("Models", id="models"):
-                yield ModelsPane()
+            for pane, widget in zip(PANES, (CorpusPane, TrainPane, GeneratePane, ModelsPane, WritePane)):
+                with TabPane(pane.title(), id=pane):
+                    yield widget()
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -139,6 +136,8 @@ class TextgenApp(App):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "show_pane":  # over Details, Compare or a dialog: the hidden pane stays
             return self.screen is self.screen_stack[0]
+        if action == "command_palette":  # Ctrl+P cycles the Write pane's ideas while they show
+            return not getattr(self.focused, "wants_ctrl_p", False)
         return True
 
     def action_show_pane(self, pane: str) -> None:
@@ -150,12 +149,12 @@ class TextgenApp(App):
     def action_help(self) -> None:
         """The help screen: every key active on the current pane, the hidden ones included."""
         if self.screen is self.screen_stack[0]:  # not over a dialog
-            rows = help_rows(self, (CorpusPane, TrainPane, GeneratePane, ModelsPane))
+            rows = help_rows(self, (CorpusPane, TrainPane, GeneratePane, ModelsPane, WritePane))
             self.push_screen(HelpScreen((self.query_one(TabbedContent).active or "app").title(), rows))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for key, pane in zip(("F1", "F2", "F3", "F4"), PANES):
+        for key, pane in zip(PANE_KEYS, PANES):
             show = lambda pane=pane: self.action_show_pane(pane)  # noqa: E731
             yield SystemCommand(f"{pane.title()} pane", f"Show the {pane} pane ({key})", show)
         yield SystemCommand("Browse for a corpus", "Open the folder browser", self.corpus_pane.action_browse)

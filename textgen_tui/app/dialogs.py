@@ -47,11 +47,14 @@ def help_rows(app, panes: tuple[type, ...]) -> list[tuple[str, str]]:
         return 0 if isinstance(node, panes) else 1 if node is app else 2
 
     by_action: dict[str, tuple[list[str], str]] = {}
+    extra: tuple[tuple[str, str], ...] = ()  # keys a pane's widget reads itself (the Write pane's Tab)
     for _, active in sorted(app.screen.active_bindings.items(), key=rank):
         binding = active.binding
         description = binding.description or binding.action.replace("_", " ")
         by_action.setdefault(binding.action, ([], description))[0].append(app.get_key_display(binding))
-    return [(" / ".join(dict.fromkeys(keys)), description) for keys, description in by_action.values()]
+        extra = extra or (getattr(active.node, "HELP_KEYS", ()) if isinstance(active.node, panes) else ())
+    rows = [(" / ".join(dict.fromkeys(keys)), description) for keys, description in by_action.values()]
+    return [*extra, *rows]
 
 
 class HelpScreen(ModalScreen[None]):
