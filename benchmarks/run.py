@@ -371,9 +371,10 @@ def table(res: dict) -> str:
     s = res.get("serve")
     if s:
         last = s["rows"][-1]
+        pss = sum(app["pss_mb"] for app in last["apps"]) / last["tabs"]
         rows.append(
-            f"| `serve`: memory per browser tab, MemAvailable drop / {last['tabs']} tabs open, MB (serve.md) | — | "
-            f"{last['available_drop_mb'] / last['tabs']:,.0f} | — | ≤ 1,000 (the default's estimate) |"
+            f"| `serve`: memory per idle browser tab, PSS with {last['tabs']} tabs open, MB (serve.md) | — | "
+            f"{pss:,.0f} | — | ≤ 1,000 (the default's estimate) |"
         )
     i = res.get("inspect")
     if i:

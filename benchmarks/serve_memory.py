@@ -253,17 +253,20 @@ def markdown(res: dict) -> str:
             f"{r['first_screen_s']:.1f} | {r['ready_s']:.1f}{'' if r['keras_loaded'] else ' (not seen)'} |"
         )
     last = res["rows"][-1]
-    per_tab = last["available_drop_mb"] / last["tabs"]
+    pss = sum(app["pss_mb"] for app in last["apps"])
+    private = max(app["private_mb"] for app in last["apps"])
     lines += [
         "",
         f"A tab past `--max-apps {res['max_apps']}`: told in the page that all sessions are in use: "
         f"{'yes' if res['refused_told'] else 'NO'}; no process started for it: "
         f"{'yes' if res['refused_no_process'] else 'NO'}.",
         "",
-        f"Per tab, from the drop in MemAvailable with {last['tabs']} tabs open: about {per_tab:,.0f} MB. "
-        "`serve` sizes its default `--max-apps` at 1 GB per app (the free memory / 1 GB, at most "
-        "8); the margin above an idle tab is for a tab that trains (peak memory of training runs: "
-        "latest.md).",
+        f"With {last['tabs']} tabs open the apps' PSS add up to {pss:,} MB: about {pss / last['tabs']:,.0f} MB "
+        f"per idle tab, of which up to {private:,} MB are its own (the rest, TensorFlow's libraries, is "
+        f"shared). The server itself: {last['server_rss_mb']:,} MB RSS. The MemAvailable drop is noisy "
+        "on a machine where other work runs. `serve` counts 1 GB per app for its default `--max-apps` "
+        "(the free memory / 1 GB, at most 8): the margin above an idle tab is for a tab that trains "
+        "(whole-process peaks of training runs: latest.md).",
         "",
     ]
     return "\n".join(lines)
