@@ -426,5 +426,5 @@ def test_unparsable_trash_and_offer_records(tmp_path, monkeypatch):
     (entry / ".trashed.json").write_text("[" * 100_000)
     (listed_entry,) = list_trash(tmp_path)
     assert listed_entry.name == "old" and "unreadable" in listed_entry.note
-    (tmp_path / ".legacy-offered.json").write_text("{" * 100_000)
+    (tmp_path / ".legacy-offered.json").write_text("[" * 100_000)
     assert not was_offered(tmp_path / "models", home=tmp_path)
