@@ -316,7 +316,9 @@ def _generate_or_refuse(service: GenerationService, folder, seed: str) -> None:
 @bounded(20)
 @given(seed=SEEDS)
 @example(seed="")
-@example(seed="\udcff\udc80 from a terminal that is not UTF-8")  # argv's escapes for bad bytes
+# argv's escapes for bytes that are not UTF-8: char and subword models raised UnicodeEncodeError
+# and TypeError (the CLI said "unexpected ..."); now a GenerationError that names the byte
+@example(seed="\udcff\udc80 from a terminal that is not UTF-8")
 @example(seed="\U0001f600" * 3)
 @example(seed="İ" * 5)
 @example(seed=UNK)
