@@ -340,3 +340,12 @@ def test_any_seed_on_the_bundled_model(seed):
     if folder is None:
         pytest.skip("no bundled model")
     _generate_or_refuse(_BUNDLED, folder, seed)
+
+
+def test_a_seed_of_bytes_that_are_not_utf8_on_the_command_line(capsys):
+    """Python hands such bytes over as lone surrogates: one line naming the byte, exit 2."""
+    from textgen_tui.cli.main import main
+
+    assert main(["generate", "--seed", "caf\udce9", "--length", "5", "--plain"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "0xE9" in err[0] and "UTF-8" in err[0], err
