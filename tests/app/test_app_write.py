@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from app_helpers import TINY_TEXT, notifications, settle, type_into, wait_for
 from textual.widgets import DataTable, Input, OptionList, Static, TextArea
+from textual.widgets._footer import FooterKey
 
 from textgen_tui.app.app import create_app
 from textgen_tui.app.panes.write import Ask, WritePane
@@ -35,6 +36,26 @@ async def open_write(pilot, rng_seed: int = 7) -> WritePane:
     return pane
 
 
+def assert_fits(app, pane: WritePane) -> None:
+    """Everything of the pane is on the screen, and every Footer key is drawn whole."""
+    width, height = app.size
+    for selector in (
+        "#write-model",
+        "#write-temp",
+        "#write-top-p",
+        "#write-editor",
+        "#write-side",
+        "#write-status",
+    ):
+        region = pane.query_one(selector).region
+        assert region.width > 0 and region.height > 0 and region.right <= width and region.bottom <= height, (
+            selector
+        )
+    keys = [k for k in app.screen.query(FooterKey) if k.display]
+    assert any(k.description == "Help" for k in keys)
+    assert all(k.region.width > 0 and k.region.right <= width for k in keys)
+
+
 async def ghost_after_pause(pilot, pane: WritePane) -> str:
     await wait_for(pilot, lambda: pane.area.ghost, what="a suggestion")
     return pane.area.ghost
@@ -46,8 +67,11 @@ async def test_type_pause_take_a_word_dismiss_and_cycle(workdir: Path) -> None:
         pane = await open_write(pilot)
         area = pane.area
         assert "nietzsche-char (bundled)" in str(pane.query_one("#write-model", Static).render())
+        assert_fits(app, pane)
         await pilot.press(*PHRASE)
         ghost = await ghost_after_pause(pilot, pane)
+        await settle(pilot)
+        assert_fits(app, pane)  # the Footer with the ideas' keys too
         assert len(ghost) >= 20 and area.suggestion == ghost.replace("\n", "⏎")
         assert len(area.alternatives) >= 2  # three samples, one batched step
 
@@ -111,6 +135,7 @@ async def test_the_heatmap_and_the_top10_follow_the_cursor(workdir: Path) -> Non
         await wait_for(pilot, lambda: pane._report is not None and area.overlay, what="the heatmap")
         report = pane._report
         assert "".join(t.text for t in report.tokens) == PASSAGE.lower()  # a lowercase model
+        assert_fits(app, pane)
         # Each token's color is its GLTR band.
         line = area.get_line(0)
         for tok in report.tokens[1:12]:
@@ -156,6 +181,7 @@ async def test_the_heatmap_and_the_top10_follow_the_cursor(workdir: Path) -> Non
         cells = pane.query_one("#write-cells", OptionList)
         await wait_for(pilot, lambda: pane._reading is not None and cells.option_count > 0, what="cells")
         reading = pane._reading
+        assert_fits(app, pane)
         first = dict(area.overlay)
         assert first
         assert {m.feature for m in reading.matches} >= {"position_in_line", "position_in_word"}
