@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 SECTIONS = (
     "generation", "training", "memory", "book", "quality", "early", "app", "budget", "words", "crash", "serve",
-    "inspect",
+    "inspect", "write",
 )  # fmt: skip
 CRASH_KILLS = 20  # the test suite's SIGKILL test kills 8 times; the benchmarks run it at 20
 BUDGET_TEXTS = ("nietzsche", "python-docs")  # the words section's char models add its texts
@@ -382,6 +382,14 @@ def table(res: dict) -> str:
             f"| `inspect`: every token's surprise, {i['characters']:,} characters, bundled model (s; inspect.md) | — | "
             f"{i['surprise_s']:.2f} (cells: {i['find_cells_s']:.2f}) | — | ≤ {i['target_s']:g} |"
         )
+    w = res.get("write")
+    if w:
+        big = w["rows"][-1]
+        rows.append(
+            f"| Write pane: 3 ideas of 40 characters after a pause, {big['characters']:,}-character text (ms, "
+            f"median; write.md) | — | {big['cached']['median_ms']:.0f} (fed again: {big['uncached']['median_ms']:.0f}) "
+            f"| — | ≤ {w['target_ms']:g} |"
+        )
     return "\n".join(rows)
 
 
@@ -514,6 +522,13 @@ def main():
         if not a.quick:
             inspect_speed.write(res["inspect"])  # inspect.md: the figures and the cells found
         done("inspect")
+    if "write" in only:  # numpy only, about a minute
+        from benchmarks import write_speed
+
+        res["write"] = write_speed.run(a.quick)
+        if not a.quick:
+            write_speed.write(res["write"])  # write.md
+        done("write")
     md = f"Machine: {res['machine']}; {res['date']}; command: `python -m benchmarks.run{' --quick' if a.quick else ''}`\n\n{table(res)}\n"
     print(md)
     if not a.quick:
