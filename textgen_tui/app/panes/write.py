@@ -118,9 +118,9 @@ class WritePane(Vertical):
         Binding("f5", "suggest", "Suggest now", show=False),
     ]
     HELP_KEYS = (
-        ("tab", "Take the suggestion's next word (no suggestion: next field)"),
-        ("→ / end", "Take the whole suggestion"),
-        ("ctrl+p", "The previous idea (while ideas show; else the command palette)"),
+        ("tab", "The suggestion's next word (else: next field)"),
+        ("→ / end", "The whole suggestion"),
+        ("^p", "The previous idea (else: the palette)"),
     )
     """Keys the editor reads itself (not bindings), for the help screen."""
 
@@ -175,7 +175,7 @@ class WritePane(Vertical):
         table = self.query_one("#write-top10", DataTable)
         table.add_column("#", key="rank", width=3)
         table.add_column("expected", key="token", width=10)
-        table.add_column("p", key="p", width=6)
+        table.add_column("p", key="p", width=7)
         self._paint_side()
 
     @property
