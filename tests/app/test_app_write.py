@@ -228,13 +228,13 @@ async def test_errors_are_said_and_the_text_is_saved(workdir: Path, monkeypatch)
 
 
 def live_snapshot(epoch: int = 2):
-    """The weights a training hands over after an epoch: a tiny random GRU over TINY_TEXT's characters."""
+    """The weights a training hands over after an epoch: a tiny random GRU over TINY_TEXT's words."""
     from textgen_tui.core import events as ev
     from textgen_tui.core.config import preset
     from textgen_tui.core.generation import RecurrentNet
     from textgen_tui.core.tokenizers import fit_tokenizer
 
-    tokenizer = fit_tokenizer("char", TINY_TEXT)
+    tokenizer = fit_tokenizer("word", TINY_TEXT, min_count=1)
     rng = np.random.default_rng(5)
     vocab, units = tokenizer.vocab_size, 12
     recurrent = [
@@ -255,7 +255,8 @@ def live_snapshot(epoch: int = 2):
 
 async def test_an_excerpt_of_the_corpus_and_the_model_being_trained(workdir: Path) -> None:
     """Ctrl+O fills the editor from the loaded corpus; the model Generate uses, here the live
-    weights of a run (what the training hands over after each epoch), is the one that suggests."""
+    weights of a run (what the training hands over after each epoch; a word model here), is the one
+    that suggests."""
     app = create_app(models_dir="models", preload_tensorflow=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await type_into(pilot, "#corpus-path", "tiny.txt")
@@ -278,6 +279,7 @@ async def test_an_excerpt_of_the_corpus_and_the_model_being_trained(workdir: Pat
         generator = app.generation.generator(live)
         expected = CoWriter(generator).suggest(pane.area.text, SuggestOptions(0.5, rng_seed=7))
         assert pane.area.alternatives == expected.distinct()
+        assert all(20 <= len(idea) <= 40 for idea in expected.texts)  # whole words, about 40 characters
         assert "tiny-run" in str(pane.query_one("#write-model", Static).render())
 
 
