@@ -74,6 +74,8 @@ def test_the_app_page_lists_every_key_the_app_binds():
     from textgen_tui.app.panes.generate import GeneratePane
     from textgen_tui.app.panes.models import ModelsPane
     from textgen_tui.app.panes.train import TrainPane
+    from textgen_tui.app.panes.write import WritePane
+    from textgen_tui.app.panes.write_area import CoWriteArea
 
     page = (DOCS / "app.md").read_text(encoding="utf-8")
     where = {
@@ -82,6 +84,7 @@ def test_the_app_page_lists_every_key_the_app_binds():
         "Train": [TrainPane],
         "Generate": [GeneratePane],
         "Models": [ModelsPane, ModelDetails, CompareModels],
+        "Write": [WritePane, CoWriteArea],
         "Dialogs": [ConfirmDialog, MessageDialog, HelpScreen],
         "Quitting while a model trains": [QuitDialog],
     }
