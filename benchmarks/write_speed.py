@@ -7,6 +7,9 @@ pauses. Numpy only: no Keras is loaded.
 
     python -m benchmarks.write_speed            # prints, writes benchmarks/results/write.{json,md}
     python -m benchmarks.write_speed --quick    # a smoke run (fewer pauses, nothing written)
+
+numpy's BLAS runs on one thread in textgen-tui (textgen_tui/__init__.py); the full run measures
+again with OPENBLAS_NUM_THREADS=2 in a second process, to show why.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -46,6 +51,7 @@ def _pauses(make, doc: str, pauses: int, options, *, saved: bool) -> list[float]
 
 
 def run(quick: bool = False) -> dict:
+    import textgen_tui  # noqa: F401  (sets numpy's BLAS threads before numpy loads)
     from textgen_tui.core.bundle import load_generator, read_info
     from textgen_tui.core.cowrite import CoWriter, SuggestOptions
     from textgen_tui.core.generation_service import GenerationService
@@ -107,6 +113,7 @@ def run(quick: bool = False) -> dict:
         "target_ms": TARGET_MS,
         "machine": f"{os.cpu_count()} cores, load average {load:.1f} at the start, "
         f"{os.getloadavg()[0]:.1f} at the end",
+        "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
     }
 
 
@@ -129,6 +136,22 @@ def markdown(r: dict) -> str:
         lines.append(
             f"| {row['characters']:,} characters | {cells[0]} ({verdict}) | {cells[1]} | {cells[2]} | ≤ {r['target_ms']:g} |"
         )
+    other = r.get("blas_2")
+    if other:
+        lines += [
+            "",
+            f"The same with numpy's BLAS on 2 threads (OPENBLAS_NUM_THREADS=2, the library's default on "
+            f"this machine; {other['machine']}):",
+            "",
+            "| document | with the saved states | fed again from the start | an edit in the middle |",
+            "|---|---|---|---|",
+        ]
+        for row in other["rows"]:
+            cells = [
+                f"{row[k]['median_ms']:.1f} / {row[k]['p90_ms']:.1f}"
+                for k in ("cached", "uncached", "edit_in_middle")
+            ]
+            lines.append(f"| {row['characters']:,} characters | {cells[0]} | {cells[1]} | {cells[2]} |")
     lookup = r["model_lookup"]
     lines += [
         "",
@@ -147,8 +170,19 @@ def write(r: dict) -> None:
 def main() -> dict:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="smoke run: fewer pauses, nothing written")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON only, write nothing")
     a = p.parse_args()
     r = run(a.quick)
+    if a.json:
+        print(json.dumps(r))
+        return r
+    if not a.quick:  # the comparison: BLAS on 2 threads, in a process of its own
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": "2"}
+        cmd = [sys.executable, "-m", "benchmarks.write_speed", "--json"]
+        out = subprocess.run(
+            cmd, env=env, capture_output=True, text=True, check=True, cwd=Path(__file__).parents[1]
+        )
+        r["blas_2"] = json.loads(out.stdout.strip().splitlines()[-1])
     print(markdown(r))
     if not a.quick:
         write(r)
