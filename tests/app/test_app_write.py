@@ -16,6 +16,7 @@ from textual.widgets._footer import FooterKey
 
 from textgen_tui.app.app import create_app
 from textgen_tui.app.panes.write import PAUSE, Ask, WritePane
+from textgen_tui.app.panes.write_view import LEVELS, NATS_STYLES, NATS_TOP
 from textgen_tui.core.cowrite import CoWriter, Suggestions, SuggestOptions
 from textgen_tui.core.surprise import band_of
 
@@ -176,6 +177,14 @@ async def test_the_heatmap_and_the_top10_follow_the_cursor(workdir: Path) -> Non
             seen.append((said, [str(table.get_row_at(r)[1]) for r in range(10)]))
         assert len({s for s, _ in seen}) == 3  # the panel followed the cursor
 
+        await pilot.press("ctrl+g")  # again: −ln p on a scale, green (expected) to violet (startled)
+        assert "nats" in str(pane.query_one("#write-legend", Static).render())
+        line = area.get_line(0)
+        for tok in report.tokens[1:12]:
+            style = next(s.style for s in line.spans if s.start == tok.start)
+            level = min(LEVELS, round(tok.nats / NATS_TOP * LEVELS))
+            assert style.bgcolor == NATS_STYLES[level].bgcolor
+
         # An edit takes the colors away; after a pause they come back for the new text.
         pane.pause = 600  # no new reading while the screen is looked at
         await pilot.press(*["down"] * 6, "end", *" again")  # the last line is wrapped
@@ -213,7 +222,8 @@ async def test_errors_are_said_and_the_text_is_saved(workdir: Path, monkeypatch)
         await pilot.press("ctrl+g")
         await settle(pilot)
         assert any("The text is empty" in m for m in notifications(app, "warning"))
-        await pilot.press("ctrl+g", "ctrl+s")
+        await pilot.press("ctrl+g", "ctrl+g", "ctrl+s")  # the −ln p scale, then back to writing
+        assert pane.view == "write"
         assert any("Nothing written yet" in m for m in notifications(app, "warning"))
         await pilot.press("ctrl+o")
         assert any("No corpus loaded" in m for m in notifications(app, "warning"))

@@ -34,6 +34,8 @@ from textgen_tui.app.panes.write_view import (
     band_legend,
     cell_legend,
     cells_overlay,
+    nats_legend,
+    nats_overlay,
     readable,
     surprise_overlay,
 )
@@ -139,6 +141,8 @@ class WritePane(Vertical):
         self._read: str | None = None
         """The text the colors and the side panel belong to (None: no colors shown)."""
         self._last_error = ""
+        self.scale = False
+        """In the surprise view: −ln p on a scale instead of the GLTR bands (Ctrl+G again)."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="write-top"):
@@ -342,6 +346,15 @@ class WritePane(Vertical):
 
     # -- views ----------------------------------------------------------------------------------
     def action_view(self, view: str) -> None:
+        """Ctrl+G: the GLTR bands, again: −ln p on a scale, again: back to writing. Ctrl+F: the
+        cells, again: back to writing."""
+        if view == "surprise" and self.view == "surprise" and not self.scale:
+            self.scale = True
+            self._paint_side()
+            if self._report is not None and self._read == self.area.text:
+                self._color_surprise()
+            return
+        self.scale = False
         self.view = "write" if self.view == view else view
 
     def watch_view(self, view: str) -> None:
@@ -393,12 +406,18 @@ class WritePane(Vertical):
             return
         report = self._report = message.report
         self._read = message.ask.text
-        area.set_overlay(surprise_overlay(report, area.text, area.document.newline))
+        self._color_surprise()
         unknown = f" · unknown: {', '.join(report.unknown[:4])}" if report.unknown else ""
         self._status(
             f"{len(report.tokens)} tokens · {report.nats_per_token:.2f} nats/token · "
             f"{report.bits_per_char:.2f} bits/char{unknown}"
         )
+        self._follow_cursor()
+
+    def _color_surprise(self) -> None:
+        area, report = self.area, self._report
+        paint = nats_overlay if self.scale else surprise_overlay
+        area.set_overlay(paint(report, area.text, area.document.newline))
         self._follow_cursor()
 
     def on_write_pane_cells_read(self, message: CellsRead) -> None:
@@ -514,8 +533,10 @@ class WritePane(Vertical):
             ideas.update(self._ideas_text())
             legend.update(Text("Tab a word · → all · Esc dismiss · ^N/^P another", style="dim"))
         elif self.view == "surprise":
-            title.update(Text("Surprise (GLTR rank)", style="bold"))
-            legend.update(band_legend())
+            title.update(
+                Text("Surprise (−ln p; ^G off)" if self.scale else "Surprise (GLTR; ^G −ln p)", style="bold")
+            )
+            legend.update(nats_legend() if self.scale else band_legend())
         else:
             title.update(Text("Cells: best units (r)", style="bold"))
             legend.update(cell_legend())

@@ -88,6 +88,42 @@ def surprise_overlay(report: SurpriseReport, text: str, newline: str = "\n") -> 
     return overlay_of(spans(), text, newline)
 
 
+NATS_TOP = 8.0
+"""−ln p at which the scale is fully violet (p ≈ 0.03%)."""
+_CALM, _STARTLED = (Color.parse(c).triplet for c in ("#ADFF80", "#E5B0FF"))
+
+
+def _mix(a, b, amount: float) -> str:
+    r, g, bl = (round(x + (y - x) * amount) for x, y in zip(a, b))
+    return f"#{r:02x}{g:02x}{bl:02x}"
+
+
+NATS_STYLES = [Style(color="black", bgcolor=_mix(_CALM, _STARTLED, k / LEVELS)) for k in range(LEVELS + 1)]
+
+
+def nats_overlay(report: SurpriseReport, text: str, newline: str = "\n") -> Overlay:
+    """Each token colored by −ln p on a scale from GLTR's green (0) to its violet (NATS_TOP and
+    more); unknown characters underlined in red."""
+
+    def spans():
+        for tok in report.tokens:
+            if not tok.known:
+                style = UNKNOWN_STYLE
+            elif tok.nats is None:
+                style = None
+            else:
+                style = NATS_STYLES[min(LEVELS, round(tok.nats / NATS_TOP * LEVELS))]
+            yield tok.start, tok.start + len(tok.text), style
+
+    return overlay_of(spans(), text, newline)
+
+
+def nats_legend() -> Content:
+    """The −ln p scale, from 0 to NATS_TOP nats."""
+    steps = [Content.styled("  ", f"on {NATS_STYLES[k].bgcolor.name}") for k in range(0, LEVELS + 1, 2)]
+    return Content.assemble("0 ", Content("").join(steps), f" {NATS_TOP:g}+ nats")
+
+
 def cells_overlay(
     starts: Sequence[int], ends: Sequence[int], values: Sequence[float], text: str, newline: str = "\n"
 ) -> Overlay:
