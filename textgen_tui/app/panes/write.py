@@ -366,6 +366,9 @@ class WritePane(Vertical):
         area.set_overlay({})
         self._report = self._reading = self._read = None
         self.workers.cancel_group(self, "write-suggest")
+        if self._timer is not None:  # this view asks at once (a pause's second reading could
+            self._timer.stop()  # say "reading…" after the first's colors)
+            self._timer = None
         self._paint_side()
         self.refresh_bindings()
         if view == "write":
