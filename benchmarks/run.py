@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 SECTIONS = (
     "generation", "training", "memory", "book", "quality", "early", "app", "budget", "words", "crash", "serve",
-    "inspect", "write",
+    "inspect", "write", "kinds",
 )  # fmt: skip
 CRASH_KILLS = 20  # the test suite's SIGKILL test kills 8 times; the benchmarks run it at 20
 BUDGET_TEXTS = ("nietzsche", "python-docs")  # the words section's char models add its texts
@@ -409,7 +409,9 @@ def main():
     p.add_argument("--fast-minutes", type=float, default=10)
     p.add_argument("--minutes", type=float, default=10, help="the budget and words sections' budget")
     p.add_argument("--merge", action="store_true", help="start from latest.json: sections not run are kept")
-    p.add_argument("--texts", help="words section: only these texts (comma-separated), the others kept")
+    p.add_argument(
+        "--texts", help="words and kinds sections: only these texts (comma-separated), the others kept"
+    )
     p.add_argument("--kinds", default="word,char", help="words section: the models to train again")
     p.add_argument("--save", help="model folder for the fast run (default: a temporary folder)")
     p.add_argument("--out", type=Path, default=RESULTS)
@@ -529,6 +531,17 @@ def main():
         if not a.quick:
             write_speed.write(res["write"])  # write.md
         done("write")
+    if "kinds" in only:  # char, word and subword on four texts: 3 x 4 models of --minutes each
+        from benchmarks import token_kinds
+
+        names = ["english"] if a.quick else (a.texts.split(",") if a.texts else list(token_kinds.TEXTS))
+        runs = [
+            token_kinds.run_text(token_kinds.load_text(n), n, 0.1 if a.quick else a.minutes) for n in names
+        ]
+        if not a.quick:
+            token_kinds.record(runs)  # kinds.{json,md}: the texts not measured keep their entries
+        res["kinds"] = {r["text"]: r.get("lowest_bits_per_char") for r in runs}
+        done("kinds")
     md = f"Machine: {res['machine']}; {res['date']}; command: `python -m benchmarks.run{' --quick' if a.quick else ''}`\n\n{table(res)}\n"
     print(md)
     if not a.quick:

@@ -13,6 +13,11 @@ minutes (the `fast` preset's defaults, word and subword models sized by their co
     python -m benchmarks.token_kinds --texts chinese-prose,english --minutes 10 --json /tmp/k.json
     python -m benchmarks.token_kinds --text-file my.txt --minutes 0.1          # a smoke test
     python -m benchmarks.token_kinds --kinds subword --texts chinese-prose      # one kind
+    python -m benchmarks.token_kinds --texts chinese-prose --record  # into results/kinds.{json,md}
+
+`--record` merges the texts measured into benchmarks/results/kinds.json (one entry per text: a
+text measured again replaces its entry, the other texts keep theirs) and writes kinds.md from it;
+`python -m benchmarks.run --only kinds --merge` does the same for every text.
 
 Texts: the names of benchmarks/words.py (english, chinese, chinese-prose, english-reference),
 `nietzsche` and `python-docs` (the catalog's), or any file with --text-file.
@@ -22,11 +27,23 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import tempfile
+import time
 from pathlib import Path
 
 KINDS = ("char", "word", "subword")
+TEXTS = ("chinese-prose", "nietzsche", "english", "python-docs")
+"""The texts measured by default, the decisive one first."""
+LABELS = {
+    "nietzsche": "Nietzsche (the book's corpus)",
+    "python-docs": "Python docstrings (the catalog's)",
+    "english": "English prose (the Debian Handbook)",
+    "chinese-prose": "Chinese prose (the Handbook's translation)",
+    "chinese": "made-up Chinese (jieba's dictionary)",
+}
+RESULTS = Path(__file__).resolve().parent / "results"
 TAIL = 0.08
 """The held-out characters every model is evaluated on: the end of the text."""
 SAMPLE_CHARS = 2000
@@ -51,6 +68,11 @@ def load_text(name: str):
     from textgen_tui.core.catalog import load_catalog
     from textgen_tui.core.corpus import load_corpus
 
+    if name == "nietzsche":
+        from benchmarks.time_to_quality import CORPUS
+
+        if CORPUS.is_file():  # the shared copy: the catalog's download needs the network
+            return load_corpus(CORPUS)
     if name in ("nietzsche", "python-docs"):
         return load_catalog(name)
     from benchmarks.words import text_path
@@ -89,6 +111,7 @@ def run_text(corpus, label: str, minutes: float, kinds=KINDS, out_root: Path | N
         "text": label,
         "characters": len(text),
         "minutes": minutes,
+        "load_before": round(os.getloadavg()[0], 2),  # the machine is shared: say how busy it was
         "corpus_punctuation": round(corpus_share, 4),
     }
     for kind in kinds:
@@ -112,6 +135,8 @@ def run_text(corpus, label: str, minutes: float, kinds=KINDS, out_root: Path | N
         )
         result[kind] = r
         print(json.dumps({"kind": kind, **{k: v for k, v in r.items() if k != "sample"}}, ensure_ascii=False))
+    result["load_after"] = round(os.getloadavg()[0], 2)
+    result["date"] = time.strftime("%Y-%m-%d")
     scored = [k for k in kinds if "bits_per_char" in result[k]]
     if scored:
         result["lowest_bits_per_char"] = min(scored, key=lambda k: result[k]["bits_per_char"])
@@ -134,19 +159,50 @@ def table(results: list[dict], kinds=KINDS) -> str:
             )
             loop = "none" if r["loop_passes"] else "fail: " + ", ".join(repr(u) for u in r["loops"][:3])
             lines.append(
-                f"| {res['text']} | {kind} | {r['vocab']:,} | {r['bits_per_char']:.3f} | {punct} | {loop} |"
+                f"| {LABELS.get(res['text'], res['text'])} | {kind} | {r['vocab']:,} | "
+                f"{r['bits_per_char']:.3f} | {punct} | {loop} |"
             )
     return "\n".join(lines)
 
 
+def record(results: list[dict]) -> None:
+    """Merge `results` into results/kinds.json (by text) and write results/kinds.md from it."""
+    path = RESULTS / "kinds.json"
+    kept = json.loads(path.read_text()) if path.exists() else []
+    measured = {r["text"] for r in results}
+    merged = [r for r in kept if r["text"] not in measured] + results
+    order = {t: i for i, t in enumerate(TEXTS)}
+    merged.sort(key=lambda r: order.get(r["text"], len(order)))
+    path.write_text(json.dumps(merged, ensure_ascii=False, indent=1) + "\n")
+    runs = "; ".join(
+        f"{LABELS.get(r['text'], r['text'])}: {r['minutes']:g} minutes a model, {r.get('date', '?')}, "
+        f"load {r.get('load_before', '?')} before, {r.get('load_after', '?')} after"
+        for r in merged
+    )
+    lowest = ", ".join(
+        f"{LABELS.get(r['text'], r['text'])}: {r['lowest_bits_per_char']}"
+        for r in merged
+        if "lowest_bits_per_char" in r
+    )
+    (RESULTS / "kinds.md").write_text(
+        table(merged)
+        + "\n\nLowest held-out bits per character — "
+        + lowest
+        + ".\n\nOne run of each model on 2 shared cores (`python -m benchmarks.token_kinds --record`); "
+        + runs
+        + ".\n"
+    )
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--texts", default="nietzsche,python-docs,english,chinese-prose")
+    p.add_argument("--texts", default=",".join(TEXTS))
     p.add_argument("--text-file", help="a text file instead of --texts")
     p.add_argument("--minutes", type=float, default=10)
     p.add_argument("--kinds", default=",".join(KINDS))
     p.add_argument("--out", type=Path, help="keep the model folders here")
     p.add_argument("--json", type=Path, help="write the results here")
+    p.add_argument("--record", action="store_true", help="merge into benchmarks/results/kinds.{json,md}")
     a = p.parse_args()
     from textgen_tui.core.backend import import_keras
 
@@ -162,6 +218,8 @@ def main() -> None:
     for label, load in jobs:
         out = a.out / label if a.out else None
         results.append(run_text(load(), label, a.minutes, kinds, out))
+        if a.record:  # after each text: a long run interrupted keeps what it measured
+            record(results)
     print(table(results, kinds))
     if a.json:
         a.json.write_text(json.dumps(results, ensure_ascii=False, indent=1))
