@@ -3,16 +3,22 @@
 - docs/generate.svg: 100×32, the bundled model writing at 4 temperatures;
 - docs/train-chart.svg: 120×36, the Train pane's loss chart while a small model trains on a text
   this script writes (the standard library's docstrings, from the catalog: nothing third-party);
-- docs/details.svg: 120×36, that model's details in the Models pane.
+- docs/details.svg: 120×36, that model's details in the Models pane;
+- docs/write.svg and docs/write-surprise.svg: 110×30, the Write pane with the bundled model's
+  ideas after a phrase, then the same pane coloring a passage by surprise (the cursor on a word);
+- docs/inspect.svg: `textgen-tui inspect` on a passage, as the terminal shows it.
 
 python docs/make_screenshot.py
+python docs/make_screenshot.py --write-only     # the Write pane's and inspect's pictures
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 from textgen_tui.app.app import create_app
@@ -75,7 +81,74 @@ async def train_pictures(tmp: str) -> None:
         app.save_screenshot(str(HERE / "details.svg"))
 
 
+PHRASE = "The philosopher of the future will be "
+PASSAGE = (
+    "What is the will to power? It is the feeling that power increases,\n"
+    'that a resistance is overcome. "Not contentment", he said (not peace).\n'
+)
+
+
+async def write_pictures(tmp: str) -> None:
+    from textgen_tui.app.panes.write import WritePane
+
+    app = create_app(models_dir=tmp)
+    async with app.run_test(size=(110, 30)) as pilot:
+        while not app.tf_ready.is_set():  # the title says which backend, not "loading…"
+            await pilot.pause(0.1)
+        await pilot.press("f8")
+        pane = app.query_one(WritePane)
+        while not pane.area.has_focus:
+            await pilot.pause(0.1)
+        pane.rng_seed = 3
+        await pilot.press(*PHRASE)
+        for _ in range(300):
+            await pilot.pause(0.1)
+            if pane.area.ghost:
+                break
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.5)
+        app.clear_notifications()
+        await pilot.pause(0.2)
+        app.save_screenshot(str(HERE / "write.svg"))
+        pane.area.text = PASSAGE
+        await pilot.press("ctrl+g")
+        for _ in range(300):
+            await pilot.pause(0.1)
+            if pane._report is not None and pane.area.overlay:
+                break
+        await pilot.press("up", "up", "home", *["right"] * 13)
+        await pilot.pause(0.5)
+        app.clear_notifications()
+        await pilot.pause(0.2)
+        app.save_screenshot(str(HERE / "write-surprise.svg"))
+
+
+def inspect_picture() -> None:
+    from rich.console import Console
+
+    from textgen_tui.cli.inspect_render import print_rich
+    from textgen_tui.core.bundle import read_info
+    from textgen_tui.core.generation_service import GenerationService
+    from textgen_tui.core.paths import bundled_model
+    from textgen_tui.core.surprise import surprise
+
+    generator = GenerationService().generator(bundled_model())
+    lowercase = bool(read_info(bundled_model()).config.data.lowercase)
+    t0 = time.perf_counter()
+    report = surprise(generator, PASSAGE, lowercase=lowercase)
+    seconds = time.perf_counter() - t0
+    console = Console(record=True, width=100, highlight=False, soft_wrap=True, file=open(os.devnull, "w"))
+    console.print("$ textgen-tui inspect passage.txt", style="bold")
+    print_rich(report, None, seconds, console=console)
+    console.save_svg(str(HERE / "inspect.svg"), title="textgen-tui inspect")
+
+
 async def main() -> None:
+    inspect_picture()
+    with tempfile.TemporaryDirectory() as tmp:
+        await write_pictures(tmp)
+    if "--write-only" in sys.argv:  # the Write pane's and inspect's pictures only
+        return
     with tempfile.TemporaryDirectory() as tmp:
         await generate_picture(tmp)
     with tempfile.TemporaryDirectory() as tmp:

@@ -92,11 +92,12 @@ def write_page(path: Path, report, cells, *, model: str, source: str) -> None:
         raise TextgenError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def print_rich(report, cells, seconds: float) -> None:
+def print_rich(report, cells, seconds: float, console=None) -> None:
+    """The text colored by rank, the legend, the summary and the cells (`console`: docs' picture)."""
     from rich.console import Console
     from rich.text import Text
 
-    console = Console(highlight=False, soft_wrap=True)
+    console = console or Console(highlight=False, soft_wrap=True)
     text = Text()
     for t in report.tokens:
         band = band_of(t.rank)
@@ -109,7 +110,8 @@ def print_rich(report, cells, seconds: float) -> None:
         legend.append(" ")
     legend.append(" not in the vocabulary ", style=UNKNOWN_STYLE)
     console.print(legend)
-    console.print(f"{summary(report)}; {seconds:.2f}s")
+    took = f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
+    console.print(f"{summary(report)}; {took}")
     if cells:
         console.print("cells (Pearson r of a unit's activation with a feature of the text):")
         for c in cells:
