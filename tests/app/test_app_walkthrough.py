@@ -337,3 +337,24 @@ async def test_at_80_columns_generate_shows_one_temperature_at_a_time(workdir: P
         shown = str(app.query_one("#gen-output", Static).render())
         assert "cool text" in shown and "cold text" not in shown
         assert all(t in pane.plain_text() for t in ("cold", "cool", "warm", "hot"))  # Ctrl+S: all
+
+
+async def test_a_chinese_text_gets_the_measured_tokenizer_advice(workdir: Path) -> None:
+    """A Chinese or Japanese corpus: one line says which tokenizer the measurements favour; an
+    English one gets no such line."""
+    (workdir / "zh.txt").write_text("我们今天去公园散步，天气很好。" * 40 + "\n", encoding="utf-8")
+    (workdir / "en.txt").write_text("we walk in the park today, the weather is fine.\n" * 40)
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        for name, advised in (("zh.txt", True), ("en.txt", False)):
+            await type_into(pilot, "#corpus-path", name)
+            await pilot.press("enter")
+            await wait_for(
+                pilot,
+                lambda name=name: app.corpus is not None and app.corpus.source.endswith(name),
+                timeout=20,
+                what=name,
+            )
+            await pilot.pause()
+            stats = str(app.query_one("#corpus-stats", Static).render())
+            assert ("Chinese or Japanese text" in stats) is advised, stats

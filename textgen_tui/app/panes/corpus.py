@@ -36,17 +36,23 @@ class CorpusSummary:
     vocabulary: int = 0
     """The vocabulary a run of the default preset uses (its min_count and max_vocab)."""
     min_count: int = 1
+    advice: str | None = None
+    """One line on the tokenizer the measurements favour (Chinese or Japanese text), else None."""
 
 
 def summarise(corpus: Corpus, tokenizer: str, limit: int = 5_000_000) -> CorpusSummary:
     """Statistics for `tokenizer` (runs in a worker: word splitting a big corpus takes a while)."""
     from collections import Counter
 
+    from textgen_tui.core.advice import tokenizer_advice
     from textgen_tui.core.config import preset
 
     stats = corpus.stats()
+    advice = tokenizer_advice(corpus.text)
     if tokenizer == "char":
-        return CorpusSummary(corpus, stats, tokenizer, stats.distinct, stats.most_common, stats.distinct)
+        return CorpusSummary(
+            corpus, stats, tokenizer, stats.distinct, stats.most_common, stats.distinct, advice=advice
+        )
     from textgen_tui.core.tokenizers import fit_tokenizer
 
     data = preset("fast").data
@@ -54,7 +60,7 @@ def summarise(corpus: Corpus, tokenizer: str, limit: int = 5_000_000) -> CorpusS
     tok = fit_tokenizer(tokenizer, text, data.max_vocab, min_count=data.min_count)
     counts = Counter(t for t in tok.split(text) if t.strip())
     return CorpusSummary(
-        corpus, stats, tokenizer, len(counts), counts.most_common(10), tok.vocab_size, data.min_count
+        corpus, stats, tokenizer, len(counts), counts.most_common(10), tok.vocab_size, data.min_count, advice
     )
 
 
@@ -239,6 +245,8 @@ class CorpusPane(Horizontal):
             ),
             Content.from_markup("most frequent: [$text-accent]$top[/]", top=top),
         ]
+        if s.advice:
+            lines.append(Content.from_markup("[$text-success]$a[/]", a=s.advice))
         if st.replaced:
             lines.append(
                 Content.from_markup("[$text-warning]$n undecodable bytes replaced[/]", n=f"{st.replaced:,}")
