@@ -1,0 +1,14 @@
+"""The Corpus pane's one line of tokenizer advice: Chinese and Japanese text only."""
+
+from textgen_tui.core.advice import cjk_share, tokenizer_advice
+
+
+def test_chinese_and_japanese_are_told_and_other_text_is_not():
+    assert cjk_share("天气很好，我们去公园。") == 1.0
+    assert cjk_share("きょうはいい天気ですね。") == 1.0
+    assert cjk_share("plain English, with 12 numbers.") == 0.0
+    assert cjk_share("") == 0.0
+    assert tokenizer_advice("我们今天去公园散步。" * 10)
+    assert tokenizer_advice("Привет, мир. " * 10) is None
+    # An English text quoting a few Chinese words is English.
+    assert tokenizer_advice("The word 公园 means park; " * 10) is None
