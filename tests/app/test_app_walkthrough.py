@@ -358,3 +358,20 @@ async def test_a_chinese_text_gets_the_measured_tokenizer_advice(workdir: Path) 
             await pilot.pause()
             stats = str(app.query_one("#corpus-stats", Static).render())
             assert ("Chinese or Japanese text" in stats) is advised, stats
+
+
+async def test_models_listed_but_none_chosen_are_not_called_no_model(workdir: Path) -> None:
+    """With the bundled model in the list, Generate's chooser said "no model yet"."""
+    from textual.widgets import Select
+
+    from textgen_tui.app.panes.generate import CHOOSE_PROMPT
+
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("f3")
+        chooser = app.query_one("#gen-model", Select)
+        await wait_for(pilot, lambda: chooser.prompt == CHOOSE_PROMPT, timeout=10, what="the prompt")
+        assert str(chooser.query_one("SelectCurrent #label", Static).render()) == CHOOSE_PROMPT
+        await pilot.click("#gen-model")
+        await pilot.pause()
+        assert chooser.expanded

@@ -101,6 +101,10 @@ def output_folder() -> Path:
     return folder
 
 
+NO_MODEL_PROMPT = "(no model yet: train one, or add a model folder to the models home)"
+CHOOSE_PROMPT = "(choose a model: Enter opens the list)"
+
+
 class GeneratePane(Vertical):
     """Owns generation: the request, its `@work` stream (paced, in a thread: numpy only, so it runs
     beside training), the buffer of chunks, stopping and saving."""
@@ -153,7 +157,7 @@ class GeneratePane(Vertical):
             yield Label("model", classes="gen-label")
             yield Select(
                 [],
-                prompt="(no model yet: train one, or add a model folder to the models home)",
+                prompt=NO_MODEL_PROMPT,
                 id="gen-model",
                 compact=True,
             )
@@ -234,6 +238,8 @@ class GeneratePane(Vertical):
     def set_models(self, options: list[tuple[str, str]], select: str | None = None) -> None:
         chooser = self.query_one("#gen-model", Select)
         current = chooser.value
+        # Models listed but none chosen yet: the prompt says so (it said "no model yet").
+        chooser.prompt = CHOOSE_PROMPT if options else NO_MODEL_PROMPT
         chooser.set_options(options)
         values = [v for _, v in options]
         target = select if select in values else (current if current in values else None)
