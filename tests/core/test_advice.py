@@ -12,3 +12,18 @@ def test_chinese_and_japanese_are_told_and_other_text_is_not():
     assert tokenizer_advice("Привет, мир. " * 10) is None
     # An English text quoting a few Chinese words is English.
     assert tokenizer_advice("The word 公园 means park; " * 10) is None
+
+
+def test_the_advice_is_the_measurements():
+    """The figures the Corpus pane quotes are benchmarks/results/kinds.json's Chinese prose rows."""
+    import json
+    from pathlib import Path
+
+    from textgen_tui.core.advice import CJK_ADVICE, CLEANEST, MEASURED
+
+    results = json.loads((Path(__file__).parents[2] / "benchmarks" / "results" / "kinds.json").read_text())
+    prose = next(r for r in results if r["text"] == "chinese-prose")
+    assert MEASURED == {k: round(prose[k]["bits_per_char"], 3) for k in MEASURED}
+    assert f"{prose['lowest_bits_per_char']} tokens score best" in CJK_ADVICE
+    clean = [k for k in MEASURED if prose[k]["punctuation_passes"] and prose[k]["loop_passes"]]
+    assert clean == [CLEANEST]
