@@ -79,3 +79,22 @@ async def test_a_damaged_model_goes_to_the_trash_and_a_users_folder_stays(workdi
         await pilot.press("x")
         await wait_for(pilot, lambda: "damaged" in _row_names(table), timeout=5, what="the models again")
         assert mine.is_dir() and app.is_running
+
+
+async def test_the_bundled_model_is_not_deleted(workdir: Path) -> None:
+    """`d` on the bundled model asked to move it to the trash; outside the models home that trash
+    is not even listed, so it could not be restored. Now it is refused, and stays."""
+    from textgen_tui.core.paths import BUNDLED_NAME, bundled_model
+
+    fake_bundle(workdir / "models" / "alpha")
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f4")
+        table = app.query_one("#models-table")
+        await wait_for(pilot, lambda: BUNDLED_NAME in _row_names(table), timeout=10, what="the listing")
+        await _select(pilot, table, BUNDLED_NAME)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: notifications(app, "warning"), timeout=5, what="the refusal")
+        assert "bundled model" in notifications(app, "warning")[-1]
+        assert not isinstance(app.screen, ConfirmDialog)
+        assert (bundled_model() / "state.json").is_file()

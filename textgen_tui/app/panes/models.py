@@ -17,7 +17,13 @@ from textual.widgets import Button, DataTable, Static
 from textgen_tui.app.dialogs import ConfirmDialog
 from textgen_tui.core.bundle import BundleInfo
 from textgen_tui.core.errors import TextgenError
-from textgen_tui.core.paths import bundled_model, bundled_models_dir, model_roots, user_models_dir
+from textgen_tui.core.paths import (
+    bundled_model,
+    bundled_models_dir,
+    model_roots,
+    same_folder,
+    user_models_dir,
+)
 
 COLUMNS = ("name", "corpus", "tokenizer", "parameters", "epochs", "best val loss", "date")
 TRASH_COLUMNS = ("name in the trash", "came from", "moved to the trash")
@@ -383,6 +389,16 @@ class ModelsPane(Vertical):
             return
         from textgen_tui.core.library import is_ours, not_ours_message
 
+        bundled = bundled_model()
+        if bundled is not None and same_folder(path, bundled):
+            # It ships with textgen-tui (the demo, Write's default); outside the home its trash
+            # would not even be listed, so it could not be restored.
+            self.notify(
+                f"{path.name} is the bundled model: it ships with textgen-tui and is not deleted.",
+                title="Models",
+                severity="warning",
+            )
+            return
         if not is_ours(path):  # a model, or a model's files beside a damaged state.json
             # markup off: a folder's name may hold square brackets
             self.notify(not_ours_message(path), title="Models", severity="error", timeout=20, markup=False)
