@@ -23,6 +23,10 @@ LONG = (
     "test_backends.py::test_a_process_that_dies_stops_the_other_with_one_line",
     "test_backends.py::test_a_sampled_softmax_word_run_learns_on_jax",
     "test_backends.py::test_two_devices_train_like_one",
+    "test_app_chart.py::test_chart_shows_epochs_best_and_resumed_history",
+    "test_budget.py::test_resume_takes_a_new_budget_or_epochs",
+    "test_app_walkthrough.py::test_a_three_line_seed_comes_back_from_the_history",
+    "test_budget.py::test_a_budget_run_stops_at_the_budget_with_its_best_epoch",
 )
 
 
