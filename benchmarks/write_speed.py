@@ -117,6 +117,14 @@ def run(quick: bool = False) -> dict:
     }
 
 
+def _cells(row: dict) -> list[str]:
+    """A document's three timings, median / 90th percentile."""
+    return [
+        f"{row[k]['median_ms']:.1f} / {row[k]['p90_ms']:.1f}"
+        for k in ("cached", "uncached", "edit_in_middle")
+    ]
+
+
 def markdown(r: dict) -> str:
     lines = [
         f"Model: {r['model']}. A suggestion of {r['chars']} characters × {r['alternatives']} alternatives "
@@ -128,10 +136,7 @@ def markdown(r: dict) -> str:
         "|---|---|---|---|---|",
     ]
     for row in r["rows"]:
-        cells = [
-            f"{row[k]['median_ms']:.1f} / {row[k]['p90_ms']:.1f}"
-            for k in ("cached", "uncached", "edit_in_middle")
-        ]
+        cells = _cells(row)
         verdict = "pass" if row["cached"]["p90_ms"] <= r["target_ms"] else "FAIL"
         lines.append(
             f"| {row['characters']:,} characters | {cells[0]} ({verdict}) | {cells[1]} | {cells[2]} | ≤ {r['target_ms']:g} |"
@@ -147,10 +152,7 @@ def markdown(r: dict) -> str:
             "|---|---|---|---|",
         ]
         for row in other["rows"]:
-            cells = [
-                f"{row[k]['median_ms']:.1f} / {row[k]['p90_ms']:.1f}"
-                for k in ("cached", "uncached", "edit_in_middle")
-            ]
+            cells = _cells(row)
             lines.append(f"| {row['characters']:,} characters | {cells[0]} | {cells[1]} | {cells[2]} |")
     lookup = r["model_lookup"]
     lines += [

@@ -27,21 +27,14 @@ def _advice() -> str:
 CJK_ADVICE = _advice()
 
 
-def _is_cjk(c: str) -> bool:
-    o = ord(c)
-    return (
-        0x4E00 <= o <= 0x9FFF  # CJK unified ideographs
-        or 0x3400 <= o <= 0x4DBF  # extension A
-        or 0x3040 <= o <= 0x30FF  # hiragana, katakana
-        or 0xF900 <= o <= 0xFAFF  # compatibility ideographs
-        or 0x20000 <= o <= 0x2FA1F  # the supplementary planes' ideographs
-    )
-
-
 def cjk_share(text: str) -> float:
-    """The share of Han and kana among the letters of the start of `text`."""
-    letters = [c for c in text[:SAMPLE] if c.isalpha()]
-    return sum(map(_is_cjk, letters)) / len(letters) if letters else 0.0
+    """The share of Han and kana among the letters of the start of `text` (the characters the
+    word tokenizer hands to jieba)."""
+    from textgen_tui.core.tokenizers import CJK_RUN
+
+    sample = text[:SAMPLE]
+    letters = sum(c.isalpha() for c in sample)
+    return sum(map(len, CJK_RUN.findall(sample))) / letters if letters else 0.0
 
 
 def tokenizer_advice(text: str) -> str | None:

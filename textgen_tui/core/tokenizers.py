@@ -17,7 +17,7 @@ from textgen_tui.core.errors import ConfigError, TextgenError
 from textgen_tui.core.subword import SubwordTokenizer
 from textgen_tui.core.tokenizer_base import TOKENIZER_CLASSES, UNK, Tokenizer
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 # Words, whitespace runs, and punctuation: a run of one mark ("-----", "...") is a token of up to
 # MARK_RUN marks, so a ruled line does not fill a word model's whole context with single dashes.
 # Capped, because rules of every length are each too rare to keep: spelled in characters, a
@@ -110,7 +110,7 @@ class WordTokenizer(_CappedTokenizer):
     def _split_text(text: str) -> list[str]:
         tokens: list[str] = []
         for tok in (m.group() for m in _WORD.finditer(text)):
-            if _CJK.search(tok):
+            if CJK_RUN.search(tok):
                 tokens.extend(_segment_cjk(tok))
             else:
                 tokens.append(tok)
@@ -137,7 +137,7 @@ def _segment_cjk(token: str) -> list[str]:
     """Split a \\w+ run that contains CJK: jieba for the CJK parts, the rest kept whole."""
     out: list[str] = []
     pos = 0
-    for m in _CJK.finditer(token):
+    for m in CJK_RUN.finditer(token):
         if m.start() > pos:
             out.append(token[pos : m.start()])
         out.extend(_jieba_cut(m.group()))

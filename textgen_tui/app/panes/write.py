@@ -415,7 +415,6 @@ class WritePane(Vertical):
             f"{len(report.tokens)} tokens · {report.nats_per_token:.2f} nats/token · "
             f"{report.bits_per_char:.2f} bits/char{unknown}"
         )
-        self._follow_cursor()
 
     def _color_surprise(self) -> None:
         area, report = self.area, self._report
