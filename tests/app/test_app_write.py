@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from app_helpers import TINY_TEXT, notifications, settle, type_into, wait_for
+from rich.cells import cell_len
 from textual.widgets import DataTable, Input, OptionList, Static, TextArea
 from textual.widgets._footer import FooterKey
 
@@ -71,6 +72,16 @@ async def ghost_after_pause(pilot, pane: WritePane) -> str:
     return pane.area.ghost
 
 
+def ghost_fits(area, ghost: str) -> bool:
+    """The editor shows `ghost` (newlines as ⏎) whole, or cut with "…" where the row ends: its
+    last cell is on the screen either way."""
+    shown, drawn = ghost.replace("\n", "⏎"), area.suggestion
+    whole = drawn == shown
+    cut = drawn.endswith("…") and shown.startswith(drawn[:-1]) and len(drawn) <= len(shown)
+    x = area.wrapped_document.location_to_offset(area.cursor_location).x
+    return (whole or cut) and x + cell_len(drawn) < area.scrollable_content_region.width
+
+
 async def test_type_pause_take_a_word_dismiss_and_cycle(workdir: Path) -> None:
     app = create_app(models_dir="models", preload_tensorflow=False)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -82,7 +93,7 @@ async def test_type_pause_take_a_word_dismiss_and_cycle(workdir: Path) -> None:
         ghost = await ghost_after_pause(pilot, pane)
         await settle(pilot)
         assert_fits(app, pane)  # the Footer with the ideas' keys too
-        assert len(ghost) >= 20 and area.suggestion == ghost.replace("\n", "⏎")
+        assert len(ghost) >= 20 and ghost_fits(area, ghost)
         assert len(area.alternatives) >= 2  # three samples, one batched step
 
         word = re.match(r"\s*\S+", ghost).group(0)
@@ -133,6 +144,26 @@ async def test_typing_the_ghost_keeps_it_and_a_stale_answer_is_dropped(workdir: 
         pane.post_message(pane.Suggested(ask, Suggestions(area.text, ("stale idea",) * 3, 9, 9, 0.0)))
         await settle(pilot)
         assert area.ghost == "" and "stale idea" not in str(pane.query_one("#write-ideas", Static).render())
+
+
+async def test_a_ghost_longer_than_the_row_ends_in_an_ellipsis_and_is_taken_whole(workdir: Path) -> None:
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_write(pilot)
+        pane.pause = 600  # only the ghost offered here
+        area = pane.area
+        area.text = PHRASE
+        area.move_cursor(area.document.end)
+        long = "and the will to power wants more, always more, " * 4
+        area.offer([long], area.cursor_location)
+        await settle(pilot)
+        assert area.suggestion.endswith("…") and ghost_fits(area, long)
+        narrow = area.suggestion
+        await pilot.resize_terminal(200, 50)  # a wider row: more of it shows
+        await settle(pilot)
+        assert ghost_fits(area, long) and len(area.suggestion) > len(narrow)
+        await pilot.press("right")
+        assert area.text == PHRASE + long and area.suggestion == ""
 
 
 async def test_the_heatmap_and_the_top10_follow_the_cursor(workdir: Path) -> None:

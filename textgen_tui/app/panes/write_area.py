@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from rich.cells import cell_len, set_cell_size
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -17,6 +18,7 @@ from textgen_tui.app.panes.fields import KeyTextArea
 
 _WORD = re.compile(r"\s*\S+")
 NEWLINE_GLYPH = "⏎"  # a newline in the ghost text (the ghost is drawn inside one line)
+MORE_GLYPH = "…"  # the ghost goes on past the editor's edge (→ still takes all of it)
 
 Overlay = dict[int, list[tuple[int, int, Style]]]
 """Row → (start column, end column, style) spans drawn over the text."""
@@ -72,9 +74,26 @@ class CoWriteArea(KeyTextArea):
         self._show()
 
     def _show(self) -> None:
-        self.suggestion = self.ghost.replace("\n", NEWLINE_GLYPH)
+        self.suggestion = self._fitted(self.ghost.replace("\n", NEWLINE_GLYPH))
         self.refresh_bindings()
         self.post_message(self.GhostChanged())
+
+    def _fitted(self, shown: str) -> str:
+        """`shown` cut to the cells left on the cursor's row, ending in MORE_GLYPH when cut: the
+        TextArea draws the suggestion inside the row, so past the edge it would just vanish."""
+        if not shown or not self.soft_wrap:
+            return shown
+        width = self.scrollable_content_region.width - self.gutter_width
+        if width <= 0:  # not laid out yet
+            return shown
+        room = width - self.wrapped_document.location_to_offset(self.cursor_location).x - 1
+        if cell_len(shown) <= room:
+            return shown
+        return set_cell_size(shown, max(room - 1, 0)) + MORE_GLYPH if room > 0 else ""
+
+    def on_resize(self) -> None:
+        if self.ghost:
+            self._show()
 
     def take_word(self) -> bool:
         """Insert the ghost's next word (with the spaces before it); False when no ghost shows."""
