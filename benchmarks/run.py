@@ -539,7 +539,7 @@ def main():
             token_kinds.run_text(token_kinds.load_text(n), n, 0.1 if a.quick else a.minutes) for n in names
         ]
         if not a.quick:
-            token_kinds.record(runs)  # kinds.{json,md}: the texts not measured keep their entries
+            token_kinds.record(runs)  # kinds.{json,md}: what was not measured keeps its figures
         res["kinds"] = {r["text"]: r.get("lowest_bits_per_char") for r in runs}
         done("kinds")
     md = f"Machine: {res['machine']}; {res['date']}; command: `python -m benchmarks.run{' --quick' if a.quick else ''}`\n\n{table(res)}\n"

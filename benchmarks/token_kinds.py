@@ -116,6 +116,7 @@ def run_text(corpus, label: str, minutes: float, kinds=KINDS, out_root: Path | N
     }
     for kind in kinds:
         out = root / kind
+        load_before = round(os.getloadavg()[0], 2)
         r = train(kind, corpus, minutes, out)
         r.pop("config", None)
         ev = evaluate_text(load_bundle(out), tail)
@@ -132,15 +133,22 @@ def run_text(corpus, label: str, minutes: float, kinds=KINDS, out_root: Path | N
             loops=sorted(set(found))[:10],
             loop_passes=not found,
             sample=written[:400],
+            date=time.strftime("%Y-%m-%d"),
+            load_before=load_before,
+            load_after=round(os.getloadavg()[0], 2),
         )
         result[kind] = r
         print(json.dumps({"kind": kind, **{k: v for k, v in r.items() if k != "sample"}}, ensure_ascii=False))
     result["load_after"] = round(os.getloadavg()[0], 2)
     result["date"] = time.strftime("%Y-%m-%d")
-    scored = [k for k in kinds if "bits_per_char" in result[k]]
+    _lowest(result)
+    return result
+
+
+def _lowest(result: dict) -> None:
+    scored = [k for k in KINDS if "bits_per_char" in result.get(k, {})]
     if scored:
         result["lowest_bits_per_char"] = min(scored, key=lambda k: result[k]["bits_per_char"])
-    return result
 
 
 def table(results: list[dict], kinds=KINDS) -> str:
@@ -166,18 +174,24 @@ def table(results: list[dict], kinds=KINDS) -> str:
 
 
 def record(results: list[dict]) -> None:
-    """Merge `results` into results/kinds.json (by text) and write results/kinds.md from it."""
+    """Merge `results` into results/kinds.json and write results/kinds.md from it: a kind measured
+    again replaces that kind's figures for its text; the text's other kinds keep theirs."""
     path = RESULTS / "kinds.json"
-    kept = json.loads(path.read_text()) if path.exists() else []
-    measured = {r["text"] for r in results}
-    merged = [r for r in kept if r["text"] not in measured] + results
+    kept = {r["text"]: r for r in (json.loads(path.read_text()) if path.exists() else [])}
+    for new in results:
+        old = kept.get(new["text"], {})
+        entry = {**old, **{k: v for k, v in new.items() if k not in KINDS}}
+        for kind in KINDS:
+            if kind in new or kind in old:
+                entry[kind] = new.get(kind) or old[kind]
+        _lowest(entry)
+        kept[new["text"]] = entry
+    merged = list(kept.values())
     order = {t: i for i, t in enumerate(TEXTS)}
     merged.sort(key=lambda r: order.get(r["text"], len(order)))
     path.write_text(json.dumps(merged, ensure_ascii=False, indent=1) + "\n")
     runs = "; ".join(
-        f"{LABELS.get(r['text'], r['text'])}: {r['minutes']:g} minutes a model, {r.get('date', '?')}, "
-        f"load {r.get('load_before', '?')} before, {r.get('load_after', '?')} after"
-        for r in merged
+        f"{LABELS.get(r['text'], r['text'])}: {r['minutes']:g} minutes a model, {_when(r)}" for r in merged
     )
     lowest = ", ".join(
         f"{LABELS.get(r['text'], r['text'])}: {r['lowest_bits_per_char']}"
@@ -192,6 +206,19 @@ def record(results: list[dict]) -> None:
         + runs
         + ".\n"
     )
+
+
+def _when(entry: dict) -> str:
+    """When each kind of a text was measured, and how busy the machine was before and after."""
+    parts = []
+    for kind in KINDS:
+        r = entry.get(kind)
+        if r:
+            date = r.get("date", entry.get("date", "?"))
+            before = r.get("load_before", entry.get("load_before", "?"))
+            after = r.get("load_after", entry.get("load_after", "?"))
+            parts.append(f"{kind} {date} (load {before} before, {after} after)")
+    return ", ".join(parts)
 
 
 def main() -> None:
