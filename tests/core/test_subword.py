@@ -76,12 +76,21 @@ def test_lowercase_and_save_load(text, tmp_path):
 
 
 def test_sized_like_word_runs():
-    from textgen_tui.core.sizing import size_for_words
+    from textgen_tui.core.sizing import SUBWORD_PARAMS_PER_TOKEN, params, size_for_words
 
     cfg = tiny_config()
     cfg.data.tokenizer = "subword"
-    notes = size_for_words(cfg, 300_000, 3_000, {"units", "embedding_dim", "seq_len", "sampled_softmax"})
+    free = {"units", "embedding_dim", "seq_len", "sampled_softmax"}
+    notes = size_for_words(cfg, 300_000, 3_000, free)
     assert any(n.startswith("units") for n in notes) and "subword tokens" in notes[0]
+    # half the parameters per token a word network gets: subword pieces are seen more often, and
+    # a subword network twice as big overfit the Handbook's Chinese
+    m = cfg.model
+    assert params(cfg, 3_000, m.units, m.embedding_dim) <= SUBWORD_PARAMS_PER_TOKEN * 300_000
+    word = tiny_config()
+    word.data.tokenizer = "word"
+    size_for_words(word, 300_000, 3_000, free)
+    assert word.model.units > m.units
 
 
 def test_tiny_subword_run_trains_generates_resumes_evaluates(tmp_path, text):

@@ -29,6 +29,9 @@ WORD_SEQ_LEN = 32
 """Tokens per training chunk: about a sentence or two of words."""
 PARAMS_PER_TOKEN = 4.0
 """The network's size: about this many parameters per training token (with dropout)."""
+SUBWORD_PARAMS_PER_TOKEN = 2.0
+"""The same for subword tokens: at 4 a subword network overfit the Handbook's Chinese by half its
+budget; at 2 it trained the whole budget and read it better (benchmarks/results/tuning.md)."""
 MIN_PARAMS, MAX_PARAMS = 200_000, 8_000_000
 UNIT_CHOICES = (64, 96, 128, 192, 256, 384, 512)
 WORD_DROPOUT = 0.3
@@ -108,7 +111,8 @@ def size_for_words(cfg: Config, train_tokens: int, vocab: int, free: set[str]) -
     if "seq_len" in free and d.layout == "sequence":
         wanted["seq_len"] = WORD_SEQ_LEN
     embedding = m.embedding_dim
-    target = min(max(PARAMS_PER_TOKEN * train_tokens, MIN_PARAMS), MAX_PARAMS)
+    per_token = SUBWORD_PARAMS_PER_TOKEN if d.tokenizer == "subword" else PARAMS_PER_TOKEN
+    target = min(max(per_token * train_tokens, MIN_PARAMS), MAX_PARAMS)
     if "embedding_dim" in free and m.input == "embedding":
         embedding = 64 if vocab < 4000 else 128
         while embedding > 32 and vocab * embedding > target / 2:  # the table: at most half
