@@ -14,6 +14,7 @@ minutes (the `fast` preset's defaults, word and subword models sized by their co
     python -m benchmarks.token_kinds --text-file my.txt --minutes 0.1          # a smoke test
     python -m benchmarks.token_kinds --kinds subword --texts chinese-prose      # one kind
     python -m benchmarks.token_kinds --texts chinese-prose --record  # into results/kinds.{json,md}
+    python -m benchmarks.token_kinds --texts chinese-prose --kinds subword --set units=64  # a trial
 
 `--record` merges the texts measured into benchmarks/results/kinds.json (one entry per text: a
 text measured again replaces its entry, the other texts keep theirs) and writes kinds.md from it;
@@ -98,7 +99,14 @@ def write(folder: Path, chars: int = SAMPLE_CHARS, temperature: float = 0.5) -> 
     return "".join(out)
 
 
-def run_text(corpus, label: str, minutes: float, kinds=KINDS, out_root: Path | None = None) -> dict:
+def run_text(
+    corpus,
+    label: str,
+    minutes: float,
+    kinds=KINDS,
+    out_root: Path | None = None,
+    settings: dict | None = None,
+) -> dict:
     from benchmarks.words import PUNCT_POINTS, train
     from textgen_tui.core.evaluate import evaluate_text
     from textgen_tui.core.keras_store import load_bundle
@@ -117,7 +125,7 @@ def run_text(corpus, label: str, minutes: float, kinds=KINDS, out_root: Path | N
     for kind in kinds:
         out = root / kind
         load_before = round(os.getloadavg()[0], 2)
-        r = train(kind, corpus, minutes, out)
+        r = train(kind, corpus, minutes, out, settings)
         r.pop("config", None)
         ev = evaluate_text(load_bundle(out), tail)
         written = write(out)
@@ -230,7 +238,13 @@ def main() -> None:
     p.add_argument("--out", type=Path, help="keep the model folders here")
     p.add_argument("--json", type=Path, help="write the results here")
     p.add_argument("--record", action="store_true", help="merge into benchmarks/results/kinds.{json,md}")
+    p.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE", help="a setting for every model (a trial)"
+    )
     a = p.parse_args()
+    settings = {k: (float(v) if "." in v else int(v)) for k, v in (o.split("=", 1) for o in a.set)}
+    if settings and a.record:
+        p.error("--set is for trials: the recorded table is of the defaults")
     from textgen_tui.core.backend import import_keras
 
     import_keras()
@@ -244,7 +258,7 @@ def main() -> None:
     results = []
     for label, load in jobs:
         out = a.out / label if a.out else None
-        results.append(run_text(load(), label, a.minutes, kinds, out))
+        results.append(run_text(load(), label, a.minutes, kinds, out, settings))
         if a.record:  # after each text: a long run interrupted keeps what it measured
             record(results)
     print(table(results, kinds))
