@@ -19,11 +19,11 @@ def test_the_advice_is_the_measurements():
     import json
     from pathlib import Path
 
-    from textgen_tui.core.advice import CJK_ADVICE, CLEANEST, MEASURED
+    from textgen_tui.core.advice import CJK_ADVICE, CLEAN, MEASURED
 
     results = json.loads((Path(__file__).parents[2] / "benchmarks" / "results" / "kinds.json").read_text())
     prose = next(r for r in results if r["text"] == "chinese-prose")
     assert MEASURED == {k: round(prose[k]["bits_per_char"], 3) for k in MEASURED}
     assert f"{prose['lowest_bits_per_char']} tokens score best" in CJK_ADVICE
     clean = [k for k in MEASURED if prose[k]["punctuation_passes"] and prose[k]["loop_passes"]]
-    assert clean == [CLEANEST]
+    assert clean == list(CLEAN)
