@@ -99,6 +99,44 @@ def write(folder: Path, chars: int = SAMPLE_CHARS, temperature: float = 0.5) -> 
     return "".join(out)
 
 
+def checks(folder: Path, kind: str, corpus_share: float) -> dict:
+    """The punctuation and loop checks on what the model writes at 0.5 with the sampler's defaults
+    (the repetition penalty of its kind: `sampling.default_repetition_penalty`)."""
+    from benchmarks.words import PUNCT_POINTS
+    from textgen_tui.core.sampling import default_repetition_penalty
+
+    written = write(folder)
+    share = word_punctuation_share(written)
+    found = loops(written)
+    return {
+        "repetition_penalty": default_repetition_penalty(kind),
+        "punctuation_share": round(share, 4),
+        "punctuation_passes": abs(share - corpus_share) <= PUNCT_POINTS,
+        "loops": sorted(set(found))[:10],
+        "loop_passes": not found,
+        "sample": written[:400],
+    }
+
+
+def recheck(folder: Path, name: str) -> dict:
+    """The checks again on the model folders a run kept (`--out`, or the temporary folder it
+    printed), with today's sampler defaults: the entry of `name` with those kinds' checks replaced."""
+    path = RESULTS / "kinds.json"
+    entry = next(r for r in json.loads(path.read_text()) if r["text"] == name)
+    for kind in KINDS:
+        if (folder / kind).is_dir() and kind in entry:
+            entry[kind].update(
+                checks(folder / kind, kind, entry["corpus_punctuation"]), rechecked=time.strftime("%Y-%m-%d")
+            )
+            print(
+                json.dumps(
+                    {"kind": kind, **{k: v for k, v in entry[kind].items() if k != "sample"}},
+                    ensure_ascii=False,
+                )
+            )
+    return entry
+
+
 def run_text(
     corpus,
     label: str,
@@ -107,7 +145,7 @@ def run_text(
     out_root: Path | None = None,
     settings: dict | None = None,
 ) -> dict:
-    from benchmarks.words import PUNCT_POINTS, train
+    from benchmarks.words import train
     from textgen_tui.core.evaluate import evaluate_text
     from textgen_tui.core.keras_store import load_bundle
 
@@ -128,19 +166,12 @@ def run_text(
         r = train(kind, corpus, minutes, out, settings)
         r.pop("config", None)
         ev = evaluate_text(load_bundle(out), tail)
-        written = write(out)
-        share = word_punctuation_share(written)
-        found = loops(written)
         r.update(
             bits_per_char=round(ev.bits_per_char, 4),
             nats_per_token=round(ev.nats_per_token, 4),
             unknown_chars=ev.unknown,  # not scored: a char model drops characters it never saw
             vocab=load_bundle(out).tokenizer.vocab_size,
-            punctuation_share=round(share, 4),
-            punctuation_passes=abs(share - corpus_share) <= PUNCT_POINTS,
-            loops=sorted(set(found))[:10],
-            loop_passes=not found,
-            sample=written[:400],
+            **checks(out, kind, corpus_share),
             date=time.strftime("%Y-%m-%d"),
             load_before=load_before,
             load_after=round(os.getloadavg()[0], 2),
@@ -162,8 +193,8 @@ def _lowest(result: dict) -> None:
 def table(results: list[dict], kinds=KINDS) -> str:
     """A markdown table: one row per text and kind."""
     lines = [
-        "| text | kind | vocabulary | bits/char (held-out) | punctuation at 0.5 (corpus) | loops at 0.5 |",
-        "|---|---|---:|---:|---|---|",
+        "| text | kind | vocabulary | bits/char (held-out) | repetition penalty | punctuation at 0.5 (corpus) | loops at 0.5 |",
+        "|---|---|---:|---:|---:|---|---|",
     ]
     for res in results:
         for kind in kinds:
@@ -176,7 +207,7 @@ def table(results: list[dict], kinds=KINDS) -> str:
             loop = "none" if r["loop_passes"] else "fail: " + ", ".join(repr(u) for u in r["loops"][:3])
             lines.append(
                 f"| {LABELS.get(res['text'], res['text'])} | {kind} | {r['vocab']:,} | "
-                f"{r['bits_per_char']:.3f} | {punct} | {loop} |"
+                f"{r['bits_per_char']:.3f} | {r.get('repetition_penalty', 1.0):g} | {punct} | {loop} |"
             )
     return "\n".join(lines)
 
@@ -239,6 +270,12 @@ def main() -> None:
     p.add_argument("--json", type=Path, help="write the results here")
     p.add_argument("--record", action="store_true", help="merge into benchmarks/results/kinds.{json,md}")
     p.add_argument(
+        "--recheck",
+        type=Path,
+        metavar="DIR",
+        help="the checks again on the models a run of one text kept in DIR (char/, word/, subword/)",
+    )
+    p.add_argument(
         "--set", action="append", default=[], metavar="NAME=VALUE", help="a setting for every model (a trial)"
     )
     a = p.parse_args()
@@ -248,6 +285,12 @@ def main() -> None:
     from textgen_tui.core.backend import import_keras
 
     import_keras()
+    if a.recheck:
+        entry = recheck(a.recheck, a.texts)
+        if a.record:
+            record([entry])
+        print(table([entry]))
+        return
     kinds = tuple(a.kinds.split(","))
     if a.text_file:
         from textgen_tui.core.corpus import load_corpus

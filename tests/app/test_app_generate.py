@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app_helpers import choose_model, notifications, settle, type_into, wait_for
+from textual.widgets import Input
 
 from textgen_tui.app.app import create_app
 from textgen_tui.core.paths import bundled_model
@@ -71,6 +72,10 @@ async def test_the_loop_controls_reach_the_sampler(workdir: Path) -> None:
     app = create_app(models_dir="models", preload_tensorflow=False, generation_rate=0)
     async with app.run_test(size=(100, 30)) as pilot:
         await choose_model(app, pilot, BUNDLED)
+        await type_into(pilot, "#seed", "x")
+        # left empty, the penalty is the model's own default (off for this char model)
+        assert app.query_one("#gen-repetition", Input).value == ""
+        assert app.generate_pane.build_request().repetition_penalty is None
         await type_into(pilot, "#gen-length", "120")
         await type_into(pilot, "#gen-temps", "0.2")
         await type_into(pilot, "#gen-no-repeat", "3")

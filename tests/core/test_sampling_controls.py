@@ -81,3 +81,10 @@ def test_streams_keep_their_own_context():
 def test_bad_controls_are_generation_errors(kwargs):
     with pytest.raises(GenerationError):
         Sampler([1.0], **kwargs)
+
+
+def test_the_default_penalty_is_on_for_word_and_subword_models_only():
+    from textgen_tui.core.sampling import default_repetition_penalty
+
+    assert default_repetition_penalty("subword") == default_repetition_penalty("word") == 1.2
+    assert default_repetition_penalty("char") == default_repetition_penalty("clause") == 1.0

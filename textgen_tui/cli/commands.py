@@ -185,13 +185,14 @@ def follow(session, listener=None) -> int:
 
 def generate(args: argparse.Namespace, temperatures: list[float] | None) -> int:
     from textgen_tui.core.bundle import read_info
-    from textgen_tui.core.sampling import Sampler
+    from textgen_tui.core.sampling import Sampler, default_repetition_penalty
 
     folder = default_model_dir(args.model)
     info = read_info(folder)  # fails fast, before TensorFlow loads
     temps = temperatures or list(info.config.sample.temperatures)
+    penalty = args.repetition_penalty
     loop_controls = {
-        "repetition_penalty": args.repetition_penalty,
+        "repetition_penalty": default_repetition_penalty(info.tokenizer.kind) if penalty is None else penalty,
         "no_repeat_ngram": args.no_repeat_ngram,
     }
     Sampler(temps, top_k=args.top_k, top_p=args.top_p, **loop_controls)  # validates them all

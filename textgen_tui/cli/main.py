@@ -136,8 +136,8 @@ def _add_generate(sub) -> None:
     g.add_argument(
         "--repetition-penalty",
         type=float,
-        default=1.0,
-        help="CTRL's penalty on tokens of the recent context, e.g. 1.2 (1.0: off)",
+        help="CTRL's penalty on tokens of the recent context (1.0: off; default 1.2 for word and "
+        "subword models, which loop at low temperatures without it, and off for char models)",
     )
     g.add_argument(
         "--no-repeat-ngram",

@@ -11,17 +11,17 @@ SAMPLE = 100_000
 MEASURED = {"word": 4.949, "subword": 4.968, "char": 5.119}
 """Held-out bits per character on Chinese prose, 10 minutes a model: the Chinese prose rows of
 benchmarks/results/kinds.json (a test checks they agree)."""
-CLEAN: tuple[str, ...] = ("subword", "char")
+CLEAN: tuple[str, ...] = ("word", "subword", "char")
 """The kinds whose text at temperature 0.5 passed both the punctuation and the loop checks there."""
 
 
 def _advice() -> str:
     ranked = sorted(MEASURED, key=MEASURED.get)
     scores = ", ".join(f"{k} {MEASURED[k]:.2f}" for k in ranked)
-    return (
-        f"Chinese or Japanese text. On Chinese prose, bits/char held out (lower reads better): {scores}; "
-        f"clean text at 0.5: {', '.join(CLEAN) or 'none'}"
-    )
+    line = f"Chinese or Japanese text. On Chinese prose, bits/char held out (lower reads better): {scores}"
+    if set(CLEAN) != set(MEASURED):  # all clean: nothing to tell them apart by
+        line += f"; clean text at 0.5: {', '.join(CLEAN) or 'none'}"
+    return line
 
 
 CJK_ADVICE = _advice()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from textgen_tui.core.errors import GenerationError
-from textgen_tui.core.sampling import Sampler
+from textgen_tui.core.sampling import Sampler, default_repetition_penalty
 from textgen_tui.core.tokenizers import Tokenizer
 
 
@@ -241,12 +241,15 @@ class Generator:
         top_p: float = 1.0,
         rng_seed: int | None = None,
         exact_window: bool = False,
-        repetition_penalty: float = 1.0,
+        repetition_penalty: float | None = None,
         no_repeat_ngram: int = 0,
     ) -> Iterator[np.ndarray]:
-        """Yield one array of token ids (one per temperature) per generated position."""
+        """Yield one array of token ids (one per temperature) per generated position. No
+        `repetition_penalty`: the tokenizer kind's default (`default_repetition_penalty`)."""
         if isinstance(length, bool) or not isinstance(length, int) or length < 0:
             raise GenerationError(f"length must be a whole number >= 0 (got {length!r})")
+        if repetition_penalty is None:
+            repetition_penalty = default_repetition_penalty(self.tokenizer.kind)
         sampler = Sampler(
             temperatures,
             top_k=top_k,

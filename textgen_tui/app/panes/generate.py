@@ -39,8 +39,8 @@ class GenerateRequest:
     exact_window: bool
     rng_seed: int | None = None
     """Random seed of the sampler: the same request gives the same text (None: a fresh one)."""
-    repetition_penalty: float = 1.0
-    """Divides the logits of recent tokens (CTRL's penalty); 1: off."""
+    repetition_penalty: float | None = None
+    """Divides the logits of recent tokens (CTRL's penalty); 1: off; None: the model's default."""
     no_repeat_ngram: int = 0
     """No n-gram of this many tokens twice (the seed's included); 0: off."""
 
@@ -74,7 +74,9 @@ def _top_p(text: str) -> float:
     return value
 
 
-def _penalty(text: str) -> float:
+def _penalty(text: str) -> float | None:
+    if not text.strip():
+        return None  # the model's default: on for word and subword models
     try:
         value = float(text.strip())
     except ValueError:
@@ -186,10 +188,11 @@ class GeneratePane(Vertical):
             )
             yield rng
             yield Label("rep", classes="small-label")
-            rep = KeyInput("1.0", id="gen-repetition", compact=True, classes="num")
+            rep = KeyInput("", id="gen-repetition", compact=True, classes="num", placeholder="auto")
             rep.tooltip = (
-                "Repetition penalty (CTRL): the recent tokens' logits are divided by it; 1 is off, "
-                "1.1-1.3 breaks loops at low temperatures (CLI: --repetition-penalty)"
+                "Repetition penalty (CTRL): the recent tokens' logits are divided by it; 1 is off. "
+                "Empty (auto): 1.2 for word and subword models, which loop at low temperatures "
+                "without it, off for char models (CLI: --repetition-penalty)"
             )
             yield rep
             yield Label("no-rep n", classes="small-label")
