@@ -19,7 +19,7 @@ import numpy as np
 
 from textgen_tui.core.errors import GenerationError
 from textgen_tui.core.generation import Generator, RecurrentNet
-from textgen_tui.core.sampling import Sampler
+from textgen_tui.core.sampling import PENALTY_WINDOW, Sampler, default_repetition_penalty
 
 CHECKPOINT_EVERY = 32
 """Tokens between two saved states: an edit inside the document re-feeds at most this many
@@ -180,8 +180,14 @@ class CoWriter:
         state = [[np.repeat(a, n, axis=0) for a in layer] for layer in self.prefix.state]
         h = state[-1][0]  # net.step updates it in place
         sampler = Sampler(
-            [options.temperature] * n, top_k=options.top_k, top_p=options.top_p, rng_seed=options.rng_seed
+            [options.temperature] * n,
+            top_k=options.top_k,
+            top_p=options.top_p,
+            rng_seed=options.rng_seed,
+            repetition_penalty=default_repetition_penalty(tokenizer.kind),  # as Generate's default
         )
+        if sampler.watches:  # the penalty looks at the text before the cursor too
+            sampler.prime(self.prefix.ids[-PENALTY_WINDOW:])
         guard = tokenizer.utf8_guard(n)
         if guard is not None:  # a character cut by the prefix's end is finished first
             for tok in self.prefix.ids[-4:].tolist():
