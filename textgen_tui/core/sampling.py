@@ -29,9 +29,8 @@ penalize every character of a character model)."""
 
 DEFAULT_PENALTY = {"word": 1.2, "subword": 1.2}
 """The repetition penalty a model's generation uses unless told otherwise, by tokenizer kind (the
-others: 1.0, off). At temperature 0.5 on the Handbook's Chinese, 9 of 10 subword samples and 10 of
-10 word samples looped on file paths without it and none with it; char models, the book's, keep the
-book's sampling (benchmarks/results/loop_controls.md)."""
+others: 1.0, off): word and subword models loop at low temperatures without it; char models, the
+book's, keep the book's sampling (measured: benchmarks/results/loop_controls.md)."""
 
 
 def default_repetition_penalty(kind: str) -> float:
