@@ -9,7 +9,8 @@ in a row) and the share of punctuation within 10 points of the corpus's.
     python -m benchmarks.loop_controls models/nietzsche-char /tmp/kinds/nietzsche --text nietzsche
 
 `--record` writes benchmarks/results/loop_controls.{json,md} (one entry per text, replaced when
-measured again). The controls stay off by default unless these runs say they are better.
+measured again). These runs are why word and subword models generate with the penalty on
+(`sampling.DEFAULT_PENALTY`).
 """
 
 from __future__ import annotations
@@ -32,22 +33,11 @@ depends on the tokenizer kind)."""
 
 def samples(folder: Path, options: dict, seeds: int, chars: int, temperature: float) -> list[str]:
     """`seeds` texts of about `chars` characters from the folder's first stored seed."""
-    from textgen_tui.core.bundle import read_info
+    from benchmarks.token_kinds import write
     from textgen_tui.core.generation_service import GenerationService
 
-    info = read_info(folder)
-    start = info.seeds[0] if info.seeds else " "
     generator = GenerationService().generator(folder)
-    texts = []
-    for rng in range(1, seeds + 1):
-        out, n = [], 0
-        for step in generator.stream(start, [temperature], 4 * chars, rng_seed=rng, **options):
-            out.append(step[0])
-            n += len(step[0])
-            if n >= chars:
-                break
-        texts.append("".join(out))
-    return texts
+    return [write(folder, chars, temperature, rng, generator, **options) for rng in range(1, seeds + 1)]
 
 
 def measure(

@@ -16,8 +16,9 @@ minutes (the `fast` preset's defaults, word and subword models sized by their co
     python -m benchmarks.token_kinds --texts chinese-prose --record  # into results/kinds.{json,md}
     python -m benchmarks.token_kinds --texts chinese-prose --kinds subword --set units=64  # a trial
 
-`--record` merges the texts measured into benchmarks/results/kinds.json (one entry per text: a
-text measured again replaces its entry, the other texts keep theirs) and writes kinds.md from it;
+`--record` merges what was measured into benchmarks/results/kinds.json (a kind measured again
+replaces that kind's figures for its text; the other kinds and texts keep theirs) and writes
+kinds.md from it; `--recheck DIR --record` re-runs only the checks on a run's kept models;
 `python -m benchmarks.run --only kinds --merge` does the same for every text.
 
 Texts: the names of benchmarks/words.py (english, chinese, chinese-prose, english-reference),
@@ -81,8 +82,17 @@ def load_text(name: str):
     return load_corpus(text_path(name))
 
 
-def write(folder: Path, chars: int = SAMPLE_CHARS, temperature: float = 0.5) -> str:
-    """About `chars` characters the model writes at `temperature` from its first stored seed."""
+def write(
+    folder: Path,
+    chars: int = SAMPLE_CHARS,
+    temperature: float = 0.5,
+    rng_seed: int = 1,
+    generator=None,
+    **options,
+) -> str:
+    """About `chars` characters the model writes at `temperature` from its first stored seed
+    (`options`: the sampler's, such as the repetition penalty; `generator`: the folder's, loaded
+    once by a caller that writes many samples)."""
     from textgen_tui.core.bundle import read_info
     from textgen_tui.core.generation_service import GenerationService
 
@@ -90,7 +100,8 @@ def write(folder: Path, chars: int = SAMPLE_CHARS, temperature: float = 0.5) -> 
     seed = info.seeds[0] if info.seeds else " "
     out: list[str] = []
     n = 0
-    stream = GenerationService().generator(folder).stream(seed, [temperature], 4 * chars, rng_seed=1)
+    generator = generator or GenerationService().generator(folder)
+    stream = generator.stream(seed, [temperature], 4 * chars, rng_seed=rng_seed, **options)
     for step in stream:
         out.append(step[0])
         n += len(step[0])
@@ -219,6 +230,10 @@ def record(results: list[dict]) -> None:
     kept = {r["text"]: r for r in (json.loads(path.read_text()) if path.exists() else [])}
     for new in results:
         old = kept.get(new["text"], {})
+        for kind in KINDS:  # a kind kept from an older run keeps that run's date and load
+            for key in ("date", "load_before", "load_after"):
+                if kind in old and key in old:
+                    old[kind].setdefault(key, old[key])
         entry = {**old, **{k: v for k, v in new.items() if k not in KINDS}}
         for kind in KINDS:
             if kind in new or kind in old:
