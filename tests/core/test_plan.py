@@ -65,6 +65,20 @@ def test_a_budget_plan_cuts_past_the_budget_and_plans_the_next_period():
     assert stop is not None and stop.reason == "budget" and not plan.more(2)
 
 
+def test_a_period_cut_at_the_budget_stops_for_the_budget_even_with_patience_spent():
+    cfg = tiny_config()
+    cfg.train.minutes = 1.0
+    cfg.train.early_stopping_patience = 1
+    plan = BudgetPlan(cfg, "val_loss")
+    plan.on_period_begin(100.0)
+    # no improvement since period 1, past half the budget, time left: patience stops it
+    stop = plan.verdict(3, 1, 140.0, PeriodTimes([0.01] * 20, 139.9, cut=False))
+    assert stop is not None and stop.reason == "early_stopping"
+    # the same, but the period was cut at the budget: the budget is why it ends
+    stop = plan.verdict(3, 1, 170.0, PeriodTimes([0.01] * 20, 169.9, cut=True))
+    assert stop is not None and stop.reason == "budget"
+
+
 class _FakeModel:
     """Saves a zip archive with the members the listing checks (no weights: the test reads the
     manifest only)."""

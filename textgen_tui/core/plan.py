@@ -212,12 +212,11 @@ class BudgetPlan:
         return None  # patience is counted in `verdict`, against the budget's share
 
     def verdict(self, epoch: int, best_epoch: int | None, now: float, times: PeriodTimes) -> Stop | None:
-        """After period `epoch`: stop for patience or for the budget, else plan the next period
-        from this one's step time and end-of-period seconds."""
+        """After period `epoch`: stop for the budget, else for patience, else plan the next period
+        from this one's step time and end-of-period seconds. A spent budget is the reason even when
+        patience ran out in the same period: the run ends at the budget either way."""
         t = self.train
         self._next = None
-        if patience_spent(epoch, best_epoch, t.early_stopping_patience, now - self.t0, self.budget):
-            return Stop("early_stopping", f"no {self.monitor} improvement; best epoch kept")
         seconds = times.batch_seconds[1:] or times.batch_seconds  # the first compiles
         step = float(np.median(seconds)) if seconds else 1.0
         overhead = now - times.last_batch_end
@@ -228,6 +227,8 @@ class BudgetPlan:
         if plan is None:
             kept = f"; best epoch {best_epoch} kept" if best_epoch else ""
             return Stop("budget", f"the {t.minutes:g}-minute budget is spent{kept}")
+        if patience_spent(epoch, best_epoch, t.early_stopping_patience, now - self.t0, self.budget):
+            return Stop("early_stopping", f"no {self.monitor} improvement; best epoch kept")
         self._next = t.steps_per_epoch or plan.steps
         return None
 
