@@ -50,8 +50,8 @@ def first_paint_seconds(models_dir: str, runs: int = 3) -> float:
 
 def headless_epoch(text_path: Path, out: Path) -> float:
     from textgen_tui.core.config import preset
-    from textgen_tui.core.corpus import load_corpus
-    from textgen_tui.core.training import Trainer
+    from textgen_tui.core.text.corpus import load_corpus
+    from textgen_tui.core.train.trainer import Trainer
 
     cfg = preset("book")
     cfg.train.epochs = 1
@@ -103,7 +103,7 @@ def main():
         text_path = tmp / "slice.txt"
         text_path.write_text(CORPUS.read_text(encoding="utf-8")[:chars], encoding="utf-8")
         paint = first_paint_seconds(str(tmp / "empty-models"), runs=1 if a.quick else 3)
-        from textgen_tui.core.backend import import_keras
+        from textgen_tui.core.nets.backend import import_keras
 
         import_keras()
         headless = headless_epoch(text_path, tmp / "headless")

@@ -35,14 +35,14 @@ SPEED = r"""
 import json, sys, time
 from benchmarks.time_to_quality import CORPUS
 try:
-    from textgen_tui.core.backend import import_keras
+    from textgen_tui.core.nets.backend import import_keras
 except ImportError:  # a checkout from before the backends (issue 9)
     from textgen_tui.core.tf_quiet import import_keras
 keras = import_keras()
 from textgen_tui.core.config import preset
-from textgen_tui.core.data import make_dataset
-from textgen_tui.core.model import build_model
-from textgen_tui.core.tokenizers import CharTokenizer
+from textgen_tui.core.nets.batches import make_dataset
+from textgen_tui.core.nets.keras_model import build_model
+from textgen_tui.core.text.tokenizers import CharTokenizer
 
 from pathlib import Path
 name, n = sys.argv[1], int(sys.argv[2])

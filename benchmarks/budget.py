@@ -31,12 +31,12 @@ def run(
 ) -> dict:
     from benchmarks.metric import held_out, window_loss
     from textgen_tui.core import events as ev
-    from textgen_tui.core.backend import import_keras
-    from textgen_tui.core.bundle import read_info
-    from textgen_tui.core.catalog import resolve_corpus
     from textgen_tui.core.config import preset
-    from textgen_tui.core.keras_store import load_keras_model
-    from textgen_tui.core.training import Trainer
+    from textgen_tui.core.nets.backend import import_keras
+    from textgen_tui.core.store.folder import read_info
+    from textgen_tui.core.store.keras_store import load_keras_model
+    from textgen_tui.core.text.catalog import resolve_corpus
+    from textgen_tui.core.train.trainer import Trainer
 
     import_keras()
     cfg = parse_set(preset(preset_name), sets)
@@ -71,7 +71,7 @@ def run(
             )
 
     t0 = time.monotonic()
-    from textgen_tui.core.sizing import sizable
+    from textgen_tui.core.train.sizing import sizable
 
     given = {a.split("=", 1)[0].split(".")[1] for a in sets or []}  # a --set is the user's choice
     free = frozenset(name for name in sizable(preset_name, {}) if name not in given)

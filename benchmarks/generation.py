@@ -22,9 +22,9 @@ def _rate(fn, n):
 def run(text: str, quick: bool = False) -> dict:
     from benchmarks import book
     from textgen_tui.core.config import preset
-    from textgen_tui.core.generation import Generator, RecurrentNet
-    from textgen_tui.core.model import build_model
-    from textgen_tui.core.tokenizers import CharTokenizer
+    from textgen_tui.core.generate.generator import Generator, RecurrentNet
+    from textgen_tui.core.nets.keras_model import build_model
+    from textgen_tui.core.text.tokenizers import CharTokenizer
 
     text = text.lower()
     tok = CharTokenizer.fit(text)

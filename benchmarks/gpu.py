@@ -46,7 +46,7 @@ def main() -> None:
     os.environ.setdefault("KERAS_BACKEND", "jax")
     corpus = find_corpus(a.corpus)
 
-    from textgen_tui.core import backend
+    from textgen_tui.core.nets import backend
 
     backend.import_keras()
     where = backend.describe()

@@ -35,8 +35,8 @@ def _median_s(fn, repeats: int) -> float:
 
 def _word_size_generator(units: int, vocab: int):
     """A generator with a 20,000-word vocabulary and random weights (speed only)."""
-    from textgen_tui.core.generation import Generator, RecurrentNet
-    from textgen_tui.core.tokenizers import WordTokenizer
+    from textgen_tui.core.generate.generator import Generator, RecurrentNet
+    from textgen_tui.core.text.tokenizers import WordTokenizer
 
     rng = np.random.default_rng(0)
     chars = [" ", "w", *"0123456789"]
@@ -59,10 +59,10 @@ def _word_size_generator(units: int, vocab: int):
 
 
 def run(quick: bool = False) -> dict:
-    from textgen_tui.core.bundle import load_generator, read_info
-    from textgen_tui.core.cells import find_cells
-    from textgen_tui.core.paths import bundled_model
-    from textgen_tui.core.surprise import surprise
+    from textgen_tui.core.inspect.cells import find_cells
+    from textgen_tui.core.inspect.surprise import surprise
+    from textgen_tui.core.store.folder import load_generator, read_info
+    from textgen_tui.core.store.paths import bundled_model
 
     folder = bundled_model()
     gen = load_generator(folder)

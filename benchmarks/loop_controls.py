@@ -34,7 +34,7 @@ depends on the tokenizer kind)."""
 def samples(folder: Path, options: dict, seeds: int, chars: int, temperature: float) -> list[str]:
     """`seeds` texts of about `chars` characters from the folder's first stored seed."""
     from benchmarks.token_kinds import write
-    from textgen_tui.core.generation_service import GenerationService
+    from textgen_tui.core.generate.service import GenerationService
 
     generator = GenerationService().generator(folder)
     return [write(folder, chars, temperature, rng, generator, **options) for rng in range(1, seeds + 1)]
@@ -45,7 +45,7 @@ def measure(
 ) -> dict:
     from benchmarks.token_kinds import TAIL, load_text, loops, word_punctuation_share
     from benchmarks.words import PUNCT_POINTS
-    from textgen_tui.core.bundle import read_info
+    from textgen_tui.core.store.folder import read_info
 
     corpus = load_text(text).text
     corpus_share = word_punctuation_share(corpus[: len(corpus) - int(len(corpus) * TAIL)][:2_000_000])

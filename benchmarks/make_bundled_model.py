@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def make(out: Path, minutes: float, eval_every: float = 60.0) -> dict:
-    from textgen_tui.core.keras_store import strip_optimizer
+    from textgen_tui.core.store.keras_store import strip_optimizer
 
     result = run("fast", minutes, eval_every, [], 1.52, out, CORPUS, source_name="nietzsche")
     strip_optimizer(out)

@@ -19,6 +19,6 @@ def window_loss(
 ) -> float:
     """`model` maps (batch, 60) ids (or one-hot if `onehot_vocab`) to next-token probabilities
     (batch, vocab) or per-position ones (batch, 60, vocab): the engine's own window measure."""
-    from textgen_tui.core.evaluate import window_cross_entropy
+    from textgen_tui.core.inspect.evaluate import window_cross_entropy
 
     return window_cross_entropy(model, val_ids, WINDOW, "window", batch, stride, onehot_vocab)

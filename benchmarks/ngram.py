@@ -24,8 +24,8 @@ from benchmarks.words import TEXTS
 def run(name: str, tokens: int = 3000, seed: int = 1) -> dict:
     from benchmarks.words import is_punctuation, text_path
     from textgen_tui.core.config import make_config
-    from textgen_tui.core.corpus import load_corpus
-    from textgen_tui.core.tokenizers import fit_tokenizer
+    from textgen_tui.core.text.corpus import load_corpus
+    from textgen_tui.core.text.tokenizers import fit_tokenizer
 
     cfg = make_config("fast", {"tokenizer": "word", "lowercase": False}).data
     text = load_corpus(text_path(name)).text

@@ -22,7 +22,7 @@ from benchmarks.time_to_quality import CORPUS  # noqa: E402
 
 def book_recipe(batches: int | None) -> dict:
     from benchmarks import book
-    from textgen_tui.core.backend import import_keras
+    from textgen_tui.core.nets.backend import import_keras
 
     import_keras()
     text = CORPUS.read_text(encoding="utf-8").lower()
@@ -48,8 +48,8 @@ def book_recipe(batches: int | None) -> dict:
 def ours(corpus: Path, preset_name: str, batches: int | None, val_batches: int | None) -> dict:
     from textgen_tui.core import events as ev
     from textgen_tui.core.config import preset
-    from textgen_tui.core.corpus import load_corpus
-    from textgen_tui.core.training import Trainer
+    from textgen_tui.core.text.corpus import load_corpus
+    from textgen_tui.core.train.trainer import Trainer
 
     cfg = preset(preset_name)
     cfg.train.epochs = 1
@@ -76,7 +76,7 @@ def main():
     p.add_argument("--mb", type=float, default=100)
     a = p.parse_args()
     if a.what == "import-tf":
-        from textgen_tui.core.backend import import_keras
+        from textgen_tui.core.nets.backend import import_keras
 
         import_keras()
         out = {"import_s": time.perf_counter() - T0}

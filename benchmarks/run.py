@@ -59,7 +59,7 @@ def peak_mb(args: list[str], timeout: int = 1800) -> tuple[float, dict]:
 
 def nietzsche_ids_mb() -> float:
     """The size of the id array that replaces the book's one-hot arrays (book preset: lowercased)."""
-    from textgen_tui.core.tokenizers import CharTokenizer
+    from textgen_tui.core.text.tokenizers import CharTokenizer
 
     text = CORPUS.read_text(encoding="utf-8").lower()
     return CharTokenizer.fit(text).encode(text).nbytes / 1e6
@@ -87,9 +87,9 @@ def training_speed(quick: bool) -> dict:
     """ms per batch of 128 windows: the book's one-hot arrays against our id pipeline."""
     from benchmarks import book
     from textgen_tui.core.config import preset
-    from textgen_tui.core.data import make_dataset
-    from textgen_tui.core.model import build_model
-    from textgen_tui.core.tokenizers import CharTokenizer
+    from textgen_tui.core.nets.batches import make_dataset
+    from textgen_tui.core.nets.keras_model import build_model
+    from textgen_tui.core.text.tokenizers import CharTokenizer
 
     text = CORPUS.read_text(encoding="utf-8").lower()[: 200_000 if quick else None]
     tok = CharTokenizer.fit(text)
@@ -113,8 +113,8 @@ def pipeline_overhead(ids, vocab_size: int, n: int) -> dict:
     """The fast preset's step fed by our input pipeline (`fit` on make_dataset, as the Trainer
     does) against the same model's bare `train_on_batch` on numpy batches: what feeding costs."""
     from textgen_tui.core.config import preset
-    from textgen_tui.core.data import TokenBatches, make_dataset
-    from textgen_tui.core.model import build_model, compile_model
+    from textgen_tui.core.nets.batches import TokenBatches, make_dataset
+    from textgen_tui.core.nets.keras_model import build_model, compile_model
 
     cfg = preset("fast")
     model = build_model(cfg, vocab_size)
@@ -429,7 +429,7 @@ def main():
         (a.out / "latest.md").write_text(md)
         print(md)
         return res
-    from textgen_tui.core.backend import import_keras
+    from textgen_tui.core.nets.backend import import_keras
 
     import_keras()
     res: dict = {}

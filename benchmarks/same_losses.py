@@ -67,11 +67,11 @@ def main() -> None:
     p.add_argument("--backend", default=None)
     p.add_argument("--minutes", action="store_true", help="also a short budget run (not repeatable)")
     args = p.parse_args()
-    from textgen_tui.core import backend
+    from textgen_tui.core.nets import backend
 
     backend.choose(args.backend)
-    from textgen_tui.core.corpus import Corpus
-    from textgen_tui.core.training import Trainer
+    from textgen_tui.core.text.corpus import Corpus
+    from textgen_tui.core.train.trainer import Trainer
 
     corpus = Corpus(text=_text(), source="same_losses", encoding="utf-8")
     root = Path(tempfile.mkdtemp(prefix="same-losses-"))

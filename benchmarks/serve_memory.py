@@ -1,5 +1,5 @@
 """Memory per browser tab under `textgen-tui serve`: each tab is an app process with its own
-TensorFlow, which is what `serve --max-apps` is sized by (textgen_tui/cli/serve_limits.py).
+TensorFlow, which is what `serve --max-apps` is sized by (textgen_tui/serve/limits.py).
 
 A real server (`textgen-tui serve --port 0 --max-apps 3`) in a subprocess; tabs are websocket
 clients that do what the page does (resize, then read the terminal bytes). Tabs 1, 2 and 3 are

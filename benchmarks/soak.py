@@ -112,7 +112,7 @@ def apply_threads(log: Log) -> dict:
     """Import Keras the app's way, then make sure the thread counts asked for are in force (the
     product's backend is meant to honour the env vars; if it does not yet, apply them here)."""
     t = time.monotonic()
-    from textgen_tui.core.backend import import_keras
+    from textgen_tui.core.nets.backend import import_keras
 
     import_keras()
     import tensorflow as tf
@@ -154,7 +154,8 @@ def patch_autotune_off() -> None:
     to test the remedy before the product adopts it in core.data.make_dataset."""
     import tensorflow as tf
 
-    from textgen_tui.core import data, training
+    from textgen_tui.core.nets import batches as data
+    from textgen_tui.core.train import trainer as training
 
     original = data.make_dataset
 
@@ -171,7 +172,7 @@ class Generation:
     """A thread that streams text without pause while training runs (workload generate/keras)."""
 
     def __init__(self, kind: str, log: Log):
-        from textgen_tui.core.generation_service import GenerationService
+        from textgen_tui.core.generate.service import GenerationService
 
         self.kind = kind
         self.log = log
@@ -196,8 +197,8 @@ class Generation:
         self.seconds = time.monotonic() - self.t0
 
     def _generator(self, folder: Path):
-        from textgen_tui.core.bundle import is_model
-        from textgen_tui.core.keras_store import load_bundle
+        from textgen_tui.core.store.folder import is_model
+        from textgen_tui.core.store.keras_store import load_bundle
 
         if self.kind == "keras":
             if not is_model(folder):
@@ -391,8 +392,8 @@ def child(spec: dict) -> int:
     faulthandler.enable()
     info = apply_threads(log)
     log("ready", pid=os.getpid(), **info)
-    from textgen_tui.core.corpus import load_corpus
-    from textgen_tui.core.session import TrainingSession
+    from textgen_tui.core.text.corpus import load_corpus
+    from textgen_tui.core.train.session import TrainingSession
 
     if os.environ.get(AUTOTUNE_ENV) == "0":
         patch_autotune_off()

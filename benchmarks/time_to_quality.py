@@ -50,10 +50,10 @@ def run(
 ) -> dict:
     from benchmarks.metric import window_loss
     from textgen_tui.core import events as ev
-    from textgen_tui.core.backend import import_keras
     from textgen_tui.core.config import preset
-    from textgen_tui.core.corpus import corpus_from_text, load_corpus
-    from textgen_tui.core.training import Trainer
+    from textgen_tui.core.nets.backend import import_keras
+    from textgen_tui.core.text.corpus import corpus_from_text, load_corpus
+    from textgen_tui.core.train.trainer import Trainer
 
     import_keras()
     cfg = parse_set(preset(preset_name), sets)
@@ -130,7 +130,7 @@ def run(
 
 def trainer_tokenizer(trainer):
     """The tokenizer the Trainer fitted (it is saved in the folder before the first epoch ends)."""
-    from textgen_tui.core.tokenizers import fit_tokenizer
+    from textgen_tui.core.text.tokenizers import fit_tokenizer
 
     cfg = trainer.config
     text = trainer.corpus.text.lower() if cfg.data.lowercase else trainer.corpus.text
@@ -164,8 +164,8 @@ def book_curve(
     on the held-out last 10 %. Returns [(training seconds so far, val loss)]."""
     from benchmarks import book
     from benchmarks.metric import held_out, window_loss
-    from textgen_tui.core.backend import import_keras
-    from textgen_tui.core.tokenizers import CharTokenizer
+    from textgen_tui.core.nets.backend import import_keras
+    from textgen_tui.core.text.tokenizers import CharTokenizer
 
     import_keras()
     text = corpus.read_text(encoding="utf-8").lower()

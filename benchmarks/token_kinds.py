@@ -61,14 +61,14 @@ def loops(text: str) -> list[str]:
 
 def word_punctuation_share(text: str) -> float:
     from benchmarks.words import punctuation_share
-    from textgen_tui.core.tokenizers import WordTokenizer
+    from textgen_tui.core.text.tokenizers import WordTokenizer
 
     return punctuation_share(WordTokenizer._split_text(text))
 
 
 def load_text(name: str):
-    from textgen_tui.core.catalog import load_catalog
-    from textgen_tui.core.corpus import load_corpus
+    from textgen_tui.core.text.catalog import load_catalog
+    from textgen_tui.core.text.corpus import load_corpus
 
     if name == "nietzsche":
         from benchmarks.time_to_quality import CORPUS
@@ -93,8 +93,8 @@ def write(
     """About `chars` characters the model writes at `temperature` from its first stored seed
     (`options`: the sampler's, such as the repetition penalty; `generator`: the folder's, loaded
     once by a caller that writes many samples)."""
-    from textgen_tui.core.bundle import read_info
-    from textgen_tui.core.generation_service import GenerationService
+    from textgen_tui.core.generate.service import GenerationService
+    from textgen_tui.core.store.folder import read_info
 
     info = read_info(folder)
     seed = info.seeds[0] if info.seeds else " "
@@ -114,7 +114,7 @@ def checks(folder: Path, kind: str, corpus_share: float) -> dict:
     """The punctuation and loop checks on what the model writes at 0.5 with the sampler's defaults
     (the repetition penalty of its kind: `sampling.default_repetition_penalty`)."""
     from benchmarks.words import PUNCT_POINTS
-    from textgen_tui.core.sampling import default_repetition_penalty
+    from textgen_tui.core.generate.sampling import default_repetition_penalty
 
     written = write(folder)
     share = word_punctuation_share(written)
@@ -157,8 +157,8 @@ def run_text(
     settings: dict | None = None,
 ) -> dict:
     from benchmarks.words import train
-    from textgen_tui.core.evaluate import evaluate_text
-    from textgen_tui.core.keras_store import load_bundle
+    from textgen_tui.core.inspect.evaluate import evaluate_text
+    from textgen_tui.core.store.keras_store import load_bundle
 
     text = corpus.text
     tail = text[-int(len(text) * TAIL) :]
@@ -297,7 +297,7 @@ def main() -> None:
     settings = {k: (float(v) if "." in v else int(v)) for k, v in (o.split("=", 1) for o in a.set)}
     if settings and a.record:
         p.error("--set is for trials: the recorded table is of the defaults")
-    from textgen_tui.core.backend import import_keras
+    from textgen_tui.core.nets.backend import import_keras
 
     import_keras()
     if a.recheck:
@@ -308,7 +308,7 @@ def main() -> None:
         return
     kinds = tuple(a.kinds.split(","))
     if a.text_file:
-        from textgen_tui.core.corpus import load_corpus
+        from textgen_tui.core.text.corpus import load_corpus
 
         jobs = [(Path(a.text_file).name, lambda: load_corpus(a.text_file))]
     else:

@@ -24,12 +24,12 @@ def main():
     a = p.parse_args()
 
     from benchmarks.metric import held_out, window_loss
-    from textgen_tui.core.backend import import_keras
     from textgen_tui.core.config import preset
-    from textgen_tui.core.corpus import load_corpus
-    from textgen_tui.core.data import make_dataset
-    from textgen_tui.core.model import build_model
-    from textgen_tui.core.tokenizers import CharTokenizer
+    from textgen_tui.core.nets.backend import import_keras
+    from textgen_tui.core.nets.batches import make_dataset
+    from textgen_tui.core.nets.keras_model import build_model
+    from textgen_tui.core.text.corpus import load_corpus
+    from textgen_tui.core.text.tokenizers import CharTokenizer
 
     import_keras()
     cfg = parse_set(preset(a.preset), a.set).validate()

@@ -59,8 +59,8 @@ def punctuation_share(tokens: list[str]) -> float:
 def train(kind: str, corpus, minutes: float, out: Path, extra: dict | None = None) -> dict:
     from textgen_tui.core import events as ev
     from textgen_tui.core.config import make_config
-    from textgen_tui.core.sizing import sizable
-    from textgen_tui.core.training import Trainer
+    from textgen_tui.core.train.sizing import sizable
+    from textgen_tui.core.train.trainer import Trainer
 
     overrides = {"tokenizer": kind, "lowercase": False, "minutes": minutes, **(extra or {})}
     cfg = make_config("fast", overrides)
@@ -92,12 +92,12 @@ def run(
 ) -> dict:
     """Train the `kinds` (a kind left out keeps its figures from `previous`, an earlier run's
     result on the same text: a word tokenizer change leaves the char model as it was)."""
-    from textgen_tui.core.backend import import_keras
-    from textgen_tui.core.bundle import read_info
-    from textgen_tui.core.corpus import load_corpus
-    from textgen_tui.core.evaluate import evaluate_text
-    from textgen_tui.core.generation_service import GenerationService
-    from textgen_tui.core.keras_store import load_bundle
+    from textgen_tui.core.generate.service import GenerationService
+    from textgen_tui.core.inspect.evaluate import evaluate_text
+    from textgen_tui.core.nets.backend import import_keras
+    from textgen_tui.core.store.folder import read_info
+    from textgen_tui.core.store.keras_store import load_bundle
+    from textgen_tui.core.text.corpus import load_corpus
 
     import_keras()
     corpus = load_corpus(text_path(name))

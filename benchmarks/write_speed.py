@@ -1,7 +1,7 @@
 """Co-writing speed (issue 24): how long after a pause the Write pane's ghost text is ready. A
 40-character suggestion with 3 alternatives (one batched step each) from the bundled model, for a
 document of a few hundred and of a few thousand characters of Nietzsche, with the saved states
-(`core/cowrite.py`: a pause feeds only what was typed since the last one) and without (the whole
+(`core/generate/cowrite.py`: a pause feeds only what was typed since the last one) and without (the whole
 document fed again, as a plain `Generator.stream` would). Medians and 90th percentiles of many
 pauses. Numpy only: no Keras is loaded.
 
@@ -52,10 +52,10 @@ def _pauses(make, doc: str, pauses: int, options, *, saved: bool) -> list[float]
 
 def run(quick: bool = False) -> dict:
     import textgen_tui  # noqa: F401  (sets numpy's BLAS threads before numpy loads)
-    from textgen_tui.core.bundle import load_generator, read_info
-    from textgen_tui.core.cowrite import CoWriter, SuggestOptions
-    from textgen_tui.core.generation_service import GenerationService
-    from textgen_tui.core.paths import bundled_model
+    from textgen_tui.core.generate.cowrite import CoWriter, SuggestOptions
+    from textgen_tui.core.generate.service import GenerationService
+    from textgen_tui.core.store.folder import load_generator, read_info
+    from textgen_tui.core.store.paths import bundled_model
 
     folder = bundled_model()
     generator = load_generator(folder)

@@ -127,10 +127,10 @@ def inspect_picture() -> None:
     from rich.console import Console
 
     from textgen_tui.cli.inspect_render import print_rich
-    from textgen_tui.core.bundle import read_info
-    from textgen_tui.core.generation_service import GenerationService
-    from textgen_tui.core.paths import bundled_model
-    from textgen_tui.core.surprise import surprise
+    from textgen_tui.core.generate.service import GenerationService
+    from textgen_tui.core.inspect.surprise import surprise
+    from textgen_tui.core.store.folder import read_info
+    from textgen_tui.core.store.paths import bundled_model
 
     generator = GenerationService().generator(bundled_model())
     lowercase = bool(read_info(bundled_model()).config.data.lowercase)

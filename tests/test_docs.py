@@ -68,14 +68,14 @@ def test_shown_writes_keys_as_the_pages_do():
 
 def test_the_app_page_lists_every_key_the_app_binds():
     from textgen_tui.app.app import TextgenApp
-    from textgen_tui.app.details import CompareModels, ModelDetails
-    from textgen_tui.app.dialogs import ConfirmDialog, HelpScreen, MessageDialog, QuitDialog
     from textgen_tui.app.panes.corpus import CorpusPane
     from textgen_tui.app.panes.generate import GeneratePane
     from textgen_tui.app.panes.models import ModelsPane
     from textgen_tui.app.panes.train import TrainPane
     from textgen_tui.app.panes.write import WritePane
-    from textgen_tui.app.panes.write_area import CoWriteArea
+    from textgen_tui.app.screens.details import CompareModels, ModelDetails
+    from textgen_tui.app.screens.dialogs import ConfirmDialog, HelpScreen, MessageDialog, QuitDialog
+    from textgen_tui.app.widgets.write_area import CoWriteArea
 
     page = (DOCS / "app.md").read_text(encoding="utf-8")
     where = {

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from textgen_tui.core.config import preset
-from textgen_tui.core.tokenizers import fit_tokenizer
+from textgen_tui.core.text.tokenizers import fit_tokenizer
 
 SENTENCES = (
     "the quick brown fox jumps over the lazy dog. ",
@@ -77,7 +77,7 @@ def fake_bundle(
 ) -> Path:
     """A model folder with real JSON files, a real manifest and a tiny untrained .keras file
     written without Keras (`tiny_keras_file`)."""
-    from textgen_tui.core.bundle import MARKER
+    from textgen_tui.core.store.folder import MARKER
 
     folder.mkdir(parents=True, exist_ok=True)
     cfg = preset("fast")

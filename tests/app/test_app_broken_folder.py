@@ -10,7 +10,7 @@ from pathlib import Path
 from app_helpers import fake_bundle, notifications, wait_for
 
 from textgen_tui.app.app import create_app
-from textgen_tui.app.dialogs import ConfirmDialog
+from textgen_tui.app.screens.dialogs import ConfirmDialog
 
 
 def _row_names(table) -> list[str]:
@@ -84,7 +84,7 @@ async def test_a_damaged_model_goes_to_the_trash_and_a_users_folder_stays(workdi
 async def test_the_bundled_model_is_not_deleted(workdir: Path) -> None:
     """`d` on the bundled model asked to move it to the trash; outside the models home that trash
     is not even listed, so it could not be restored. Now it is refused, and stays."""
-    from textgen_tui.core.paths import BUNDLED_NAME, bundled_model
+    from textgen_tui.core.store.paths import BUNDLED_NAME, bundled_model
 
     fake_bundle(workdir / "models" / "alpha")
     app = create_app(models_dir="models", preload_tensorflow=False)

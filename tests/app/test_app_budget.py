@@ -11,7 +11,7 @@ from textual.widgets import Input, ProgressBar, Static
 
 from textgen_tui.app.app import create_app
 from textgen_tui.core import events as ev
-from textgen_tui.core.bundle import read_info
+from textgen_tui.core.store.folder import read_info
 
 SMALL = {"seq_len": "20", "units": "24", "batch_size": "32", "length": "20"}
 
@@ -19,7 +19,7 @@ SMALL = {"seq_len": "20", "units": "24", "batch_size": "32", "length": "20"}
 async def test_a_budget_typed_in_the_form_trains_for_that_long(workdir: Path, monkeypatch) -> None:
     # Early stopping waits for the whole budget here: on the tiny text the validation can stall
     # for the preset's patience after half of the 30 s (a fresh-clone run stopped early so).
-    monkeypatch.setattr("textgen_tui.core.budget.PATIENT_UNTIL", 1.0)
+    monkeypatch.setattr("textgen_tui.core.train.budget.PATIENT_UNTIL", 1.0)
     app = create_app(models_dir="models")
     app.NOTIFICATION_TIMEOUT = 120  # toasts stay: on a loaded machine the checks come late
     async with app.run_test(size=(120, 40)) as pilot:

@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from textgen_tui.app.app import create_app
 from textgen_tui.core import events as ev
-from textgen_tui.core.bundle import read_info
+from textgen_tui.core.store.folder import read_info
 
 
 async def test_chart_shows_epochs_best_and_resumed_history(workdir: Path) -> None:

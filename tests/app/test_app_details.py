@@ -11,8 +11,8 @@ import pytest
 from app_helpers import fake_bundle, settle, wait_for
 
 from textgen_tui.app.app import create_app
-from textgen_tui.app.details import CompareModels, ModelDetails
-from textgen_tui.app.panes.loss_chart import LossChart
+from textgen_tui.app.screens.details import CompareModels, ModelDetails
+from textgen_tui.app.widgets.loss_chart import LossChart
 from textgen_tui.core.config import preset
 
 

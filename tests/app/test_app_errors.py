@@ -9,7 +9,7 @@ import pytest
 from app_helpers import choose_model, fake_bundle, notifications, type_into, wait_for
 
 from textgen_tui.app.app import create_app
-from textgen_tui.core.paths import bundled_model
+from textgen_tui.core.store.paths import bundled_model
 
 
 async def load(app, pilot, spec: str) -> None:
@@ -83,7 +83,7 @@ async def test_bad_temperature_notifies(workdir: Path, temps, expected) -> None:
 
 
 async def test_zero_temperature_is_accepted(workdir: Path) -> None:
-    from textgen_tui.app.panes.fields import parse_temperatures
+    from textgen_tui.app.widgets.fields import parse_temperatures
 
     assert parse_temperatures("0, 0.5") == (0.0, 0.5)
 

@@ -11,7 +11,7 @@ from textual import events
 from textual.widgets import ProgressBar, Static, TabbedContent
 
 from textgen_tui.app.app import create_app
-from textgen_tui.app.panes.train_live import SampleView
+from textgen_tui.app.widgets.train_live import SampleView
 
 
 async def fill_tiny_settings(app, pilot, epochs: int) -> None:

@@ -9,7 +9,7 @@ from app_helpers import choose_model, notifications, settle, type_into, wait_for
 from textual.widgets import Input
 
 from textgen_tui.app.app import create_app
-from textgen_tui.core.paths import bundled_model
+from textgen_tui.core.store.paths import bundled_model
 
 BUNDLED = bundled_model().name
 

@@ -10,7 +10,7 @@ from textual.widgets import DataTable
 from textual.widgets._footer import FooterKey
 
 from textgen_tui.app.app import create_app
-from textgen_tui.app.dialogs import HelpScreen
+from textgen_tui.app.screens.dialogs import HelpScreen
 
 
 @pytest.mark.parametrize("key", ["f1", "f2", "f3", "f4"])

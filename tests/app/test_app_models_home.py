@@ -8,7 +8,7 @@ from pathlib import Path
 from app_helpers import fake_bundle, notifications, wait_for
 
 from textgen_tui.app.app import create_app
-from textgen_tui.app.dialogs import ConfirmDialog
+from textgen_tui.app.screens.dialogs import ConfirmDialog
 
 
 async def test_legacy_models_are_offered_once_and_moved(workdir: Path, monkeypatch) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from textgen_tui.app import worker as msg
-from textgen_tui.app.worker import ChunkBuffer, TrainingRelay
+from textgen_tui.app import relay as msg
+from textgen_tui.app.relay import ChunkBuffer, TrainingRelay
 from textgen_tui.core import events as ev
 
 

@@ -10,11 +10,11 @@ from app_helpers import EventLog, load_tiny_corpus, notifications, settle, type_
 from textual.widgets import Button, Label, Static
 
 from textgen_tui.app.app import create_app
-from textgen_tui.app.dialogs import QuitDialog
+from textgen_tui.app.screens.dialogs import QuitDialog
 from textgen_tui.core import events as ev
-from textgen_tui.core.bundle import read_info
 from textgen_tui.core.config import make_config
-from textgen_tui.core.session import TrainingSession
+from textgen_tui.core.store.folder import read_info
+from textgen_tui.core.train.session import TrainingSession
 
 TINY_FORM = {
     "maxlen": "20",

@@ -9,8 +9,8 @@ from app_helpers import choose_model, fake_bundle, load_tiny_corpus, notificatio
 from textual.widgets import Static
 
 from textgen_tui.app.app import create_app
-from textgen_tui.app.dialogs import QuitDialog
-from textgen_tui.core.paths import bundled_model
+from textgen_tui.app.screens.dialogs import QuitDialog
+from textgen_tui.core.store.paths import bundled_model
 
 TINY_FORM = {
     "maxlen": "20",
@@ -264,8 +264,8 @@ async def test_pane_keys_focus_the_pane_and_dialogs_answer_arrows(workdir: Path)
     No; the delete toast named a key that did nothing there."""
     from textual.widgets import DataTable
 
-    from textgen_tui.app.details import ModelDetails
-    from textgen_tui.app.dialogs import ConfirmDialog, HelpScreen
+    from textgen_tui.app.screens.details import ModelDetails
+    from textgen_tui.app.screens.dialogs import ConfirmDialog, HelpScreen
 
     fake_bundle(workdir / "models" / "alpha")
     app = create_app(models_dir="models", preload_tensorflow=False)

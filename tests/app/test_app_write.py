@@ -17,9 +17,9 @@ from textual.widgets._footer import FooterKey
 
 from textgen_tui.app.app import create_app
 from textgen_tui.app.panes.write import PAUSE, Ask, WritePane
-from textgen_tui.app.panes.write_view import LEVELS, NATS_STYLES, NATS_TOP
-from textgen_tui.core.cowrite import CoWriter, Suggestions, SuggestOptions
-from textgen_tui.core.surprise import band_of
+from textgen_tui.app.widgets.write_view import LEVELS, NATS_STYLES, NATS_TOP
+from textgen_tui.core.generate.cowrite import CoWriter, Suggestions, SuggestOptions
+from textgen_tui.core.inspect.surprise import band_of
 
 PHRASE = "the philosopher is "
 PASSAGE = (
@@ -267,7 +267,7 @@ async def test_errors_are_said_and_the_text_is_saved(workdir: Path, monkeypatch)
         )
         assert pane.area.ghost == ""
 
-        monkeypatch.setattr("textgen_tui.core.paths.bundled_model", lambda: None)
+        monkeypatch.setattr("textgen_tui.core.store.paths.bundled_model", lambda: None)
         await pilot.press("f5")
         await settle(pilot)
         assert any("No model" in m for m in notifications(app, "warning"))
@@ -281,8 +281,8 @@ def live_snapshot(epoch: int = 2):
     """The weights a training hands over after an epoch: a tiny random GRU over TINY_TEXT's words."""
     from textgen_tui.core import events as ev
     from textgen_tui.core.config import preset
-    from textgen_tui.core.generation import RecurrentNet
-    from textgen_tui.core.tokenizers import fit_tokenizer
+    from textgen_tui.core.generate.generator import RecurrentNet
+    from textgen_tui.core.text.tokenizers import fit_tokenizer
 
     tokenizer = fit_tokenizer("word", TINY_TEXT, min_count=1)
     rng = np.random.default_rng(5)

@@ -63,7 +63,7 @@ def test_keep_training_in_the_terminal_knows_the_budget(monkeypatch) -> None:
 
 
 def test_changed_for_this_run_says_each_reason_once() -> None:
-    from textgen_tui.app.panes.train_live import grouped_changes
+    from textgen_tui.app.widgets.train_live import grouped_changes
 
     why = "a 2-minute budget: a smaller network"
     text = grouped_changes([f"units: 384 → 192 ({why})", f"batch_size: 128 → 64 ({why})", "carry: 0 → 1 (x)"])

@@ -20,7 +20,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from textgen_tui.cli.serve import is_local
+from textgen_tui.serve.run import is_local
 
 STARTUP_TIMEOUT = 60.0  # the 2-core CI machine is slow to import Textual
 SCREEN_TIMEOUT = 60.0
@@ -226,7 +226,7 @@ def test_is_local(host: str, local: bool) -> None:
 
 
 def test_the_app_command_is_this_interpreter() -> None:
-    from textgen_tui.cli.serve import app_argv
+    from textgen_tui.serve.run import app_argv
 
     assert app_argv(None) == [sys.executable, "-m", "textgen_tui.cli.main"]
     assert app_argv("jax")[-2:] == ["--backend", "jax"]
@@ -238,7 +238,7 @@ async def test_a_browser_tab_offers_no_keep_training(workdir, monkeypatch) -> No
     from textual.widgets import Button
 
     from textgen_tui.app.app import TextgenApp, create_app
-    from textgen_tui.app.dialogs import QuitDialog
+    from textgen_tui.app.screens.dialogs import QuitDialog
 
     monkeypatch.setattr(TextgenApp, "is_web", property(lambda self: True))
     app = create_app(models_dir="models")
@@ -259,7 +259,7 @@ async def test_a_browser_tab_offers_no_keep_training(workdir, monkeypatch) -> No
 
 
 def test_the_default_max_apps_is_sized_from_the_free_memory() -> None:
-    from textgen_tui.cli.serve_limits import APP_MEMORY, MAX_APPS_CEILING, MAX_APPS_UNKNOWN, max_apps_for
+    from textgen_tui.serve.limits import APP_MEMORY, MAX_APPS_CEILING, MAX_APPS_UNKNOWN, max_apps_for
 
     assert max_apps_for(int(3.5 * APP_MEMORY)) == 3
     assert max_apps_for(100 * APP_MEMORY) == MAX_APPS_CEILING == 8

@@ -18,8 +18,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from textgen_tui.cli.serve import bind
-from textgen_tui.cli.web_server import TextgenServer
+from textgen_tui.serve.run import bind
+from textgen_tui.serve.web_server import TextgenServer
 
 MARK = "textgen-serve-load-test-app"
 """In each tiny app's command line, so the test finds every one of them in /proc."""

@@ -30,10 +30,10 @@ def config():
 
 
 def train(out: str, folder: str, devices: str | None, process: tuple[int, int, int] | None) -> None:
-    from textgen_tui.core.backend import choose
-    from textgen_tui.core.corpus import corpus_from_text
-    from textgen_tui.core.parallel import setup
-    from textgen_tui.core.training import Trainer
+    from textgen_tui.core.nets.backend import choose
+    from textgen_tui.core.nets.parallel import setup
+    from textgen_tui.core.text.corpus import corpus_from_text
+    from textgen_tui.core.train.trainer import Trainer
 
     choose("jax")
     cfg = config()
@@ -51,12 +51,12 @@ def train(out: str, folder: str, devices: str | None, process: tuple[int, int, i
 
 def reference(out: str) -> None:
     """One process, one device, trained on the two processes' batches put together."""
-    from textgen_tui.core.backend import choose
+    from textgen_tui.core.nets.backend import choose
 
     choose("jax")
-    from textgen_tui.core.data import TokenBatches, split_ids
-    from textgen_tui.core.model import build_model
-    from textgen_tui.core.tokenizers import fit_tokenizer
+    from textgen_tui.core.nets.batches import TokenBatches, split_ids
+    from textgen_tui.core.nets.keras_model import build_model
+    from textgen_tui.core.text.tokenizers import fit_tokenizer
 
     cfg = config()
     text = make_text().lower()

@@ -1,6 +1,6 @@
 """The Corpus pane's one line of tokenizer advice: Chinese and Japanese text only."""
 
-from textgen_tui.core.advice import cjk_share, tokenizer_advice
+from textgen_tui.core.text.advice import cjk_share, tokenizer_advice
 
 
 def test_chinese_and_japanese_are_told_and_other_text_is_not():
@@ -19,7 +19,7 @@ def test_the_advice_is_the_measurements():
     import json
     from pathlib import Path
 
-    from textgen_tui.core.advice import CJK_ADVICE, CLEAN, MEASURED
+    from textgen_tui.core.text.advice import CJK_ADVICE, CLEAN, MEASURED
 
     results = json.loads((Path(__file__).parents[2] / "benchmarks" / "results" / "kinds.json").read_text())
     prose = next(r for r in results if r["text"] == "chinese-prose")

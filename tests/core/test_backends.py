@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from core_helpers import read_events
 
-from textgen_tui.core.backend import choose
-from textgen_tui.core.bundle import read_info
 from textgen_tui.core.errors import ConfigError
+from textgen_tui.core.nets.backend import choose
+from textgen_tui.core.store.folder import read_info
 
 HERE = Path(__file__).parent
 HARNESS = HERE / "parallel_harness.py"
@@ -49,8 +49,8 @@ def tensorflow_nats(model: Path, corpus: Path) -> float:
     import keras
 
     if keras.backend.backend() == "tensorflow":
-        from textgen_tui.core.evaluate import evaluate_text
-        from textgen_tui.core.keras_store import load_bundle
+        from textgen_tui.core.inspect.evaluate import evaluate_text
+        from textgen_tui.core.store.keras_store import load_bundle
 
         return evaluate_text(load_bundle(model), corpus.read_text(encoding="utf-8")).nats_per_token
     r = cli("evaluate", str(model), str(corpus), "--backend", "tensorflow")
@@ -285,6 +285,6 @@ def test_a_process_that_dies_stops_the_other_with_one_line(corpus, tmp_path):
     last = err.strip().splitlines()[-1]
     assert last.startswith("textgen-tui: error: ") and "another process" in last, err[-2000:]
     assert "Traceback" not in err and "Check failure" not in err
-    from textgen_tui.core.bundle import read_info
+    from textgen_tui.core.store.folder import read_info
 
     assert read_info(out).resume_epoch >= 1  # what was saved stays loadable

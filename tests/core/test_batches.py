@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from core_helpers import tiny_config
 
-from textgen_tui.core.data import TokenBatches, example_starts
 from textgen_tui.core.errors import CorpusError
+from textgen_tui.core.nets.batches import TokenBatches, example_starts
 
 
 def ids(n=5000):
@@ -100,8 +100,8 @@ def test_too_few_examples_for_a_split_batch_is_a_clear_error():
 @pytest.mark.parametrize("name", ["fast", "book"])
 def test_the_tensorflow_pipeline_yields_the_same_batches(name):
     """On TensorFlow the windows are gathered in tf.data, but the batches are TokenBatches's."""
-    from textgen_tui.core.backend import current
-    from textgen_tui.core.tf_support import tf_dataset
+    from textgen_tui.core.nets.backend import current
+    from textgen_tui.core.nets.tf_support import tf_dataset
 
     if current() not in (None, "tensorflow"):
         pytest.skip("this process runs Keras on another backend")
@@ -126,8 +126,8 @@ def test_the_tensorflow_pipeline_has_no_python_generator():
     """A tf.data pipeline built on `Dataset.from_generator` made every step of `fit` twice as slow
     on 2 cores (0.75 s of system time a step with the fast preset; `python -m benchmarks.run
     --only training` compares a fit on the pipeline with train_on_batch): none may creep back."""
-    from textgen_tui.core.backend import current
-    from textgen_tui.core.tf_support import tf_dataset
+    from textgen_tui.core.nets.backend import current
+    from textgen_tui.core.nets.tf_support import tf_dataset
 
     if current() not in (None, "tensorflow"):
         pytest.skip("this process runs Keras on another backend")

@@ -16,13 +16,13 @@ import pytest
 from core_helpers import tiny_config
 
 from textgen_tui.core import events as ev
-from textgen_tui.core.budget import PATIENT_UNTIL, budget_lr, patience_spent, plan_period
-from textgen_tui.core.bundle import read_info
 from textgen_tui.core.config import make_config, preset
-from textgen_tui.core.corpus import corpus_from_text
-from textgen_tui.core.data import TokenBatches
 from textgen_tui.core.errors import ConfigError
-from textgen_tui.core.training import Trainer
+from textgen_tui.core.nets.batches import TokenBatches
+from textgen_tui.core.store.folder import read_info
+from textgen_tui.core.text.corpus import corpus_from_text
+from textgen_tui.core.train.budget import PATIENT_UNTIL, budget_lr, patience_spent, plan_period
+from textgen_tui.core.train.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -86,7 +86,7 @@ def test_minutes_or_epochs_not_both() -> None:
 
 def test_later_periods_start_where_the_last_stopped() -> None:
     """One fit per period: each new iterator (numpy and tf.data) continues the batch sequence."""
-    from textgen_tui.core.tf_support import tf_dataset
+    from textgen_tui.core.nets.tf_support import tf_dataset
 
     cfg = tiny_config()
     data = np.arange(3000, dtype=np.uint16) % 50

@@ -6,9 +6,9 @@ import shutil
 
 import pytest
 
-from textgen_tui.core.bundle import is_model, list_bundles, load_generator, read_info
 from textgen_tui.core.errors import BundleError
-from textgen_tui.core.keras_store import load_bundle
+from textgen_tui.core.store.folder import is_model, list_bundles, load_generator, read_info
+from textgen_tui.core.store.keras_store import load_bundle
 
 
 @pytest.fixture
@@ -146,7 +146,7 @@ def test_a_folder_read_during_a_save_waits_for_it(folder):
     import threading
     import time
 
-    from textgen_tui.core.folder_txn import JOURNAL, folder_lock
+    from textgen_tui.core.store.journal import JOURNAL, folder_lock
 
     aside = folder.parent / "aside"
     aside.mkdir()

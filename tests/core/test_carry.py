@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 from core_helpers import make_text, tiny_config
 
-from textgen_tui.core.bundle import read_info
-from textgen_tui.core.corpus import corpus_from_text
-from textgen_tui.core.data import CARRY_GROUPS, TokenBatches
-from textgen_tui.core.keras_store import load_bundle
-from textgen_tui.core.training import Trainer
+from textgen_tui.core.nets.batches import CARRY_GROUPS, TokenBatches
+from textgen_tui.core.store.folder import read_info
+from textgen_tui.core.store.keras_store import load_bundle
+from textgen_tui.core.text.corpus import corpus_from_text
+from textgen_tui.core.train.trainer import Trainer
 
 
 def carry_config(carry=3):
@@ -62,8 +62,8 @@ def test_a_short_corpus_gets_shorter_runs_and_validation_never_carries():
 def test_carried_chunks_compute_what_the_whole_run_computes():
     """Three chunks in a row through the carry model (training mode, no dropout) give the core
     model's outputs on the run read at once; the fourth batch starts from zeros again."""
-    from textgen_tui.core.carry import carry_model
-    from textgen_tui.core.model import build_model
+    from textgen_tui.core.nets.keras_model import build_model
+    from textgen_tui.core.nets.tbptt import carry_model
 
     cfg = carry_config(3)
     cfg.model.dropout = 0.0
@@ -105,7 +105,7 @@ def test_a_carried_run_saves_a_plain_model_and_resumes_with_its_optimizer(tmp_pa
 
 
 def build_plain(cfg, bundle):
-    from textgen_tui.core.model import build_model
+    from textgen_tui.core.nets.keras_model import build_model
 
     return build_model(cfg, bundle.tokenizer.vocab_size)
 

@@ -5,8 +5,8 @@ import json
 import pytest
 
 from textgen_tui.cli.main import main
-from textgen_tui.core.bundle import read_info
-from textgen_tui.core.paths import bundled_model
+from textgen_tui.core.store.folder import read_info
+from textgen_tui.core.store.paths import bundled_model
 
 EXTRA = 'He said "the fox" (twice) \u2603.\n'  # quotes, parentheses and a snowman the model never saw
 

@@ -2,8 +2,8 @@ import codecs
 
 import pytest
 
-from textgen_tui.core.corpus import decode_bytes, load_corpus
 from textgen_tui.core.errors import CorpusError
+from textgen_tui.core.text.corpus import decode_bytes, load_corpus
 
 TEXT = "Zarathustra ging allein das Gebirge abwärts — « naïve » café.\nSecond line.\n"
 
@@ -97,7 +97,7 @@ def test_folder_without_txt(tmp_path):
 def test_stats():
     text, enc, rep = decode_bytes(b"abca\n")
     assert (text, enc, rep) == ("abca\n", "utf-8", 0)
-    from textgen_tui.core.corpus import corpus_from_text
+    from textgen_tui.core.text.corpus import corpus_from_text
 
     s = corpus_from_text("aab b\n").stats()
     assert s.characters == 6 and s.distinct == 4 and s.most_common[0] == ("a", 2)
@@ -255,7 +255,7 @@ def test_strict_utf8_skips_detection(tmp_path, monkeypatch):
 def test_big_files_are_detected_on_a_bounded_sample(monkeypatch):
     import charset_normalizer
 
-    from textgen_tui.core import corpus
+    from textgen_tui.core.text import corpus
 
     seen = []
     real = charset_normalizer.from_bytes

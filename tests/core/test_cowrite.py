@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from core_helpers import make_text
 
-from textgen_tui.core.cowrite import CHECKPOINT_EVERY, CoWriter, PrefixState, SuggestOptions, _cut
-from textgen_tui.core.generation import Generator, RecurrentNet
-from textgen_tui.core.tokenizers import fit_tokenizer
+from textgen_tui.core.generate.cowrite import CHECKPOINT_EVERY, CoWriter, PrefixState, SuggestOptions, _cut
+from textgen_tui.core.generate.generator import Generator, RecurrentNet
+from textgen_tui.core.text.tokenizers import fit_tokenizer
 
 TEXT = make_text(12)
 
@@ -136,7 +136,7 @@ def test_whole_words_and_distinct_ideas() -> None:
 def test_generation_takes_the_kinds_default_penalty(kind: str) -> None:
     """Word and subword models generate with the repetition penalty on unless told otherwise (char
     models: off); the Write pane's ideas take the same default."""
-    from textgen_tui.core.sampling import default_repetition_penalty
+    from textgen_tui.core.generate.sampling import default_repetition_penalty
 
     generator = random_generator(kind, "lstm")
     seed = TEXT[:120]

@@ -25,9 +25,16 @@ import threading
 import time
 from pathlib import Path
 
-from textgen_tui.core.bundle import BEST_FILE, LAST_FILE, STATE_FILE, BundleInfo, load_generator, read_info
 from textgen_tui.core.errors import BundleError
-from textgen_tui.core.folder_txn import COMMIT, JOURNAL
+from textgen_tui.core.store.folder import (
+    BEST_FILE,
+    LAST_FILE,
+    STATE_FILE,
+    BundleInfo,
+    load_generator,
+    read_info,
+)
+from textgen_tui.core.store.journal import COMMIT, JOURNAL
 
 # 8 kills by default (about a minute); the benchmarks run it with 20 (benchmarks/run.py --only crash).
 KILLS = int(os.environ.get("TEXTGEN_TUI_KILL_MOMENTS", "8"))

@@ -23,9 +23,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from textgen_tui.cli.main import main
-from textgen_tui.core.bundle import BundleInfo, list_bundles, read_info
 from textgen_tui.core.errors import BundleError, TextgenError
-from textgen_tui.core.library import is_damaged_model, is_ours, list_trash, move_to_trash, restore
+from textgen_tui.core.store.folder import BundleInfo, list_bundles, read_info
+from textgen_tui.core.store.trash import is_damaged_model, is_ours, list_trash, move_to_trash, restore
 
 SCALE = int(os.environ.get("TEXTGEN_TUI_EXAMPLES", "1") or 1)
 """More examples, drawn at random, for a search by hand: TEXTGEN_TUI_EXAMPLES=50 pytest -n 0 ..."""
@@ -406,8 +406,8 @@ def test_read_info_names_the_damage(templates, tmp_path_factory):
 )
 def test_a_damaged_subword_model_is_a_clear_error(hf):
     """The library raised a bare Exception when the first text was encoded (an "unexpected" error)."""
-    from textgen_tui.core.tokenizer_base import Tokenizer
-    from textgen_tui.core.tokenizers import fit_tokenizer
+    from textgen_tui.core.text.tokenizer_base import Tokenizer
+    from textgen_tui.core.text.tokenizers import fit_tokenizer
 
     saved = fit_tokenizer("subword", "some text to learn the pieces of, " * 8).to_dict()
     damaged = Tokenizer.from_dict({**saved, "hf": hf})
@@ -419,7 +419,7 @@ def test_a_damaged_subword_model_is_a_clear_error(hf):
 def test_unparsable_trash_and_offer_records(tmp_path, monkeypatch):
     """A trash record nested past the recursion limit dropped its entry from the trash listing;
     the same in the legacy-offer record raised at the app's launch."""
-    from textgen_tui.core.legacy_models import was_offered
+    from textgen_tui.core.store.legacy_models import was_offered
 
     entry = tmp_path / ".trash" / "old"
     entry.mkdir(parents=True)

@@ -1,4 +1,4 @@
-"""Seeing a text through a model (core/surprise.py, core/cells.py): each token's surprise equals the
+"""Seeing a text through a model (core/inspect/surprise.py, core/inspect/cells.py): each token's surprise equals the
 Keras model's, ranks agree with a sort, and the cell finder finds a unit planted by hand."""
 
 import math
@@ -7,17 +7,17 @@ import numpy as np
 import pytest
 from core_helpers import make_text, tiny_config
 
-from textgen_tui.core.cells import FEATURES, cell_activation, find_cells, text_features
-from textgen_tui.core.generation import Generator, RecurrentNet
-from textgen_tui.core.surprise import band_of, segment, surprise
-from textgen_tui.core.tokenizers import fit_tokenizer
+from textgen_tui.core.generate.generator import Generator, RecurrentNet
+from textgen_tui.core.inspect.cells import FEATURES, cell_activation, find_cells, text_features
+from textgen_tui.core.inspect.surprise import band_of, segment, surprise
+from textgen_tui.core.text.tokenizers import fit_tokenizer
 
 TEXT = make_text(4)
 
 
 def _keras_pair(kind: str, cell: str, layers: int):
     """A tiny sequence-layout Keras model with random weights, and the generator read from it."""
-    from textgen_tui.core.model import build_model
+    from textgen_tui.core.nets.keras_model import build_model
 
     cfg = tiny_config("fast")
     cfg.data.layout = "sequence"
@@ -169,8 +169,8 @@ def test_gltr_bands():
 def repetitive_model(tmp_path_factory, text):
     """A tiny book-style (window) model trained for three epochs (a few seconds) on the session's
     repetitive text: it has learned which letters follow which."""
-    from textgen_tui.core.corpus import corpus_from_text
-    from textgen_tui.core.training import Trainer
+    from textgen_tui.core.text.corpus import corpus_from_text
+    from textgen_tui.core.train.trainer import Trainer
 
     cfg = tiny_config("book")
     cfg.train.epochs = 3
@@ -181,7 +181,7 @@ def repetitive_model(tmp_path_factory, text):
 
 def test_a_text_is_far_less_surprising_than_its_characters_shuffled(repetitive_model, text):
     """Read by the same carried-state pass as a sequence model, though it is a window model."""
-    from textgen_tui.core.bundle import load_generator, read_info
+    from textgen_tui.core.store.folder import load_generator, read_info
 
     info = read_info(repetitive_model)
     assert info.config.data.layout == "window"

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from textgen_tui.core import library
-from textgen_tui.core.bundle import list_bundles, save_checkpoint
 from textgen_tui.core.errors import BundleError
-from textgen_tui.core.folder_txn import folder_lock
-from textgen_tui.core.library import (
+from textgen_tui.core.store import trash as library
+from textgen_tui.core.store.folder import list_bundles, save_checkpoint
+from textgen_tui.core.store.journal import folder_lock
+from textgen_tui.core.store.trash import (
     RECORD,
     TrashEntry,
     empty_trash,
@@ -28,8 +28,8 @@ from textgen_tui.core.library import (
 def model_template(tmp_path_factory) -> Path:
     """One real model folder (untrained tiny model saved through save_checkpoint)."""
     from textgen_tui.core.config import preset
-    from textgen_tui.core.model import build_model
-    from textgen_tui.core.tokenizers import fit_tokenizer
+    from textgen_tui.core.nets.keras_model import build_model
+    from textgen_tui.core.text.tokenizers import fit_tokenizer
 
     text = "the quick brown fox jumps over the lazy dog. " * 4
     cfg = preset("fast")

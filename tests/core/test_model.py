@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from textgen_tui.core.config import Config, ConfigError, preset
-from textgen_tui.core.model import build_model
+from textgen_tui.core.nets.keras_model import build_model
 
 
 def dropouts(model) -> tuple[float, float]:
@@ -47,7 +47,7 @@ def test_input_dropout_out_of_range_is_named() -> None:
 def test_weight_decay_shrinks_the_weights_and_not_the_biases() -> None:
     import numpy as np
 
-    from textgen_tui.core.model import compile_model
+    from textgen_tui.core.nets.keras_model import compile_model
 
     cfg = tiny()
     cfg.train.weight_decay, cfg.train.learning_rate = 0.5, 0.1

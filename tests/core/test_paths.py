@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from textgen_tui.core import legacy_models, paths
-from textgen_tui.core.bundle import MARKER
-from textgen_tui.core.folder_txn import folder_lock
-from textgen_tui.core.legacy_models import (
+from textgen_tui.core.store import legacy_models, paths
+from textgen_tui.core.store.folder import MARKER
+from textgen_tui.core.store.journal import folder_lock
+from textgen_tui.core.store.legacy_models import (
     OFFERED_FILE,
     find_legacy,
     mark_offered,
@@ -159,7 +159,7 @@ def test_a_corrupt_offer_record_offers_again(legacy, tmp_path) -> None:
 
 def test_the_models_home_is_no_model(legacy, tmp_path) -> None:
     """The offer record is a dot-file: the listing never shows it."""
-    from textgen_tui.core.bundle import list_bundles
+    from textgen_tui.core.store.folder import list_bundles
 
     mark_offered(legacy)
     move_legacy()
@@ -193,6 +193,6 @@ def test_cli_says_where_models_live_and_offers_once(legacy, tmp_path) -> None:
 
 
 def test_legacy_models_module_does_not_import_textual() -> None:
-    code = "import sys, textgen_tui.core.legacy_models; print('textual' in sys.modules)"
+    code = "import sys, textgen_tui.core.store.legacy_models; print('textual' in sys.modules)"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert r.stdout.strip() == "False"

@@ -10,11 +10,11 @@ import zipfile
 from core_helpers import tiny_config
 
 from textgen_tui.core import events as ev
-from textgen_tui.core.bundle import KERAS_MEMBERS, read_info, save_checkpoint
 from textgen_tui.core.errors import TextgenError
-from textgen_tui.core.plan import BudgetPlan, EpochPlan, PeriodTimes, cosine_lr
-from textgen_tui.core.progress import recent_mean
-from textgen_tui.core.tokenizers import fit_tokenizer
+from textgen_tui.core.store.folder import KERAS_MEMBERS, read_info, save_checkpoint
+from textgen_tui.core.text.tokenizers import fit_tokenizer
+from textgen_tui.core.train.plan import BudgetPlan, EpochPlan, PeriodTimes, cosine_lr
+from textgen_tui.core.train.progress import recent_mean
 
 
 def test_recent_mean_undoes_the_running_mean():
@@ -116,9 +116,9 @@ def test_created_is_the_first_save_s_time(tmp_path):
 
 def test_a_run_that_fails_after_it_started_is_not_reported_as_not_started(monkeypatch, tmp_path, text):
     """The trainer's NaN-before-any-epoch failure used to reach the shells as 'not started'."""
-    from textgen_tui.core import training
-    from textgen_tui.core.corpus import corpus_from_text
-    from textgen_tui.core.session import FAILED, TrainingSession
+    from textgen_tui.core.text.corpus import corpus_from_text
+    from textgen_tui.core.train import trainer as training
+    from textgen_tui.core.train.session import FAILED, TrainingSession
 
     class Diverging:
         stop_reason = None
@@ -151,8 +151,8 @@ def test_a_run_that_fails_after_it_started_is_not_reported_as_not_started(monkey
 def test_progress_reports_the_mean_loss_since_the_previous_report(tmp_path, text):
     """Keras's loss is a running mean that restarts each period: the event also carries the mean
     of the batches since the last report (what the app's smoothed curve plots)."""
-    from textgen_tui.core.corpus import corpus_from_text
-    from textgen_tui.core.training import Trainer
+    from textgen_tui.core.text.corpus import corpus_from_text
+    from textgen_tui.core.train.trainer import Trainer
 
     cfg = tiny_config()
     cfg.train.epochs = 2
@@ -169,8 +169,8 @@ def test_progress_reports_the_mean_loss_since_the_previous_report(tmp_path, text
 
 
 def test_a_resume_spec_reads_the_folder_once_and_applies_minutes_or_epochs(trained_folder, monkeypatch):
-    from textgen_tui.core import run_spec
-    from textgen_tui.core.run_spec import RunSpec
+    from textgen_tui.core.train import run_spec
+    from textgen_tui.core.train.run_spec import RunSpec
 
     reads = []
     real = run_spec.read_info

@@ -17,12 +17,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from textgen_tui.core.config import preset
-from textgen_tui.core.corpus import Corpus, decode_bytes, load_corpus
 from textgen_tui.core.errors import CorpusError, GenerationError
-from textgen_tui.core.generation import RecurrentNet
-from textgen_tui.core.generation_service import GenerationService
-from textgen_tui.core.tokenizer_base import UNK
-from textgen_tui.core.tokenizers import fit_tokenizer
+from textgen_tui.core.generate.generator import RecurrentNet
+from textgen_tui.core.generate.service import GenerationService
+from textgen_tui.core.text.corpus import Corpus, decode_bytes, load_corpus
+from textgen_tui.core.text.tokenizer_base import UNK
+from textgen_tui.core.text.tokenizers import fit_tokenizer
 
 SCALE = int(os.environ.get("TEXTGEN_TUI_EXAMPLES", "1") or 1)
 """More examples, drawn at random, for a search by hand: TEXTGEN_TUI_EXAMPLES=50 pytest -n 0 ..."""
@@ -334,7 +334,7 @@ _BUNDLED = GenerationService()  # one for the module: the bundled model is read 
 @given(seed=SEEDS)
 @example(seed="\udcff")
 def test_any_seed_on_the_bundled_model(seed):
-    from textgen_tui.core.paths import bundled_model
+    from textgen_tui.core.store.paths import bundled_model
 
     folder = bundled_model()
     if folder is None:

@@ -7,14 +7,14 @@ import numpy as np
 from core_helpers import tiny_config
 
 from textgen_tui.core import events as ev
-from textgen_tui.core.bundle import read_info
 from textgen_tui.core.config import make_config
-from textgen_tui.core.corpus import corpus_from_text
-from textgen_tui.core.generation import Generator, RecurrentNet
-from textgen_tui.core.keras_store import load_bundle
-from textgen_tui.core.sizing import SAMPLED, sizable, size_for_words
-from textgen_tui.core.training import Trainer
-from textgen_tui.core.weights_file import read_recurrent_net
+from textgen_tui.core.generate.generator import Generator, RecurrentNet
+from textgen_tui.core.store.folder import read_info
+from textgen_tui.core.store.keras_store import load_bundle
+from textgen_tui.core.store.weights_file import read_recurrent_net
+from textgen_tui.core.text.corpus import corpus_from_text
+from textgen_tui.core.train.sizing import SAMPLED, sizable, size_for_words
+from textgen_tui.core.train.trainer import Trainer
 
 WORDS = [f"w{i}" for i in range(80)]
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from textgen_tui.core.errors import GenerationError
-from textgen_tui.core.sampling import Sampler
+from textgen_tui.core.generate.sampling import Sampler
 
 LOGITS = np.log(np.array([[0.5, 0.3, 0.15, 0.05, 0.0]], dtype=np.float32) + 1e-30)
 

@@ -1,11 +1,11 @@
-"""The loop controls of core/sampling.py on hand-made logits: a repetition penalty (CTRL) and a
+"""The loop controls of core/generate/sampling.py on hand-made logits: a repetition penalty (CTRL) and a
 no-repeat n-gram size (Hugging Face semantics)."""
 
 import numpy as np
 import pytest
 
 from textgen_tui.core.errors import GenerationError
-from textgen_tui.core.sampling import Sampler
+from textgen_tui.core.generate.sampling import Sampler
 
 LOGITS = np.log(np.array([[0.1, 0.2, 0.3, 0.4]]))
 
@@ -84,7 +84,7 @@ def test_bad_controls_are_generation_errors(kwargs):
 
 
 def test_the_default_penalty_is_on_for_word_and_subword_models_only():
-    from textgen_tui.core.sampling import default_repetition_penalty
+    from textgen_tui.core.generate.sampling import default_repetition_penalty
 
     assert default_repetition_penalty("subword") == default_repetition_penalty("word") == 1.2
     assert default_repetition_penalty("char") == default_repetition_penalty("clause") == 1.0

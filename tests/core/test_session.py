@@ -12,15 +12,15 @@ import pytest
 from core_helpers import tiny_config
 
 from textgen_tui.core import events as ev
-from textgen_tui.core import session as session_module
-from textgen_tui.core.bundle import load_generator, read_info
 from textgen_tui.core.config import make_config
-from textgen_tui.core.corpus import corpus_from_text
 from textgen_tui.core.errors import BundleError, ConfigError
-from textgen_tui.core.generation_service import GenerationService
-from textgen_tui.core.keras_store import strip_optimizer
-from textgen_tui.core.session import FAILED, FINISHED, TrainingSession
-from textgen_tui.core.training import Trainer, cosine_lr
+from textgen_tui.core.generate.service import GenerationService
+from textgen_tui.core.store.folder import load_generator, read_info
+from textgen_tui.core.store.keras_store import strip_optimizer
+from textgen_tui.core.text.corpus import corpus_from_text
+from textgen_tui.core.train import session as session_module
+from textgen_tui.core.train.session import FAILED, FINISHED, TrainingSession
+from textgen_tui.core.train.trainer import Trainer, cosine_lr
 
 TINY = {
     "units": 24,

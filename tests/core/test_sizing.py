@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from textgen_tui.core import events as ev
-from textgen_tui.core.bundle import read_info
 from textgen_tui.core.config import make_config, preset
-from textgen_tui.core.corpus import corpus_from_text
-from textgen_tui.core.sizing import MAX_PARAMS, PARAMS_PER_TOKEN, params, sizable, size_for_words
-from textgen_tui.core.tokenizers import fit_tokenizer
-from textgen_tui.core.training import Trainer
+from textgen_tui.core.store.folder import read_info
+from textgen_tui.core.text.corpus import corpus_from_text
+from textgen_tui.core.text.tokenizers import fit_tokenizer
+from textgen_tui.core.train.sizing import MAX_PARAMS, PARAMS_PER_TOKEN, params, sizable, size_for_words
+from textgen_tui.core.train.trainer import Trainer
 
 
 def test_words_seen_fewer_than_min_count_times_are_spelled_in_characters() -> None:
@@ -76,7 +76,7 @@ def test_a_word_run_lists_the_sizes_it_chose(tmp_path: Path, text: str) -> None:
 
 
 def test_a_short_character_budget_trains_a_smaller_network_updated_more_often() -> None:
-    from textgen_tui.core.sizing import SHORT_BUDGET, SHORT_BUDGET_MINUTES, size_for_budget
+    from textgen_tui.core.train.sizing import SHORT_BUDGET, SHORT_BUDGET_MINUTES, size_for_budget
 
     short = make_config("fast", {"minutes": 1.26})
     notes = size_for_budget(short, set(sizable("fast", {"minutes": 1.26})))

@@ -1,4 +1,4 @@
-"""The subword tokenizer (core/subword.py): lossless for any text, learned from the training part
+"""The subword tokenizer (core/text/subword.py): lossless for any text, learned from the training part
 only, saved and loaded with a model folder; a tiny subword run trains, generates, resumes and is
 evaluated in bits per character."""
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from core_helpers import tiny_config
 
-from textgen_tui.core.corpus import corpus_from_text
-from textgen_tui.core.tokenizers import Tokenizer, fit_tokenizer
+from textgen_tui.core.text.corpus import corpus_from_text
+from textgen_tui.core.text.tokenizers import Tokenizer, fit_tokenizer
 
 NASTY = [
     "😀👨‍👩‍👧 emoji and a flag 🇫🇷",
@@ -76,7 +76,7 @@ def test_lowercase_and_save_load(text, tmp_path):
 
 
 def test_sized_like_word_runs():
-    from textgen_tui.core.sizing import SUBWORD_PARAMS_PER_TOKEN, params, size_for_words
+    from textgen_tui.core.train.sizing import SUBWORD_PARAMS_PER_TOKEN, params, size_for_words
 
     cfg = tiny_config()
     cfg.data.tokenizer = "subword"
@@ -95,10 +95,10 @@ def test_sized_like_word_runs():
 
 def test_tiny_subword_run_trains_generates_resumes_evaluates(tmp_path, text):
     from textgen_tui.core import events as ev
-    from textgen_tui.core.bundle import load_generator, read_info
-    from textgen_tui.core.evaluate import evaluate_text
-    from textgen_tui.core.keras_store import load_bundle
-    from textgen_tui.core.training import Trainer
+    from textgen_tui.core.inspect.evaluate import evaluate_text
+    from textgen_tui.core.store.folder import load_generator, read_info
+    from textgen_tui.core.store.keras_store import load_bundle
+    from textgen_tui.core.train.trainer import Trainer
 
     cfg = tiny_config()
     cfg.data.tokenizer = "subword"
@@ -140,7 +140,7 @@ def test_tiny_subword_run_trains_generates_resumes_evaluates(tmp_path, text):
 
 
 def test_utf8_guard_keeps_random_draws_to_whole_characters(tok):
-    from textgen_tui.core.sampling import Sampler
+    from textgen_tui.core.generate.sampling import Sampler
 
     rng = np.random.default_rng(0)
     guard, sampler = tok.utf8_guard(4), Sampler([1.0, 1.0, 2.0, 5.0], rng_seed=0)

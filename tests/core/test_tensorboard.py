@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from core_helpers import read_events, tiny_config
 
-from textgen_tui.core.corpus import corpus_from_text
 from textgen_tui.core.errors import ConfigError
-from textgen_tui.core.session import TrainingSession
+from textgen_tui.core.text.corpus import corpus_from_text
+from textgen_tui.core.train.session import TrainingSession
 
 
 def test_a_run_writes_scalars_per_epoch_and_the_samples_as_text(tmp_path, text):

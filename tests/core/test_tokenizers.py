@@ -1,6 +1,6 @@
 import pytest
 
-from textgen_tui.core.tokenizers import UNK, CharTokenizer, Tokenizer, fit_tokenizer
+from textgen_tui.core.text.tokenizers import UNK, CharTokenizer, Tokenizer, fit_tokenizer
 
 WESTERN = "Hello, world! The quick brown fox — naïve café.\n\tTabs  and  spaces...\n"
 CHINESE = "我们在野生动物园玩。今天天气很好，我们去公园散步！他说：“你好吗？”\n"

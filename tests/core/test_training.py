@@ -7,11 +7,11 @@ import pytest
 from core_helpers import tiny_config
 
 from textgen_tui.core import events as ev
-from textgen_tui.core.bundle import read_info
-from textgen_tui.core.corpus import corpus_from_text
 from textgen_tui.core.errors import CorpusError, TextgenError
-from textgen_tui.core.keras_store import load_bundle
-from textgen_tui.core.training import Trainer
+from textgen_tui.core.store.folder import read_info
+from textgen_tui.core.store.keras_store import load_bundle
+from textgen_tui.core.text.corpus import corpus_from_text
+from textgen_tui.core.train.trainer import Trainer
 
 
 def test_event_stream_and_model_folder(tmp_path, text):
@@ -119,8 +119,8 @@ def test_divergence_keeps_the_best_weights(tmp_path, text, trained_folder):
 def test_datasets_do_not_autotune(text):
     """Issue 8, bug 3: an autotuned tf.data iterator paused 6-20 s at 0 % CPU when Keras
     destroyed it at an epoch start (benchmarks/results/soak.md): no autotuning, fixed sizes."""
-    from textgen_tui.core.data import make_dataset, split_ids
-    from textgen_tui.core.tokenizers import fit_tokenizer
+    from textgen_tui.core.nets.batches import make_dataset, split_ids
+    from textgen_tui.core.text.tokenizers import fit_tokenizer
 
     cfg = tiny_config()
     tok = fit_tokenizer("char", text)

@@ -12,14 +12,14 @@ import numpy as np
 import pytest
 from core_helpers import make_text, tiny_config
 
-from textgen_tui.core.backend import import_keras
-from textgen_tui.core.bundle import read_info
 from textgen_tui.core.errors import BundleError
-from textgen_tui.core.generation import Generator, RecurrentNet
-from textgen_tui.core.model import build_model
-from textgen_tui.core.paths import bundled_model
-from textgen_tui.core.tokenizers import fit_tokenizer
-from textgen_tui.core.weights_file import read_recurrent_net
+from textgen_tui.core.generate.generator import Generator, RecurrentNet
+from textgen_tui.core.nets.backend import import_keras
+from textgen_tui.core.nets.keras_model import build_model
+from textgen_tui.core.store.folder import read_info
+from textgen_tui.core.store.paths import bundled_model
+from textgen_tui.core.store.weights_file import read_recurrent_net
+from textgen_tui.core.text.tokenizers import fit_tokenizer
 
 TEXT = make_text(4)
 KINDS = [
@@ -164,7 +164,7 @@ def test_reading_does_not_import_keras_or_tensorflow(saved):
     _, with_opt, _ = saved("gru", 2, "embedding")
     code = f"""
 import sys
-from textgen_tui.core.weights_file import read_recurrent_net
+from textgen_tui.core.store.weights_file import read_recurrent_net
 net = read_recurrent_net({str(with_opt)!r})
 assert len(net.layers) == 2
 print(','.join(n for n in ('tensorflow', 'keras', 'textual') if n in sys.modules) or 'none')

@@ -20,18 +20,18 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from textgen_tui.app.dialogs import HelpScreen, QuitDialog, help_rows
 from textgen_tui.app.panes.corpus import CorpusPane
 from textgen_tui.app.panes.generate import GeneratePane
 from textgen_tui.app.panes.models import ModelsPane
 from textgen_tui.app.panes.train import TrainPane
 from textgen_tui.app.panes.write import WritePane
-from textgen_tui.core import session as ses
+from textgen_tui.app.screens.dialogs import HelpScreen, QuitDialog, help_rows
 from textgen_tui.core.config import preset
-from textgen_tui.core.corpus import Corpus
 from textgen_tui.core.errors import TextgenError
-from textgen_tui.core.generation_service import GenerationService
-from textgen_tui.core.paths import bundled_model, default_out_dir
+from textgen_tui.core.generate.service import GenerationService
+from textgen_tui.core.store.paths import bundled_model, default_out_dir
+from textgen_tui.core.text.corpus import Corpus
+from textgen_tui.core.train import session as ses
 
 PANES = ("corpus", "train", "generate", "models", "write")
 PANE_KEYS = ("F1", "F2", "F3", "F4", "F8")
@@ -84,7 +84,7 @@ class TextgenApp(App):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        from textgen_tui.core.backend import requested
+        from textgen_tui.core.nets.backend import requested
 
         self.sub_title = f"Keras on {requested()}: loading…"
         if self.preload_tensorflow:  # after the first paint: the import competes for the GIL
@@ -201,7 +201,7 @@ class TextgenApp(App):
 
     def _import_keras(self) -> None:
         try:
-            from textgen_tui.core import backend
+            from textgen_tui.core.nets import backend
 
             backend.import_keras()
             ready = (backend.describe(), backend.has_gpu(), None)

@@ -34,7 +34,7 @@ def backend_option(parser: argparse.ArgumentParser, default) -> None:
 
 
 def default_model_dir(arg: str | None) -> Path:
-    from textgen_tui.core.paths import bundled_model
+    from textgen_tui.core.store.paths import bundled_model
 
     if arg:
         return Path(arg)

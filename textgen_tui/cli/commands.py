@@ -64,14 +64,14 @@ def build_config(args: argparse.Namespace):
 
 
 def train(args: argparse.Namespace) -> int:
-    from textgen_tui.core.catalog import resolve_corpus
-    from textgen_tui.core.session import TrainingSession
+    from textgen_tui.core.text.catalog import resolve_corpus
+    from textgen_tui.core.train.session import TrainingSession
 
     overrides = overrides_from(args)
     if args.resume:
         if not args.out:
             raise TextgenError("--resume needs --out DIR: the model folder to continue")
-        from textgen_tui.core.run_spec import RunSpec
+        from textgen_tui.core.train.run_spec import RunSpec
 
         if args.minutes is not None and args.epochs is not None:
             raise TextgenError("train for minutes or for epochs, not both: give --minutes or --epochs")
@@ -91,7 +91,7 @@ def train(args: argparse.Namespace) -> int:
     # Join the other processes before anything asks JAX for its devices (has_gpu below).
     parallel = _parallel(args, batch_size)
     if not args.resume and args.preset is None:
-        from textgen_tui.core.backend import has_gpu
+        from textgen_tui.core.nets.backend import has_gpu
 
         args.preset = "gpu" if has_gpu() else "fast"
         if build_config(args).train.minutes is not None:
@@ -121,7 +121,7 @@ def train(args: argparse.Namespace) -> int:
 def _one_process_for_minutes(args: argparse.Namespace) -> None:
     """A time budget is one process's clock: several processes would each set their own rate.
     Refused here, before the corpus is tokenized (the Trainer refuses it too, later)."""
-    from textgen_tui.core.parallel import env_processes
+    from textgen_tui.core.nets.parallel import env_processes
 
     processes = args.num_processes or env_processes()[1] or 1
     if processes > 1:
@@ -131,7 +131,7 @@ def _one_process_for_minutes(args: argparse.Namespace) -> None:
 
 
 def _parallel(args: argparse.Namespace, batch_size: int):
-    from textgen_tui.core.parallel import setup
+    from textgen_tui.core.nets.parallel import setup
 
     return setup(
         args.devices,
@@ -184,8 +184,8 @@ def follow(session, listener=None) -> int:
 
 
 def generate(args: argparse.Namespace, temperatures: list[float] | None) -> int:
-    from textgen_tui.core.bundle import read_info
-    from textgen_tui.core.sampling import Sampler, default_repetition_penalty
+    from textgen_tui.core.generate.sampling import Sampler, default_repetition_penalty
+    from textgen_tui.core.store.folder import read_info
 
     folder = default_model_dir(args.model)
     info = read_info(folder)  # fails fast, before TensorFlow loads
@@ -207,7 +207,7 @@ def generate(args: argparse.Namespace, temperatures: list[float] | None) -> int:
         if not info.seeds:
             raise TextgenError("this model folder has no stored seeds: pass --seed TEXT")
         seed = info.seeds[int(np.random.default_rng(args.rng_seed).integers(len(info.seeds)))]
-    from textgen_tui.core.generation_service import GenerationService
+    from textgen_tui.core.generate.service import GenerationService
 
     prepared, stream = GenerationService().stream(
         folder,
@@ -272,10 +272,10 @@ def _generate_rich(seed: str, temps: list[float], stream) -> None:
 
 
 def evaluate(args: argparse.Namespace) -> int:
-    from textgen_tui.core.bundle import read_info
-    from textgen_tui.core.catalog import resolve_corpus
-    from textgen_tui.core.evaluate import evaluate_text
-    from textgen_tui.core.keras_store import load_bundle
+    from textgen_tui.core.inspect.evaluate import evaluate_text
+    from textgen_tui.core.store.folder import read_info
+    from textgen_tui.core.store.keras_store import load_bundle
+    from textgen_tui.core.text.catalog import resolve_corpus
 
     read_info(args.model)
     corpus = resolve_corpus(args.corpus)
@@ -295,7 +295,7 @@ def evaluate(args: argparse.Namespace) -> int:
 
 
 def _move_legacy() -> None:
-    from textgen_tui.core.legacy_models import find_legacy, move_legacy
+    from textgen_tui.core.store.legacy_models import find_legacy, move_legacy
 
     legacy = find_legacy()
     if legacy is None:
@@ -310,7 +310,7 @@ def _move_legacy() -> None:
 
 def _offer_legacy() -> None:
     """Said once per ./models (the offer is remembered in the models home)."""
-    from textgen_tui.core.legacy_models import mark_offered, pending_offer
+    from textgen_tui.core.store.legacy_models import mark_offered, pending_offer
 
     legacy = pending_offer()
     if legacy is not None:
@@ -322,9 +322,9 @@ def _offer_legacy() -> None:
 
 
 def list_models(args: argparse.Namespace) -> int:
-    from textgen_tui.core.bundle import BundleInfo, list_bundles
-    from textgen_tui.core.catalog import CATALOG
-    from textgen_tui.core.paths import describe_models_home, model_roots
+    from textgen_tui.core.store.folder import BundleInfo, list_bundles
+    from textgen_tui.core.store.paths import describe_models_home, model_roots
+    from textgen_tui.core.text.catalog import CATALOG
 
     if args.move_legacy:
         _move_legacy()

@@ -37,8 +37,8 @@ def add_parser(sub) -> None:
 def inspect(args: argparse.Namespace) -> int:
     from textgen_tui.cli.args import default_model_dir
     from textgen_tui.cli.inspect_render import print_rich, unknown_note, write_page
-    from textgen_tui.core.bundle import read_info
-    from textgen_tui.core.corpus import load_corpus
+    from textgen_tui.core.store.folder import read_info
+    from textgen_tui.core.text.corpus import load_corpus
 
     folder = default_model_dir(args.model)
     info = read_info(folder)  # a bad folder fails before the text is read
@@ -48,8 +48,8 @@ def inspect(args: argparse.Namespace) -> int:
     corpus = load_corpus(args.file)  # missing, empty, binary: the corpus loader's one-line errors
     if corpus.replaced:
         _warn(f"warning: {corpus.replaced:,} undecodable bytes in {corpus.source} were replaced with U+FFFD")
-    from textgen_tui.core.generation_service import GenerationService
-    from textgen_tui.core.surprise import surprise
+    from textgen_tui.core.generate.service import GenerationService
+    from textgen_tui.core.inspect.surprise import surprise
 
     generator = GenerationService().generator(folder)
     lowercase = bool(info.config.data.lowercase)
@@ -61,7 +61,7 @@ def inspect(args: argparse.Namespace) -> int:
         )
     cells = None
     if args.cells:
-        from textgen_tui.core.cells import find_cells
+        from textgen_tui.core.inspect.cells import find_cells
 
         cells = find_cells(generator, corpus.text, lowercase=lowercase)
     seconds = time.perf_counter() - t0

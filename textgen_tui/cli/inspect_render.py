@@ -9,8 +9,8 @@ from html import escape
 from pathlib import Path
 
 from textgen_tui.core.errors import TextgenError
-from textgen_tui.core.folder_txn import atomic_file
-from textgen_tui.core.surprise import BAND_NAMES, band_of
+from textgen_tui.core.inspect.surprise import BAND_NAMES, band_of
+from textgen_tui.core.store.journal import atomic_file
 
 BAND_COLORS = ("#adff80", "#ffea80", "#ff9280", "#e5b0ff")
 """GLTR's own colors: green top 1, yellow top 10, red top 100, purple beyond."""

@@ -190,7 +190,7 @@ def _add_serve(sub) -> None:
         action="store_true",
         help="allow a --host other machines can reach (there is no authentication: prefer an ssh tunnel)",
     )
-    from textgen_tui.cli.serve_limits import DEFAULT_RULE, default_max_apps, max_apps_arg
+    from textgen_tui.serve.limits import DEFAULT_RULE, default_max_apps, max_apps_arg
 
     w.add_argument(
         "--max-apps",
@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "backend", None) or args.command in ("train", "evaluate", None):
-        from textgen_tui.core.backend import choose
+        from textgen_tui.core.nets.backend import choose
 
         try:
             choose(getattr(args, "backend", None))  # before anything imports Keras
@@ -217,13 +217,13 @@ def main(argv: list[str] | None = None) -> int:
             return _fail(str(exc))
     if args.command is None:
         from textgen_tui.cli.launcher import run_app
-        from textgen_tui.cli.serve import watch_server
+        from textgen_tui.serve.run import watch_server
 
         watch_server()  # started by `serve`: quit when the server goes
         run_app()
         return 0
     if args.command == "serve":
-        from textgen_tui.cli.serve import serve
+        from textgen_tui.serve.run import serve
 
         code, error = serve(
             args.host,

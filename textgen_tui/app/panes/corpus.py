@@ -14,12 +14,12 @@ from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, 
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from textgen_tui.app.panes.fields import KeyInput
-from textgen_tui.app.suggest import PathSuggester
-from textgen_tui.core.catalog import CATALOG
+from textgen_tui.app.widgets.fields import KeyInput
+from textgen_tui.app.widgets.suggest import PathSuggester
 from textgen_tui.core.config import TOKENIZERS
-from textgen_tui.core.corpus import Corpus, CorpusStats
 from textgen_tui.core.errors import TextgenError
+from textgen_tui.core.text.catalog import CATALOG
+from textgen_tui.core.text.corpus import Corpus, CorpusStats
 
 PREVIEW_CHARS = 4000
 
@@ -44,8 +44,8 @@ def summarise(corpus: Corpus, tokenizer: str, limit: int = 5_000_000) -> CorpusS
     """Statistics for `tokenizer` (runs in a worker: word splitting a big corpus takes a while)."""
     from collections import Counter
 
-    from textgen_tui.core.advice import tokenizer_advice
     from textgen_tui.core.config import preset
+    from textgen_tui.core.text.advice import tokenizer_advice
 
     stats = corpus.stats()
     advice = tokenizer_advice(corpus.text)
@@ -53,7 +53,7 @@ def summarise(corpus: Corpus, tokenizer: str, limit: int = 5_000_000) -> CorpusS
         return CorpusSummary(
             corpus, stats, tokenizer, stats.distinct, stats.most_common, stats.distinct, advice=advice
         )
-    from textgen_tui.core.tokenizers import fit_tokenizer
+    from textgen_tui.core.text.tokenizers import fit_tokenizer
 
     data = preset("fast").data
     text = corpus.text[:limit]
@@ -150,7 +150,7 @@ class CorpusPane(Horizontal):
 
     @work(thread=True, exclusive=True, group="corpus", exit_on_error=False, description="loading the corpus")
     def _load(self, spec: str, lowercase: bool, tokenizer: str) -> CorpusSummary:
-        from textgen_tui.core.catalog import resolve_corpus
+        from textgen_tui.core.text.catalog import resolve_corpus
 
         return summarise(resolve_corpus(spec, lowercase), tokenizer)
 
@@ -211,7 +211,7 @@ class CorpusPane(Horizontal):
         self.load(spec)
 
     def action_browse(self) -> None:
-        from textgen_tui.app.dialogs import PathPicker
+        from textgen_tui.app.screens.dialogs import PathPicker
 
         def chosen(path: str | None) -> None:
             if path:

@@ -20,8 +20,8 @@ from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, 
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from textgen_tui.app.panes.fields import KeyInput, KeyTextArea, parse_temperatures
 from textgen_tui.app.render import printout, temperature_block
+from textgen_tui.app.widgets.fields import KeyInput, KeyTextArea, parse_temperatures
 from textgen_tui.core.config import BOOK_TEMPERATURES
 from textgen_tui.core.errors import ConfigError, GenerationError, TextgenError
 
@@ -219,7 +219,7 @@ class GeneratePane(Vertical):
     # -- models ---------------------------------------------------------------------------------
     def show_models(self, entries, select: str | None = None) -> None:
         """The model list: the run being trained first (its live weights), then every folder."""
-        from textgen_tui.core.paths import bundled_model
+        from textgen_tui.core.store.paths import bundled_model
 
         session, generation = self.app.session, self.app.generation
         live_dir = session.out_dir if session.active else None
@@ -263,7 +263,7 @@ class GeneratePane(Vertical):
         """Load the model's generator ahead of the first request (off the UI thread)."""
         session, generation = self.app.session, self.app.generation
         if self._demo:  # the welcome writes from the model's first stored seed
-            from textgen_tui.core.bundle import read_info
+            from textgen_tui.core.store.folder import read_info
 
             seeds = read_info(path).seeds
             if seeds:
@@ -358,7 +358,7 @@ class GeneratePane(Vertical):
 
     @work(thread=True, exclusive=True, group="generate", exit_on_error=False, description="generating")
     def _stream(self, request: GenerateRequest, run: int, stop: threading.Event) -> bool:
-        from textgen_tui.app.worker import ChunkBuffer
+        from textgen_tui.app.relay import ChunkBuffer
 
         session, generation = self.app.session, self.app.generation
         if session.active and session.out_dir == Path(request.model):
@@ -422,7 +422,7 @@ class GeneratePane(Vertical):
 
     @work(thread=True, exclusive=True, group="seeds", exit_on_error=False, description="reading seeds")
     def _seeds(self, model: str | None) -> None:
-        from textgen_tui.core.bundle import read_info
+        from textgen_tui.core.store.folder import read_info
 
         try:
             seeds = read_info(model).seeds if model else []

@@ -14,10 +14,10 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, DataTable, Static
 
-from textgen_tui.app.dialogs import ConfirmDialog
-from textgen_tui.core.bundle import BundleInfo
+from textgen_tui.app.screens.dialogs import ConfirmDialog
 from textgen_tui.core.errors import TextgenError
-from textgen_tui.core.paths import (
+from textgen_tui.core.store.folder import BundleInfo
+from textgen_tui.core.store.paths import (
     bundled_model,
     bundled_models_dir,
     model_roots,
@@ -71,7 +71,7 @@ def list_trashed() -> tuple[list, list[Path]]:
     """The trashed model folders of the writable roots, and the other things found in their
     `.trash` folders (a user's own folder put there): those are never listed as models nor
     deleted by emptying the trash."""
-    from textgen_tui.core.library import is_ours, list_trash
+    from textgen_tui.core.store.trash import is_ours, list_trash
 
     models, others = [], []
     for root in writable_roots():
@@ -87,7 +87,7 @@ def empty_trashed(entries) -> int:
     """Delete the trashed model folders `entries` for good; returns how many went."""
     import shutil
 
-    from textgen_tui.core.library import TRASH, is_ours
+    from textgen_tui.core.store.trash import TRASH, is_ours
 
     removed, failed = 0, []
     for entry in entries:
@@ -189,8 +189,8 @@ class ModelsPane(Vertical):
 
     def reload(self) -> list:
         """Read the model roots and their trash again and show them; returns the model entries."""
-        from textgen_tui.core.bundle import list_bundles
-        from textgen_tui.core.paths import describe_models_home
+        from textgen_tui.core.store.folder import list_bundles
+        from textgen_tui.core.store.paths import describe_models_home
 
         roots = model_roots()
         entries = list_bundles(*roots)
@@ -283,7 +283,7 @@ class ModelsPane(Vertical):
         if path is None:
             self.notify("Nothing in the trash is selected.", severity="warning")
             return
-        from textgen_tui.core.library import restore
+        from textgen_tui.core.store.trash import restore
 
         entry = next((t for t in self.trash if t.path == path), None)
         if entry is None:
@@ -387,7 +387,7 @@ class ModelsPane(Vertical):
         if session.active and session.out_dir is not None and path.resolve() == session.out_dir.resolve():
             self.notify("This model is being trained: stop training first.", severity="error")
             return
-        from textgen_tui.core.library import is_ours, not_ours_message
+        from textgen_tui.core.store.trash import is_ours, not_ours_message
 
         bundled = bundled_model()
         if bundled is not None and same_folder(path, bundled):
@@ -405,7 +405,7 @@ class ModelsPane(Vertical):
             return
 
         def answer(yes: bool | None) -> None:
-            from textgen_tui.core.library import move_to_trash
+            from textgen_tui.core.store.trash import move_to_trash
 
             if not yes:
                 return
@@ -430,7 +430,7 @@ class ModelsPane(Vertical):
 
     def offer_legacy(self) -> None:
         """Model folders in a ./models from before the models home: offered for moving, once."""
-        from textgen_tui.core.legacy_models import mark_offered, move_legacy, pending_offer
+        from textgen_tui.core.store.legacy_models import mark_offered, move_legacy, pending_offer
 
         legacy = pending_offer()
         if legacy is None:
@@ -496,8 +496,8 @@ class ModelsPane(Vertical):
     def _open_details(self, paths: tuple[str, ...]) -> None:
         """Details (one folder) or Compare (two): the folders are read off the UI thread (a read
         can wait for a save in progress)."""
-        from textgen_tui.app.details import CompareModels, ModelDetails
-        from textgen_tui.core.bundle import read_info
+        from textgen_tui.app.screens.details import CompareModels, ModelDetails
+        from textgen_tui.core.store.folder import read_info
 
         title = "Details" if len(paths) == 1 else "Compare"
         try:

@@ -14,7 +14,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Input, Label, Select
 
-from textgen_tui.app.panes.fields import (
+from textgen_tui.app.relay import BatchProgress, SampleChunk, TrainingEvent, TrainingRelay
+from textgen_tui.app.widgets.fields import (
     FIELDS,
     DevicesValidator,
     FieldValidator,
@@ -23,14 +24,13 @@ from textgen_tui.app.panes.fields import (
     format_value,
     parse,
 )
-from textgen_tui.app.panes.train_live import COMPACT_HEIGHT, LiveView, grouped_changes, run_summary
-from textgen_tui.app.worker import BatchProgress, SampleChunk, TrainingEvent, TrainingRelay
+from textgen_tui.app.widgets.train_live import COMPACT_HEIGHT, LiveView, grouped_changes, run_summary
 from textgen_tui.core import events as ev
-from textgen_tui.core import session as ses
-from textgen_tui.core.bundle import is_model, read_info
 from textgen_tui.core.config import CELLS, LAYOUTS, PRESETS, RESUMABLE, Config, make_config, preset
 from textgen_tui.core.errors import ConfigError, TextgenError
-from textgen_tui.core.paths import default_out_dir
+from textgen_tui.core.store.folder import is_model, read_info
+from textgen_tui.core.store.paths import default_out_dir
+from textgen_tui.core.train import session as ses
 
 # Form fields that belong to a saved model: shown from its folder, and fixed, when resuming it.
 FIXED_WHEN_RESUMING = ("layout", "cell", *(f.name for f in FIELDS if f.name not in RESUMABLE))
@@ -461,7 +461,7 @@ class TrainPane(Horizontal):
         self.post_message(self.RunEnded())
 
     def _show_failure(self, e: ev.Failed) -> None:
-        from textgen_tui.app.dialogs import MessageDialog
+        from textgen_tui.app.screens.dialogs import MessageDialog
 
         if not e.started:  # refused or failed before training: say why, the pane stays ready
             self.live.set_status(f"Not started: {e.message}")

@@ -28,9 +28,9 @@ from textual.widgets.option_list import Option
 from textual.widgets.text_area import Location
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from textgen_tui.app.panes.fields import KeyInput
-from textgen_tui.app.panes.write_area import CoWriteArea
-from textgen_tui.app.panes.write_view import (
+from textgen_tui.app.widgets.fields import KeyInput
+from textgen_tui.app.widgets.write_area import CoWriteArea
+from textgen_tui.app.widgets.write_view import (
     band_legend,
     cell_legend,
     cells_overlay,
@@ -40,8 +40,8 @@ from textgen_tui.app.panes.write_view import (
     surprise_overlay,
 )
 from textgen_tui.core.config import check_temperature
-from textgen_tui.core.cowrite import CoWriter, Suggestions, SuggestOptions
 from textgen_tui.core.errors import ConfigError, GenerationError, TextgenError
+from textgen_tui.core.generate.cowrite import CoWriter, Suggestions, SuggestOptions
 
 PAUSE = 0.3
 """Seconds without typing before the model suggests (or re-reads the text in a view)."""
@@ -196,7 +196,7 @@ class WritePane(Vertical):
     # -- the model ------------------------------------------------------------------------------
     def chosen_model(self) -> str | None:
         """The model Generate uses (the one being trained included), else the bundled one."""
-        from textgen_tui.core.paths import bundled_model
+        from textgen_tui.core.store.paths import bundled_model
 
         chosen = self.app.generate_pane.model
         if chosen:
@@ -205,7 +205,7 @@ class WritePane(Vertical):
         return str(bundled) if bundled is not None else None
 
     def show_model(self) -> None:
-        from textgen_tui.core.paths import bundled_model
+        from textgen_tui.core.store.paths import bundled_model
 
         model = self.chosen_model()
         label = self.query_one("#write-model", Static)
@@ -392,7 +392,7 @@ class WritePane(Vertical):
         thread=True, exclusive=True, group="write-read", exit_on_error=False, description="reading the text"
     )
     def _read_surprise(self, ask: Ask) -> None:
-        from textgen_tui.core.surprise import surprise
+        from textgen_tui.core.inspect.surprise import surprise
 
         writer = self._writer_for(ask.model)
         report = surprise(writer.generator, ask.text, lowercase=writer.lowercase)
@@ -632,8 +632,8 @@ class CellReading:
 
     @classmethod
     def of(cls, writer: CoWriter, text: str) -> CellReading:
-        from textgen_tui.core.cells import activations, find_cells
-        from textgen_tui.core.surprise import segment
+        from textgen_tui.core.inspect.cells import activations, find_cells
+        from textgen_tui.core.inspect.surprise import segment
 
         generator, lowercase = writer.generator, writer.lowercase
         seg = segment(generator.tokenizer, text.lower() if lowercase else text)

@@ -1,0 +1,1 @@
+"""Screens opened over the panes: dialogs and a model's details."""
