@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
+from textgen_tui.app.errors import error_text
 from textgen_tui.app.panes.corpus import CorpusPane
 from textgen_tui.app.panes.generate import GeneratePane
 from textgen_tui.app.panes.models import ModelsPane
@@ -27,7 +28,6 @@ from textgen_tui.app.panes.train import TrainPane
 from textgen_tui.app.panes.write import WritePane
 from textgen_tui.app.screens.dialogs import HelpScreen, QuitDialog, help_rows
 from textgen_tui.core.config import preset
-from textgen_tui.core.errors import TextgenError
 from textgen_tui.core.generate.service import GenerationService
 from textgen_tui.core.store.paths import bundled_model, default_out_dir
 from textgen_tui.core.text.corpus import Corpus
@@ -287,7 +287,7 @@ class TextgenApp(App):
         """A worker the panes did not handle failed: say so (the panes handle their own)."""
         if event.state == WorkerState.ERROR:
             error = event.worker.error
-            text = str(error) if isinstance(error, TextgenError) else f"{type(error).__name__}: {error}"
+            text = error_text(error)
             self.notify(text, title=event.worker.description.capitalize(), severity="error")
 
 

@@ -14,10 +14,10 @@ from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, 
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from textgen_tui.app.errors import error_text
 from textgen_tui.app.widgets.fields import KeyInput
 from textgen_tui.app.widgets.suggest import PathSuggester
 from textgen_tui.core.config import TOKENIZERS
-from textgen_tui.core.errors import TextgenError
 from textgen_tui.core.text.catalog import CATALOG
 from textgen_tui.core.text.corpus import Corpus, CorpusStats
 
@@ -179,7 +179,7 @@ class CorpusPane(Horizontal):
                 )
         elif state == WorkerState.ERROR:
             error = worker.error
-            text = str(error) if isinstance(error, TextgenError) else f"{type(error).__name__}: {error}"
+            text = error_text(error)
             self.notify(text, title=worker.description.capitalize(), severity="error")
             self.set_loading_failed(text, self.corpus)
 

@@ -20,6 +20,7 @@ from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, 
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from textgen_tui.app.errors import error_text
 from textgen_tui.app.render import printout, temperature_block
 from textgen_tui.app.widgets.fields import KeyInput, KeyTextArea, parse_temperatures
 from textgen_tui.core.config import BOOK_TEMPERATURES
@@ -293,7 +294,7 @@ class GeneratePane(Vertical):
         if state != WorkerState.ERROR:
             return
         error = worker.error
-        text = str(error) if isinstance(error, TextgenError) else f"{type(error).__name__}: {error}"
+        text = error_text(error)
         self.notify(text, title=worker.description.capitalize(), severity="error")
         if worker.group == "generate":
             self.finish(stopped=True)

@@ -28,6 +28,7 @@ from textual.widgets.option_list import Option
 from textual.widgets.text_area import Location
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from textgen_tui.app.errors import error_text
 from textgen_tui.app.widgets.fields import KeyInput
 from textgen_tui.app.widgets.write_area import CoWriteArea
 from textgen_tui.app.widgets.write_view import (
@@ -572,7 +573,7 @@ class WritePane(Vertical):
         if event.state != WorkerState.ERROR:
             return
         error = worker.error
-        text = str(error) if isinstance(error, TextgenError) else f"{type(error).__name__}: {error}"
+        text = error_text(error)
         self._status(text)
         if text != self._last_error:  # a pause after each key must not repeat the same toast
             self.notify(text, title="Write", severity="error")
