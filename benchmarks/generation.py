@@ -22,8 +22,9 @@ def _rate(fn, n):
 def run(text: str, quick: bool = False) -> dict:
     from benchmarks import book
     from textgen_tui.core.config import preset
-    from textgen_tui.core.generate.generator import Generator, RecurrentNet
+    from textgen_tui.core.generate.generator import Generator
     from textgen_tui.core.nets.keras_model import build_model
+    from textgen_tui.core.nets.numpy_net import RecurrentNet
     from textgen_tui.core.text.tokenizers import CharTokenizer
 
     text = text.lower()

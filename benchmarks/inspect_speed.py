@@ -35,7 +35,8 @@ def _median_s(fn, repeats: int) -> float:
 
 def _word_size_generator(units: int, vocab: int):
     """A generator with a 20,000-word vocabulary and random weights (speed only)."""
-    from textgen_tui.core.generate.generator import Generator, RecurrentNet
+    from textgen_tui.core.generate.generator import Generator
+    from textgen_tui.core.nets.numpy_net import RecurrentNet
     from textgen_tui.core.text.tokenizers import WordTokenizer
 
     rng = np.random.default_rng(0)

@@ -281,7 +281,7 @@ def live_snapshot(epoch: int = 2):
     """The weights a training hands over after an epoch: a tiny random GRU over TINY_TEXT's words."""
     from textgen_tui.core import events as ev
     from textgen_tui.core.config import preset
-    from textgen_tui.core.generate.generator import RecurrentNet
+    from textgen_tui.core.nets.numpy_net import RecurrentNet
     from textgen_tui.core.text.tokenizers import fit_tokenizer
 
     tokenizer = fit_tokenizer("word", TINY_TEXT, min_count=1)

@@ -8,7 +8,8 @@ import pytest
 from core_helpers import make_text
 
 from textgen_tui.core.generate.cowrite import CHECKPOINT_EVERY, CoWriter, PrefixState, SuggestOptions, _cut
-from textgen_tui.core.generate.generator import Generator, RecurrentNet
+from textgen_tui.core.generate.generator import Generator
+from textgen_tui.core.nets.numpy_net import RecurrentNet
 from textgen_tui.core.text.tokenizers import fit_tokenizer
 
 TEXT = make_text(12)

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from core_helpers import make_text, tiny_config
 
-from textgen_tui.core.generate.generator import Generator, RecurrentNet
+from textgen_tui.core.generate.generator import Generator
 from textgen_tui.core.nets.keras_model import build_model
+from textgen_tui.core.nets.numpy_net import RecurrentNet
 from textgen_tui.core.text.tokenizers import fit_tokenizer
 
 TEXT = make_text(4)

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from core_helpers import make_text, tiny_config
 
-from textgen_tui.core.generate.generator import Generator, RecurrentNet
+from textgen_tui.core.generate.generator import Generator
 from textgen_tui.core.inspect.cells import FEATURES, cell_activation, find_cells, text_features
 from textgen_tui.core.inspect.surprise import band_of, segment, surprise
+from textgen_tui.core.nets.numpy_net import RecurrentNet
 from textgen_tui.core.text.tokenizers import fit_tokenizer
 
 TEXT = make_text(4)

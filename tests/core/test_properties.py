@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from textgen_tui.core.config import preset
 from textgen_tui.core.errors import CorpusError, GenerationError
-from textgen_tui.core.generate.generator import RecurrentNet
 from textgen_tui.core.generate.service import GenerationService
+from textgen_tui.core.nets.numpy_net import RecurrentNet
 from textgen_tui.core.text.corpus import Corpus, decode_bytes, load_corpus
 from textgen_tui.core.text.tokenizer_base import UNK
 from textgen_tui.core.text.tokenizers import fit_tokenizer

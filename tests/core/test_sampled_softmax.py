@@ -8,7 +8,8 @@ from core_helpers import tiny_config
 
 from textgen_tui.core import events as ev
 from textgen_tui.core.config import make_config
-from textgen_tui.core.generate.generator import Generator, RecurrentNet
+from textgen_tui.core.generate.generator import Generator
+from textgen_tui.core.nets.numpy_net import RecurrentNet
 from textgen_tui.core.store.folder import read_info
 from textgen_tui.core.store.keras_store import load_bundle
 from textgen_tui.core.store.weights_file import read_recurrent_net

@@ -13,9 +13,10 @@ import pytest
 from core_helpers import make_text, tiny_config
 
 from textgen_tui.core.errors import BundleError
-from textgen_tui.core.generate.generator import Generator, RecurrentNet
+from textgen_tui.core.generate.generator import Generator
 from textgen_tui.core.nets.backend import import_keras
 from textgen_tui.core.nets.keras_model import build_model
+from textgen_tui.core.nets.numpy_net import RecurrentNet
 from textgen_tui.core.store.folder import read_info
 from textgen_tui.core.store.paths import bundled_model
 from textgen_tui.core.store.weights_file import read_recurrent_net

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from textgen_tui.core.errors import GenerationError
-from textgen_tui.core.generate.generator import Generator, RecurrentNet
+from textgen_tui.core.generate.generator import Generator
 from textgen_tui.core.generate.sampling import PENALTY_WINDOW, Sampler, default_repetition_penalty
+from textgen_tui.core.nets.numpy_net import RecurrentNet
 
 CHECKPOINT_EVERY = 32
 """Tokens between two saved states: an edit inside the document re-feeds at most this many

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from textgen_tui.core.generate.generator import Generator, RecurrentNet
+from textgen_tui.core.generate.generator import Generator
+from textgen_tui.core.nets.numpy_net import RecurrentNet
 from textgen_tui.core.text.subword import SubwordTokenizer
 from textgen_tui.core.text.tokenizer_base import Tokenizer
 

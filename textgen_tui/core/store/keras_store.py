@@ -41,7 +41,8 @@ class Bundle:
         return self.info.tokenizer
 
     def generator(self):
-        from textgen_tui.core.generate.generator import Generator, RecurrentNet
+        from textgen_tui.core.generate.generator import Generator
+        from textgen_tui.core.nets.numpy_net import RecurrentNet
 
         return Generator.for_config(RecurrentNet.from_keras(self.model), self.tokenizer, self.config)
 

@@ -28,7 +28,7 @@ import h5py
 import numpy as np
 
 from textgen_tui.core.errors import BundleError, first_line
-from textgen_tui.core.generate.generator import RecurrentNet
+from textgen_tui.core.nets.numpy_net import RecurrentNet
 
 CONFIG_ENTRY = "config.json"
 WEIGHTS_ENTRY = "model.weights.h5"

@@ -478,7 +478,7 @@ class Trainer:
             run.model.optimizer.learning_rate.assign(lowered)
             self.emit(ev.LearningRateReduced(epoch, lr_begin, _read_lr(run.model)))
         chief = self.parallel.chief
-        from textgen_tui.core.generate.generator import RecurrentNet
+        from textgen_tui.core.nets.numpy_net import RecurrentNet
 
         net = RecurrentNet.from_keras(run.core) if chief else None  # the shells generate from this
         user_stop = self._agreed_stop()
