@@ -1,4 +1,5 @@
-"""The Corpus pane: a path with completion, a folder browser, the catalog, options, statistics, preview."""
+"""The Corpus pane: a path with completion, a folder browser, the catalog, options, statistics, preview
+(the statistics are the core's `summarise`, run in a worker; the pane only shows them)."""
 
 from __future__ import annotations
 
@@ -19,49 +20,10 @@ from textgen_tui.app.widgets.fields import KeyInput
 from textgen_tui.app.widgets.suggest import PathSuggester
 from textgen_tui.core.config import TOKENIZERS
 from textgen_tui.core.text.catalog import CATALOG
-from textgen_tui.core.text.corpus import Corpus, CorpusStats
+from textgen_tui.core.text.corpus import Corpus
+from textgen_tui.core.text.summary import CorpusSummary, summarise
 
 PREVIEW_CHARS = 4000
-
-
-@dataclass
-class CorpusSummary:
-    """What the pane shows about a loaded corpus (computed in a worker)."""
-
-    corpus: Corpus
-    stats: CorpusStats
-    tokenizer: str
-    distinct_tokens: int
-    top_tokens: list[tuple[str, int]]
-    vocabulary: int = 0
-    """The vocabulary a run of the default preset uses (its min_count and max_vocab)."""
-    min_count: int = 1
-    advice: str | None = None
-    """One line on the tokenizer the measurements favour (Chinese or Japanese text), else None."""
-
-
-def summarise(corpus: Corpus, tokenizer: str, limit: int = 5_000_000) -> CorpusSummary:
-    """Statistics for `tokenizer` (runs in a worker: word splitting a big corpus takes a while)."""
-    from collections import Counter
-
-    from textgen_tui.core.config import preset
-    from textgen_tui.core.text.advice import tokenizer_advice
-
-    stats = corpus.stats()
-    advice = tokenizer_advice(corpus.text)
-    if tokenizer == "char":
-        return CorpusSummary(
-            corpus, stats, tokenizer, stats.distinct, stats.most_common, stats.distinct, advice=advice
-        )
-    from textgen_tui.core.text.tokenizers import fit_tokenizer
-
-    data = preset("fast").data
-    text = corpus.text[:limit]
-    tok = fit_tokenizer(tokenizer, text, data.max_vocab, min_count=data.min_count)
-    counts = Counter(t for t in tok.split(text) if t.strip())
-    return CorpusSummary(
-        corpus, stats, tokenizer, len(counts), counts.most_common(10), tok.vocab_size, data.min_count, advice
-    )
 
 
 def shown(token: str) -> str:
