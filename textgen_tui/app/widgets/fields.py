@@ -10,6 +10,7 @@ from functools import cache
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, TextArea
 
+from textgen_tui.app.widgets.numbers import parse_number
 from textgen_tui.core import config as core_config
 from textgen_tui.core.config import Config, parse_temperatures
 from textgen_tui.core.errors import ConfigError
@@ -40,16 +41,13 @@ FIELDS = (
 
 
 def parse(field: Field, text: str):
-    text = text.strip()
+    """The field's text as its value (ConfigError naming the field when it is not one); the range
+    is Config.validate's to check."""
     if field.kind == "temps":
-        return parse_temperatures(text)
-    if field.kind == "minutes" and not text:
-        return None  # no budget: train for epochs
-    try:
-        return int(text) if field.kind == "int" else float(text)
-    except ValueError:
-        what = "a whole number" if field.kind == "int" else "a number"
-        raise ConfigError(f"{field.label} must be {what} (got {text!r})") from None
+        return parse_temperatures(text.strip())
+    kind = int if field.kind == "int" else float
+    blank = None if field.kind == "minutes" else ...  # minutes left blank: no budget, train for epochs
+    return parse_number(text, field.label, kind=kind, error=ConfigError, blank=blank)
 
 
 def format_value(field: Field, value) -> str:
