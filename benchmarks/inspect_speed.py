@@ -60,9 +60,10 @@ def _word_size_generator(units: int, vocab: int):
 
 
 def run(quick: bool = False) -> dict:
+    from textgen_tui.core.generate.load import load_generator
     from textgen_tui.core.inspect.cells import find_cells
     from textgen_tui.core.inspect.surprise import surprise
-    from textgen_tui.core.store.folder import load_generator, read_info
+    from textgen_tui.core.store.folder import read_info
     from textgen_tui.core.store.paths import bundled_model
 
     folder = bundled_model()

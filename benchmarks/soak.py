@@ -197,6 +197,7 @@ class Generation:
         self.seconds = time.monotonic() - self.t0
 
     def _generator(self, folder: Path):
+        from textgen_tui.core.generate.load import keras_generator
         from textgen_tui.core.store.folder import is_model
         from textgen_tui.core.store.keras_store import load_bundle
 
@@ -204,7 +205,7 @@ class Generation:
             if not is_model(folder):
                 return None
             self.keras_loads += 1
-            return load_bundle(folder, compile=False).generator()  # Keras beside the training thread
+            return keras_generator(load_bundle(folder, compile=False))  # Keras beside the training thread
         if self.service.live_epoch(folder) is None and not is_model(folder):
             return None
         return self.service.generator(folder)

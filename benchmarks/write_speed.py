@@ -53,8 +53,9 @@ def _pauses(make, doc: str, pauses: int, options, *, saved: bool) -> list[float]
 def run(quick: bool = False) -> dict:
     import textgen_tui  # noqa: F401  (sets numpy's BLAS threads before numpy loads)
     from textgen_tui.core.generate.cowrite import CoWriter, SuggestOptions
+    from textgen_tui.core.generate.load import load_generator
     from textgen_tui.core.generate.service import GenerationService
-    from textgen_tui.core.store.folder import load_generator, read_info
+    from textgen_tui.core.store.folder import read_info
     from textgen_tui.core.store.paths import bundled_model
 
     folder = bundled_model()

@@ -19,7 +19,7 @@ SMALL = {"seq_len": "20", "units": "24", "batch_size": "32", "length": "20"}
 async def test_a_budget_typed_in_the_form_trains_for_that_long(workdir: Path, monkeypatch) -> None:
     # Early stopping waits for the whole budget here: on the tiny text the validation can stall
     # for the preset's patience after half of the 30 s (a fresh-clone run stopped early so).
-    monkeypatch.setattr("textgen_tui.core.train.budget.PATIENT_UNTIL", 1.0)
+    monkeypatch.setattr("textgen_tui.core.train.plan.PATIENT_UNTIL", 1.0)
     app = create_app(models_dir="models")
     app.NOTIFICATION_TIMEOUT = 120  # toasts stay: on a loaded machine the checks come late
     async with app.run_test(size=(120, 40)) as pilot:

@@ -21,7 +21,7 @@ from textgen_tui.core.errors import ConfigError
 from textgen_tui.core.nets.batches import TokenBatches
 from textgen_tui.core.store.folder import read_info
 from textgen_tui.core.text.corpus import corpus_from_text
-from textgen_tui.core.train.budget import PATIENT_UNTIL, budget_lr, patience_spent, plan_period
+from textgen_tui.core.train.plan import PATIENT_UNTIL, learning_rate, patience_spent, plan_period
 from textgen_tui.core.train.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,12 +38,13 @@ def budget_config(minutes: float):
 def test_the_rate_warms_up_then_follows_a_cosine_to_the_floor() -> None:
     cfg = preset("fast")
     t = cfg.train
-    assert budget_lr(cfg, 0.0) == pytest.approx(0.1 * t.learning_rate)
-    assert budget_lr(cfg, t.warmup_fraction) == pytest.approx(t.learning_rate)
-    assert budget_lr(cfg, 1.0) == pytest.approx(t.learning_rate * t.min_lr_fraction)
-    after = [budget_lr(cfg, f) for f in np.linspace(t.warmup_fraction, 1.0, 50)]
+    w = t.warmup_fraction
+    assert learning_rate(t, 0.0, w) == pytest.approx(0.1 * t.learning_rate)
+    assert learning_rate(t, w, w) == pytest.approx(t.learning_rate)
+    assert learning_rate(t, 1.0, w) == pytest.approx(t.learning_rate * t.min_lr_fraction)
+    after = [learning_rate(t, f, w) for f in np.linspace(w, 1.0, 50)]
     assert all(a >= b for a, b in zip(after, after[1:]))  # decays without a bump
-    assert budget_lr(cfg, 2.0) == budget_lr(cfg, 1.0)  # an overrun stays at the floor
+    assert learning_rate(t, 2.0, w) == learning_rate(t, 1.0, w)  # an overrun stays at the floor
 
 
 def test_periods_are_spread_so_the_last_ends_at_the_budget() -> None:

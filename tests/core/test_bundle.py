@@ -7,7 +7,8 @@ import shutil
 import pytest
 
 from textgen_tui.core.errors import BundleError
-from textgen_tui.core.store.folder import is_model, list_bundles, load_generator, read_info
+from textgen_tui.core.generate.load import load_generator
+from textgen_tui.core.store.folder import is_model, list_bundles, read_info
 from textgen_tui.core.store.keras_store import load_bundle
 
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from core_helpers import make_text, tiny_config
 
+from textgen_tui.core.generate.load import keras_generator
 from textgen_tui.core.nets.batches import CARRY_GROUPS, TokenBatches
 from textgen_tui.core.store.folder import read_info
 from textgen_tui.core.store.keras_store import load_bundle
@@ -98,7 +99,7 @@ def test_a_carried_run_saves_a_plain_model_and_resumes_with_its_optimizer(tmp_pa
     assert [w.shape for w in bundle.model.weights] == [w.shape for w in build_plain(cfg, bundle).weights]
     steps = int(bundle.model.optimizer.iterations.numpy())
     assert steps == started.batches_per_epoch > 0  # the training optimizer's state was saved
-    assert bundle.generator().generate("the ", [0.5], 20, rng_seed=1)[0]
+    assert keras_generator(bundle).generate("the ", [0.5], 20, rng_seed=1)[0]
     Trainer(corpus_from_text(text), cfg, out, resume=True, overrides={"epochs": 1}).run()
     assert int(load_bundle(out).model.optimizer.iterations.numpy()) == 2 * steps
     assert read_info(out).config.data.carry == 3

@@ -26,12 +26,12 @@ import time
 from pathlib import Path
 
 from textgen_tui.core.errors import BundleError
+from textgen_tui.core.generate.load import load_generator
 from textgen_tui.core.store.folder import (
     BEST_FILE,
     LAST_FILE,
     STATE_FILE,
     BundleInfo,
-    load_generator,
     read_info,
 )
 from textgen_tui.core.store.journal import COMMIT, JOURNAL

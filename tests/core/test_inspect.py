@@ -182,7 +182,8 @@ def repetitive_model(tmp_path_factory, text):
 
 def test_a_text_is_far_less_surprising_than_its_characters_shuffled(repetitive_model, text):
     """Read by the same carried-state pass as a sequence model, though it is a window model."""
-    from textgen_tui.core.store.folder import load_generator, read_info
+    from textgen_tui.core.generate.load import load_generator
+    from textgen_tui.core.store.folder import read_info
 
     info = read_info(repetitive_model)
     assert info.config.data.layout == "window"

@@ -13,7 +13,7 @@ from textgen_tui.core import events as ev
 from textgen_tui.core.errors import TextgenError
 from textgen_tui.core.store.folder import KERAS_MEMBERS, read_info, save_checkpoint
 from textgen_tui.core.text.tokenizers import fit_tokenizer
-from textgen_tui.core.train.plan import BudgetPlan, EpochPlan, PeriodTimes, cosine_lr
+from textgen_tui.core.train.plan import BudgetPlan, EpochPlan, PeriodTimes, learning_rate
 from textgen_tui.core.train.progress import recent_mean
 
 
@@ -48,7 +48,7 @@ def test_a_resumed_plateau_keeps_its_lowered_rate_and_the_cosine_its_position():
     assert math.isclose(EpochPlan(cfg, 10, 2, 0.00025, "loss").lr_at(3, 0), 0.00025, rel_tol=1e-6)
     cfg.train.schedule = "cosine"
     plan = EpochPlan(cfg, batches=10, initial=2, saved_lr=None, monitor="loss")
-    assert plan.lr_at(3, 5) == cosine_lr(cfg, 25, 10 * (2 + cfg.train.epochs))
+    assert plan.lr_at(3, 5) == learning_rate(cfg.train, 25 / (10 * (2 + cfg.train.epochs)))
 
 
 def test_a_budget_plan_cuts_past_the_budget_and_plans_the_next_period():

@@ -14,13 +14,15 @@ from core_helpers import tiny_config
 from textgen_tui.core import events as ev
 from textgen_tui.core.config import make_config
 from textgen_tui.core.errors import BundleError, ConfigError
+from textgen_tui.core.generate.load import load_generator
 from textgen_tui.core.generate.service import GenerationService
-from textgen_tui.core.store.folder import load_generator, read_info
+from textgen_tui.core.store.folder import read_info
 from textgen_tui.core.store.keras_store import strip_optimizer
 from textgen_tui.core.text.corpus import corpus_from_text
 from textgen_tui.core.train import session as session_module
+from textgen_tui.core.train.plan import learning_rate
 from textgen_tui.core.train.session import FAILED, FINISHED, TrainingSession
-from textgen_tui.core.train.trainer import Trainer, cosine_lr
+from textgen_tui.core.train.trainer import Trainer
 
 TINY = {
     "units": 24,
@@ -72,7 +74,7 @@ def test_resume_continues_from_the_last_epoch_with_a_replanned_schedule(tmp_path
     assert info.config.train.learning_rate == 0.003
     first = next(e for e in seen if isinstance(e, ev.BatchProgress) and e.epoch == 3)
     batches = started.batches_per_epoch
-    planned = cosine_lr(info.config, 2 * batches + first.batch, 4 * batches)
+    planned = learning_rate(info.config.train, (2 * batches + first.batch) / (4 * batches))
     assert first.learning_rate == pytest.approx(planned, rel=1e-3)
 
 
@@ -136,8 +138,9 @@ def test_resuming_the_bundled_model_trains_a_copy(tmp_path, text, fast_folder, m
     # a fresh optimizer (none was shipped): the rate shown is the one applied, late in the plan
     started = next(e for e in seen if isinstance(e, ev.Started))
     batch = next(e for e in seen if isinstance(e, ev.BatchProgress))
-    planned = cosine_lr(
-        read_info(out).config, 1 * started.batches_per_epoch + batch.batch, 2 * started.batches_per_epoch
+    planned = learning_rate(
+        read_info(out).config.train,
+        (started.batches_per_epoch + batch.batch) / (2 * started.batches_per_epoch),
     )
     assert batch.learning_rate == pytest.approx(planned, rel=1e-3)
     after = {p.name: p.read_bytes() for p in bundled.iterdir() if p.is_file()}

@@ -95,8 +95,9 @@ def test_sized_like_word_runs():
 
 def test_tiny_subword_run_trains_generates_resumes_evaluates(tmp_path, text):
     from textgen_tui.core import events as ev
+    from textgen_tui.core.generate.load import load_generator
     from textgen_tui.core.inspect.evaluate import evaluate_text
-    from textgen_tui.core.store.folder import load_generator, read_info
+    from textgen_tui.core.store.folder import read_info
     from textgen_tui.core.store.keras_store import load_bundle
     from textgen_tui.core.train.trainer import Trainer
 

@@ -8,6 +8,7 @@ from core_helpers import tiny_config
 
 from textgen_tui.core import events as ev
 from textgen_tui.core.errors import CorpusError, TextgenError
+from textgen_tui.core.generate.load import keras_generator
 from textgen_tui.core.store.folder import read_info
 from textgen_tui.core.store.keras_store import load_bundle
 from textgen_tui.core.text.corpus import corpus_from_text
@@ -65,7 +66,7 @@ def test_stop_from_another_thread_leaves_a_loadable_model(tmp_path, text):
     assert trainer.stop_reason == "user"
     assert result.total_epochs == 1
     bundle = load_bundle(out)
-    assert bundle.generator().generate("the ", [0.5], 10, rng_seed=1)[0]
+    assert keras_generator(bundle).generate("the ", [0.5], 10, rng_seed=1)[0]
 
 
 def test_resume_continues_epochs_history_and_optimizer(tmp_path, text, trained_folder):

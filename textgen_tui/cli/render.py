@@ -10,7 +10,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.text import Text
 
 from textgen_tui.core import events as ev
-from textgen_tui.core.train.budget import clock_text, period_seconds
+from textgen_tui.core.train.plan import clock_text, period_seconds
 
 TEMPERATURE_COLORS = ("blue", "green", "yellow", "red", "magenta", "cyan")
 

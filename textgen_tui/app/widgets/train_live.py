@@ -10,8 +10,8 @@ from textual.widgets import ProgressBar, Static
 from textgen_tui.app.render import printout
 from textgen_tui.app.widgets.loss_chart import LossChart
 from textgen_tui.core import events as ev
-from textgen_tui.core.train.budget import clock_text as clock
-from textgen_tui.core.train.budget import period_seconds
+from textgen_tui.core.train.plan import clock_text as clock
+from textgen_tui.core.train.plan import period_seconds
 
 COMPACT_HEIGHT = 30
 """Shorter than this (an 80×24 terminal), the live view leaves out the learning-rate chart."""

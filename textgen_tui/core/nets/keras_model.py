@@ -9,11 +9,9 @@ from textgen_tui.core.nets.backend import import_keras
 def build_model(cfg: Config, vocab_size: int, total_steps: int | None = None, *, learning_rate=None):
     """Build and compile the model described by `cfg` for a vocabulary of `vocab_size`.
     `learning_rate`: the run plan's (a rate or a Keras schedule); else `total_steps` of the
-    configured schedule (core/train/plan.py), else the configured rate."""
+    configured schedule, else the configured rate."""
     if learning_rate is None and total_steps:
-        from textgen_tui.core.train.plan import keras_rate
-
-        learning_rate = keras_rate(cfg, total_steps)
+        learning_rate = cosine_schedule(cfg, total_steps)
     keras = import_keras()
     m, d = cfg.model, cfg.data
     keras.utils.set_random_seed(cfg.train.seed)
@@ -82,3 +80,14 @@ def compile_model(model, cfg: Config, learning_rate=None) -> None:
         # JAX always compiles its step (unjitted, it runs op by op); the option is TensorFlow's XLA.
         jit_compile=cfg.train.jit_compile or keras.backend.backend() == "jax",
     )
+
+
+def cosine_schedule(cfg: Config, total_steps: int):
+    """What an optimizer is compiled with for `total_steps` planned steps: the cosine as Keras's
+    schedule of its step count (computed inside the step, so JAX needs no sync; the same formula
+    as the plan's `learning_rate`), or the plain rate."""
+    t = cfg.train
+    if t.schedule != "cosine" or not total_steps:
+        return t.learning_rate
+    keras = import_keras()
+    return keras.optimizers.schedules.CosineDecay(t.learning_rate, total_steps, alpha=t.min_lr_fraction)

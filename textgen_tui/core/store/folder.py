@@ -347,22 +347,6 @@ def _resolve_files(info: BundleInfo) -> None:
         )
 
 
-def load_generator(folder: str | Path):
-    """A Generator for the folder's best model, read without Keras (safe beside training)."""
-    from textgen_tui.core.generate.generator import Generator
-    from textgen_tui.core.store.weights_file import read_recurrent_net
-
-    info = read_info(folder)
-    assert info.best_file is not None
-    net = read_recurrent_net(info.best_file)
-    if net.vocab_size != info.tokenizer.vocab_size:
-        raise BundleError(
-            f"{info.path}: the model predicts {net.vocab_size} tokens but tokenizer.json has "
-            f"{info.tokenizer.vocab_size}: the files do not belong together"
-        )
-    return Generator.for_config(net, info.tokenizer, info.config)
-
-
 # -- writing --------------------------------------------------------------------------------
 def save_checkpoint(
     folder: str | Path,

@@ -40,12 +40,6 @@ class Bundle:
     def tokenizer(self) -> Tokenizer:
         return self.info.tokenizer
 
-    def generator(self):
-        from textgen_tui.core.generate.generator import Generator
-        from textgen_tui.core.nets.numpy_net import RecurrentNet
-
-        return Generator.for_config(RecurrentNet.from_keras(self.model), self.tokenizer, self.config)
-
 
 def save_model_atomic(model, path: Path) -> None:
     """Keras writes straight into its target: write a temporary .keras, then os.replace."""

@@ -1,7 +1,7 @@
 """The corpus catalog: named corpora besides the user's own files.
 
-- `nietzsche`: the book's corpus, downloaded with keras.utils.get_file and cached. Offline it fails
-  within seconds (a short connection probe first; Keras itself downloads with no timeout).
+- `nietzsche`: the book's corpus, downloaded once into Keras's cache (where the book's
+  `keras.utils.get_file` puts it). Offline it fails within seconds (a short connection probe first).
 - `python-docs`: docstrings of the Python standard library on this machine: always there offline,
   and no third-party text ships with the project.
 - `python-code`: source code of a selection of standard-library modules.
@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import ast
 import os
+import shutil
 import socket
 import sysconfig
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -69,22 +71,24 @@ def load_nietzsche(lowercase: bool = False) -> Corpus:
     cached = nietzsche_cache()
     if not cached.exists():
         _probe(NIETZSCHE_URL)
-        from textgen_tui.core.nets.backend import import_keras
-
-        keras = import_keras()
-        old = socket.getdefaulttimeout()
-        socket.setdefaulttimeout(DOWNLOAD_TIMEOUT)  # urllib inherits it: no endless hang
         try:
-            keras.utils.get_file("nietzsche.txt", origin=NIETZSCHE_URL)
-        except Exception as exc:
+            _download(NIETZSCHE_URL, cached)
+        except (OSError, ValueError) as exc:
             raise CorpusError(
                 f"could not download the nietzsche corpus ({exc}); {_offline_choices()}"
             ) from None
-        finally:
-            socket.setdefaulttimeout(old)
     corpus = load_corpus(cached, lowercase)
     corpus.source = "nietzsche"
     return corpus
+
+
+def _download(url: str, dest: Path) -> None:
+    """`url` into `dest`, whole or not at all (a partial file would pass for the corpus)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response, open(part, "wb") as out:
+        shutil.copyfileobj(response, out)
+    os.replace(part, dest)
 
 
 def _offline_choices() -> str:

@@ -1,5 +1,6 @@
 """The run plan: the one place that decides the learning rate, the length of each period and when
-the run stops, for a run of epochs (`EpochPlan`) and for a time budget (`BudgetPlan`).
+the run stops, for a run of epochs (`EpochPlan`) and for a time budget (`BudgetPlan`: validation
+periods planned from the measured step time so that the last one ends just before the budget).
 
 The trainer asks it; the Keras callback applies what it answers. Pure Python apart from
 `optimizer_rate` (the cosine a run of epochs compiles into its step, so JAX needs no sync).
@@ -7,19 +8,13 @@ The trainer asks it; the Keras callback applies what it answers. Pure Python apa
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from textgen_tui.core.config import Config, TrainConfig
-from textgen_tui.core.train.budget import (
-    FIRST_PERIOD_STEPS,
-    budget_lr,
-    cosine,
-    over_budget,
-    patience_spent,
-    plan_period,
-)
+from textgen_tui.core.nets.keras_model import cosine_schedule
 
 LR_EVERY = 0.25
 """Seconds between learning-rate updates of a budget run (JAX syncs its state for each)."""
@@ -29,22 +24,85 @@ PLATEAU_MIN_LR = 1e-6
 """The plateau rule never lowers the rate below this."""
 
 
-def cosine_lr(cfg: Config, step: int, total_steps: int) -> float:
-    """The cosine schedule as a function of the step: from the learning rate down to
-    `min_lr_fraction` of it over `total_steps` (what Keras's CosineDecay with alpha computes)."""
-    return cosine(cfg, min(max(step / max(total_steps, 1), 0.0), 1.0))
+PERIODS = 20
+"""Validation periods in a budget: one every 30 s in 10 minutes."""
+MIN_PERIOD = 3.0
+"""Seconds: shorter periods would spend most of the time validating and saving."""
+MAX_PERIOD = 120.0
+"""Seconds: a long budget still validates (and saves) at least every two minutes."""
+FIRST_PERIOD_STEPS = 20
+"""Batches of the first period, before the step time is known (it also compiles the step)."""
+OVERHEAD_SHARE = 0.05
+"""At most this share of a budget goes to the periods' ends (validation, samples, saving): a
+short budget gets fewer, longer periods."""
+GRACE = 0.02
+"""Share of the budget a period may overrun (a slower step than measured) before it is cut short."""
 
 
-def keras_rate(cfg: Config, total_steps: int):
-    """What an optimizer is compiled with for `total_steps` planned steps: the cosine as Keras's
-    schedule of its step count (computed inside the step, so JAX needs no sync), or the rate."""
-    t = cfg.train
-    if t.schedule != "cosine" or not total_steps:
-        return t.learning_rate
-    from textgen_tui.core.nets.backend import import_keras
+def clock_text(seconds: float) -> str:
+    """123 → "2:03"; an hour or more → "1:02:03" (the shells' clocks)."""
+    s = max(0, int(seconds + 0.5))
+    h, rest = divmod(s, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
 
-    keras = import_keras()
-    return keras.optimizers.schedules.CosineDecay(t.learning_rate, total_steps, alpha=t.min_lr_fraction)
+
+def period_seconds(budget: float) -> float:
+    """The wanted length of a validation period for a budget of `budget` seconds."""
+    return min(max(budget / PERIODS, MIN_PERIOD), MAX_PERIOD)
+
+
+@dataclass(frozen=True)
+class Period:
+    """The next period: `steps` batches; `last` when it is planned to be the final one."""
+
+    steps: int
+    last: bool
+
+
+def plan_period(remaining: float, step_seconds: float, overhead: float, budget: float) -> Period | None:
+    """The next validation period, given the seconds left in the budget, the measured seconds per
+    batch and per period's end (validation, samples, saving). None when not even one batch and
+    its period's end fit: the run is over. The periods left are spread evenly over what remains,
+    so the last one ends at the budget."""
+    step_seconds = max(step_seconds, 1e-6)
+    if remaining < step_seconds + overhead:
+        return None
+    wanted = max(period_seconds(budget), overhead / OVERHEAD_SHARE)
+    left = max(1, round(remaining / (wanted + overhead)))
+    steps = int((remaining / left - overhead) / step_seconds)
+    return Period(max(1, steps), left == 1)
+
+
+def over_budget(elapsed: float, budget: float) -> bool:
+    """A period still training past the budget (and its grace) is cut short after the batch."""
+    return elapsed > budget * (1.0 + GRACE)
+
+
+PATIENT_UNTIL = 0.5
+"""Early stopping in a budget run waits until this share of the budget has passed: before it the
+rate is still high and validation jumps about (a run that stopped too early is in
+benchmarks/results/tuning.md), and the cosine's low-rate end gives the last gains."""
+
+
+def patience_spent(epoch: int, best_epoch: int | None, patience: int, elapsed: float, budget: float) -> bool:
+    """Whether a budget run stops early after period `epoch`: no improvement for `patience`
+    periods, once PATIENT_UNTIL of the budget has passed."""
+    if patience <= 0 or not best_epoch or elapsed < PATIENT_UNTIL * budget:
+        return False
+    return epoch - best_epoch >= patience
+
+
+def learning_rate(t: TrainConfig, fraction: float, warmup: float = 0.0) -> float:
+    """The rate at `fraction` (0..1, clamped) of a run: a linear warm-up from a tenth of the rate
+    over `warmup`, then the cosine down to `min_lr_fraction` of it at the end. The one formula of
+    both plans (a run of epochs passes no warm-up; Keras's CosineDecay with alpha, which such a
+    run compiles into its step, computes the same)."""
+    f = min(max(fraction, 0.0), 1.0)
+    if warmup > 0 and f < warmup:
+        return t.learning_rate * (0.1 + 0.9 * f / warmup)
+    x = (f - warmup) / (1.0 - warmup) if warmup < 1 else 1.0
+    lo = t.learning_rate * t.min_lr_fraction
+    return lo + (t.learning_rate - lo) * 0.5 * (1.0 + math.cos(math.pi * x))
 
 
 def _f32(x: float) -> float:
@@ -99,7 +157,7 @@ class EpochPlan:
     def optimizer_rate(self):
         """What the optimizer is compiled with: the cosine over the planned steps, else a plain
         rate (set by `start`)."""
-        return keras_rate(self.cfg, self.batches * self.total)
+        return cosine_schedule(self.cfg, self.batches * self.total)
 
     def start(self, optimizer) -> None:
         """Before the first batch: the cosine's position is this run's place in the planned total."""
@@ -111,7 +169,9 @@ class EpochPlan:
     def lr_at(self, epoch: int, batch: int) -> float:
         """The rate at `batch` of `epoch` (1-based)."""
         if self.cosine:
-            return cosine_lr(self.cfg, (epoch - 1) * self.batches + batch, self.batches * self.total)
+            return learning_rate(
+                self.train, ((epoch - 1) * self.batches + batch) / max(self.batches * self.total, 1)
+            )
         return self.rate
 
     def period_steps(self) -> int | None:
@@ -159,7 +219,7 @@ class EpochPlan:
 
 
 class BudgetPlan:
-    """Train for `minutes`: the rate follows the clock (warm-up, then cosine; `budget_lr`), and
+    """Train for `minutes`: the rate follows the clock (warm-up, then cosine; `learning_rate`), and
     each period is planned from the last one's step time so that the last ends at the budget."""
 
     def __init__(self, cfg: Config, monitor: str):
@@ -205,7 +265,7 @@ class BudgetPlan:
 
     def _rate(self, now: float) -> float:
         self._t_rate = now
-        self.rate = budget_lr(self.cfg, (now - self.t0) / self.budget)
+        self.rate = learning_rate(self.train, (now - self.t0) / self.budget, self.train.warmup_fraction)
         return self.rate
 
     def judge(self, epoch: int, value: float | None) -> float | None:

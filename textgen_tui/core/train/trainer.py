@@ -30,12 +30,11 @@ from textgen_tui.core.store.journal import JOURNAL, LOCK, FolderBusy, folder_loc
 from textgen_tui.core.store.manifest import RunState
 from textgen_tui.core.text.corpus import Corpus
 from textgen_tui.core.text.tokenizers import fit_tokenizer
-from textgen_tui.core.train.budget import FIRST_PERIOD_STEPS
-from textgen_tui.core.train.plan import PeriodTimes, Stop, cosine_lr, make_plan
+from textgen_tui.core.train.plan import FIRST_PERIOD_STEPS, PeriodTimes, Stop, make_plan
 from textgen_tui.core.train.progress import Period, Pulse, StopFlag, progress_callback
 from textgen_tui.core.train.run_spec import RunSpec
 
-__all__ = ["Trainer", "check_new_out_dir", "cosine_lr"]
+__all__ = ["Trainer", "check_new_out_dir"]
 
 SEED_COUNT = 16  # random seeds stored in the folder for generation
 BUDGET_EPOCHS = 100_000  # with a time budget, the epochs bound that never binds
