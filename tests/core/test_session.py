@@ -208,11 +208,11 @@ def test_typed_seeds_are_lowercased_for_lowercase_models(fast_folder):
 
 def test_the_cli_and_the_app_build_the_same_config():
     """Bug 4: one function builds the Config from a preset and the user's choices."""
-    from textgen_tui.cli.commands import build_config
+    from textgen_tui.cli.commands import overrides_from
     from textgen_tui.cli.main import build_parser
 
     args = build_parser().parse_args(["train", "x.txt", "--preset", "fast"])
-    assert build_config(args) == make_config("fast", {})
+    assert make_config(args.preset, overrides_from(args)) == make_config("fast", {})
     assert make_config("fast", {}).data.lowercase is True
 
 

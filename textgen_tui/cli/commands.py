@@ -57,59 +57,60 @@ def overrides_from(args: argparse.Namespace) -> dict:
     return out
 
 
-def build_config(args: argparse.Namespace):
-    from textgen_tui.core.config import make_config
-
-    return make_config(args.preset or "fast", overrides_from(args))
-
-
 def train(args: argparse.Namespace) -> int:
+    """The Config is built once (twice only when a GPU turns the automatic preset to `gpu`), and
+    checked before the corpus loads and before the other processes are waited for."""
+    from textgen_tui.core.config import make_config
     from textgen_tui.core.text.catalog import resolve_corpus
+    from textgen_tui.core.train.run_spec import RunSpec
     from textgen_tui.core.train.session import TrainingSession
 
     overrides = overrides_from(args)
+    spec = None
     if args.resume:
         if not args.out:
             raise TextgenError("--resume needs --out DIR: the model folder to continue")
-        from textgen_tui.core.train.run_spec import RunSpec
-
         if args.minutes is not None and args.epochs is not None:
             raise TextgenError("train for minutes or for epochs, not both: give --minutes or --epochs")
         spec = RunSpec.resumed(args.out, overrides)  # fails fast, before the corpus and the backend load
-        corpus = resolve_corpus(args.corpus, spec.config.data.lowercase)
-        batch_size = spec.config.train.batch_size
-        if args.minutes is not None:
-            _one_process_for_minutes(args)
+        cfg = spec.config
     else:
-        cfg = build_config(args)  # bad settings fail before the corpus loads
-        batch_size = cfg.train.batch_size
-        if (args.preset is not None or args.minutes is not None) and cfg.train.minutes is not None:
-            _one_process_for_minutes(args)  # before waiting for the other processes
-        corpus = resolve_corpus(args.corpus)
+        cfg = make_config(args.preset or "fast", overrides)  # bad settings fail before the corpus loads
+    if args.preset is not None or args.minutes is not None:  # the preset is known: check it now
+        _one_process_for_minutes(args, cfg)  # before waiting for the other processes
+    corpus = resolve_corpus(args.corpus, cfg.data.lowercase) if spec else resolve_corpus(args.corpus)
     if corpus.replaced:
         _warn(f"warning: {corpus.replaced:,} undecodable bytes in {corpus.source} were replaced with U+FFFD")
     # Join the other processes before anything asks JAX for its devices (has_gpu below).
-    parallel = _parallel(args, batch_size)
+    parallel = _parallel(args, cfg.train.batch_size)
     if not args.resume and args.preset is None:
         from textgen_tui.core.nets.backend import has_gpu
 
         args.preset = "gpu" if has_gpu() else "fast"
-        if build_config(args).train.minutes is not None:
-            _one_process_for_minutes(args)
         if args.preset == "gpu":
+            cfg = make_config(args.preset, overrides)
             if parallel.chief:
                 _warn("a GPU is there: the gpu preset (--preset fast or book to choose another)")
             if args.batch_size is None and parallel.distributed:  # its batch must split evenly too
-                parallel = _parallel(args, build_config(args).train.batch_size)
+                parallel = _parallel(args, cfg.train.batch_size)
+        if args.minutes is None:
+            _one_process_for_minutes(args, cfg)
     listener = RichListener(plain=args.plain or not parallel.chief, writer=parallel.chief)
     session = TrainingSession([listener], parallel=parallel)
-    if args.resume:
+    if spec is not None:
         spec.corpus = corpus
         out = session.resume(args.out, spec=spec, tensorboard=args.tensorboard)
         if session.copied_from is not None:
             _warn(f"the bundled model is not changed: training a copy in {out}")
     else:
-        session.start(corpus, args.out, preset=args.preset, overrides=overrides, tensorboard=args.tensorboard)
+        session.start(
+            corpus,
+            args.out,
+            preset=args.preset,
+            overrides=overrides,
+            config=cfg,
+            tensorboard=args.tensorboard,
+        )
     if parallel.distributed and parallel.chief:
         _warn(f"data-parallel: {parallel.describe()}")
     try:
@@ -118,11 +119,13 @@ def train(args: argparse.Namespace) -> int:
         listener.close()
 
 
-def _one_process_for_minutes(args: argparse.Namespace) -> None:
+def _one_process_for_minutes(args: argparse.Namespace, cfg) -> None:
     """A time budget is one process's clock: several processes would each set their own rate.
     Refused here, before the corpus is tokenized (the Trainer refuses it too, later)."""
     from textgen_tui.core.nets.parallel import env_processes
 
+    if cfg.train.minutes is None:
+        return
     processes = args.num_processes or env_processes()[1] or 1
     if processes > 1:
         raise TextgenError(

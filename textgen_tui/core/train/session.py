@@ -27,6 +27,7 @@ from textgen_tui.core.store.journal import is_locked
 from textgen_tui.core.store.paths import bundled_model, default_out_dir
 from textgen_tui.core.text.corpus import Corpus
 from textgen_tui.core.train.run_spec import RunSpec
+from textgen_tui.core.train.sizing import sizable
 
 IDLE = "idle"
 PREPARING = "preparing"
@@ -138,10 +139,13 @@ class TrainingSession:
         *,
         preset: str = "fast",
         overrides: dict[str, Any] | None = None,
+        config: Config | None = None,
         devices: str | int | None = None,
         tensorboard: str | Path | None = None,
     ) -> Path:
-        """Train a new model folder. `tensorboard`: a folder for TensorBoard logs of the run.
+        """Train a new model folder: `preset` with `overrides`, or `config` when the caller built
+        that already (the CLI, which checks it before loading the corpus; `preset` and `overrides`
+        still say what sizing may set). `tensorboard`: a folder for TensorBoard logs of the run.
         `devices` ("all", a count): data-parallel on that many local devices (JAX); None keeps the
         session's `parallel`. Refusals (bad settings, a folder that is not ours to write) raise
         TextgenError here, before any thread starts. Returns the folder."""
@@ -149,7 +153,7 @@ class TrainingSession:
         from textgen_tui.core.train.trainer import check_new_out_dir
 
         out = Path(out_dir).expanduser() if out_dir else default_out_dir(Path(corpus.source).stem or "model")
-        spec = RunSpec.new(corpus, out, preset, overrides)
+        spec = RunSpec.new(corpus, out, preset, overrides, config=config, sizable=sizable(preset, overrides))
         if self.parallel.chief:
             check_new_out_dir(out)
         self.tensorboard = _checked_log_dir(tensorboard)
