@@ -5,6 +5,6 @@ import os
 __version__ = "0.1.0"
 
 # numpy's BLAS on one thread, set before numpy loads: the numpy nets multiply one token's row (or
-# a few) at a time, and on a busy machine (training, the shared cores) BLAS threads only contend:
-# a suggestion took 300-550 ms instead of 10-70 ms (benchmarks/results/write.md).
+# a few) at a time, and on a busy machine (training, the shared cores) BLAS threads only contend
+# (benchmarks/results/write.md measures it).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

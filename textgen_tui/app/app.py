@@ -69,6 +69,7 @@ class TextgenApp(App):
         self.tf_ready = threading.Event()
         self.session = session or ses.TrainingSession()  # the Train pane listens to it
         self.generation = GenerationService()
+        self.generation.follow(self.session)  # the model being trained: each epoch's weights
         self._quitting = False
 
     # -- layout ---------------------------------------------------------------------------------
@@ -101,7 +102,7 @@ class TextgenApp(App):
 
     def _start_demo(self, path: str) -> None:
         """First launch delight: the bundled model, one of its seeds, generation on its own."""
-        self._refresh_generate_models(select=path)
+        self.refresh_models(select=path)
         self.generate_pane.start_demo(path)
         self.notify(
             "A pretrained Nietzsche model is writing. Type your own seed and press F5.", title="Welcome"
@@ -196,7 +197,7 @@ class TextgenApp(App):
     # -- the Keras backend ------------------------------------------------------------------------
     def load_tensorflow(self) -> None:
         """Import Keras in a daemon thread, not a Textual worker: quitting while it imports does not
-        wait for it (the prompt came back 3.5 s after Ctrl+Q)."""
+        wait for it (a worker would keep the prompt away until the import ends)."""
         threading.Thread(target=self._import_keras, name="textgen-keras-import", daemon=True).start()
 
     def _import_keras(self) -> None:
@@ -244,9 +245,8 @@ class TextgenApp(App):
         return self.session.active
 
     def on_train_pane_models_changed(self, message: TrainPane.ModelsChanged) -> None:
-        self.refresh_models()
-        if message.trained and self._panes_alive() and self.generate_pane.model is None:
-            self._refresh_generate_models(select=message.trained)  # ready to play with in Generate
+        offer = message.trained and self._panes_alive() and self.generate_pane.model is None
+        self.refresh_models(select=message.trained if offer else None)  # ready to play with in Generate
 
     def _panes_alive(self) -> bool:
         """False while quitting: the screens and the panes are gone, late messages find nothing."""
@@ -262,9 +262,15 @@ class TextgenApp(App):
         self.generate_pane.show_models(self.models_pane.entries, select)
 
     # -- models ---------------------------------------------------------------------------------
-    def refresh_models(self) -> None:
+    def refresh_models(self, select: str | None = None) -> None:
+        """Re-read the model folders (in the Models pane's worker); Generate's list follows, with
+        `select` chosen in it (`on_models_pane_listed`)."""
         if self._panes_alive():
-            self.generate_pane.show_models(self.models_pane.reload())
+            self.models_pane.reload(select)
+
+    def on_models_pane_listed(self, message: ModelsPane.Listed) -> None:
+        if self._panes_alive():
+            self.generate_pane.show_models(message.entries, message.select)
 
     def on_models_pane_changed(self, message: ModelsPane.Changed) -> None:
         if message.gone:

@@ -191,7 +191,7 @@ def generate(args: argparse.Namespace, temperatures: list[float] | None) -> int:
     from textgen_tui.core.store.folder import read_info
 
     folder = default_model_dir(args.model)
-    info = read_info(folder)  # fails fast, before TensorFlow loads
+    info = read_info(folder)  # a missing or broken folder: its one-line error, before any text
     temps = temperatures or list(info.config.sample.temperatures)
     penalty = args.repetition_penalty
     loop_controls = {

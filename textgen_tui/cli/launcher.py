@@ -50,8 +50,8 @@ def run_app(models_dir: str | None = None) -> None:
         _follow_in_terminal(session, latest.event)
         return
     if not session.active:
-        # Nothing is being written: leave now. The interpreter's own teardown (TensorFlow's and
-        # JAX's exit handlers, idle worker threads) kept the prompt away for 3-6 s.
+        # Nothing is being written: leave now, without the interpreter's own teardown (TensorFlow's
+        # and JAX's exit handlers, idle worker threads), which keeps the prompt away for seconds.
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()

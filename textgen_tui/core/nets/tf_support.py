@@ -51,8 +51,8 @@ def tf_dataset(batches):
         return tf.data.Dataset.from_tensor_slices(starts).batch(batches.batch).skip(skip)
 
     # Where an iterator starts is read when Keras makes it (each epoch, or each period's fit),
-    # with a numpy_function: a dataset built on `from_generator` made every training step of
-    # `fit` twice as slow on 2 cores (0.75 s of system time a step), numpy_function did not.
+    # with a numpy_function: `from_generator` costs every training step of `fit` system time in
+    # the Python bridge, numpy_function does not.
     counter = iter(range(first, 2**62))
 
     def read_start():
@@ -92,8 +92,8 @@ def tf_dataset(batches):
 
     ds = ds.map(gather, num_parallel_calls=2).prefetch(2)
     # No tf.data autotuning: destroying an autotuned iterator waits for the autotune thread, and
-    # Keras destroys one at every full-pass epoch start and at the end of fit. The soak measured
-    # 6-20 s silences at ~0 % CPU there (the "stall" of issue 8); fixed sizes are also faster here.
+    # Keras destroys one at every full-pass epoch start and at the end of fit: runs went silent for
+    # seconds there (benchmarks/results/soak.md); fixed sizes are also faster here.
     options = tf.data.Options()
     options.autotune.enabled = False
     return ds.with_options(options)
