@@ -34,15 +34,26 @@ RESULTS = ROOT / "benchmarks" / "results"
 SPEED = r"""
 import json, sys, time
 from benchmarks.time_to_quality import CORPUS
-try:
+try:  # the core in subpackages
     from textgen_tui.core.nets.backend import import_keras
-except ImportError:  # a checkout from before the backends (issue 9)
-    from textgen_tui.core.tf_quiet import import_keras
+    from textgen_tui.core.nets.batches import TokenBatches, as_dataset
+    from textgen_tui.core.nets.keras_model import build_model
+    from textgen_tui.core.text.tokenizers import CharTokenizer
+
+    def make_dataset(ids, cfg, shuffle, repeat):
+        batches = TokenBatches(ids, cfg, shuffle=shuffle)
+        batches.steps = batches.per_pass  # endless, in epochs of one pass
+        return as_dataset(batches)
+except ImportError:  # a checkout from before them
+    try:
+        from textgen_tui.core.backend import import_keras
+    except ImportError:  # before the backends
+        from textgen_tui.core.tf_quiet import import_keras
+    from textgen_tui.core.data import make_dataset
+    from textgen_tui.core.model import build_model
+    from textgen_tui.core.tokenizers import CharTokenizer
 keras = import_keras()
 from textgen_tui.core.config import preset
-from textgen_tui.core.nets.batches import make_dataset
-from textgen_tui.core.nets.keras_model import build_model
-from textgen_tui.core.text.tokenizers import CharTokenizer
 
 from pathlib import Path
 name, n = sys.argv[1], int(sys.argv[2])

@@ -22,3 +22,14 @@ def window_loss(
     from textgen_tui.core.inspect.evaluate import window_cross_entropy
 
     return window_cross_entropy(model, val_ids, WINDOW, "window", batch, stride, onehot_vocab)
+
+
+def endless_dataset(ids, cfg):
+    """The trainer's input pipeline over `ids`, shuffled and endless: epochs of
+    `steps_per_epoch` batches, or of one pass without it."""
+    from textgen_tui.core.nets.batches import TokenBatches, as_dataset
+
+    batches = TokenBatches(ids, cfg, shuffle=True, steps=cfg.train.steps_per_epoch)
+    if batches.steps is None:
+        batches.steps = batches.per_pass
+    return as_dataset(batches)

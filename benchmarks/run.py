@@ -86,8 +86,8 @@ class _BatchClock:
 def training_speed(quick: bool) -> dict:
     """ms per batch of 128 windows: the book's one-hot arrays against our id pipeline."""
     from benchmarks import book
+    from benchmarks.metric import endless_dataset
     from textgen_tui.core.config import preset
-    from textgen_tui.core.nets.batches import make_dataset
     from textgen_tui.core.nets.keras_model import build_model
     from textgen_tui.core.text.tokenizers import CharTokenizer
 
@@ -101,7 +101,7 @@ def training_speed(quick: bool) -> dict:
     book_ms = clock.ms_per_batch()
     cfg = preset("book")
     ours = build_model(cfg, tok.vocab_size)
-    ds = make_dataset(tok.encode(text), cfg, shuffle=True, repeat=True)
+    ds = endless_dataset(tok.encode(text), cfg)
     clock = _BatchClock()
     ours.fit(ds, steps_per_epoch=n, verbose=0, shuffle=False, callbacks=[clock.callback])
     out = {"book_ms_per_batch": book_ms, "ours_ms_per_batch": clock.ms_per_batch()}
@@ -110,17 +110,18 @@ def training_speed(quick: bool) -> dict:
 
 
 def pipeline_overhead(ids, vocab_size: int, n: int) -> dict:
-    """The fast preset's step fed by our input pipeline (`fit` on make_dataset, as the Trainer
-    does) against the same model's bare `train_on_batch` on numpy batches: what feeding costs."""
+    """The fast preset's step fed by our input pipeline (`fit` on the Trainer's dataset) against
+    the same model's bare `train_on_batch` on numpy batches: what feeding costs."""
+    from benchmarks.metric import endless_dataset
     from textgen_tui.core.config import preset
-    from textgen_tui.core.nets.batches import TokenBatches, make_dataset
+    from textgen_tui.core.nets.batches import TokenBatches
     from textgen_tui.core.nets.keras_model import build_model, compile_model
 
     cfg = preset("fast")
     model = build_model(cfg, vocab_size)
     compile_model(model, cfg)
     clock = _BatchClock()
-    ds = make_dataset(ids, cfg, shuffle=True, repeat=True)
+    ds = endless_dataset(ids, cfg)
     model.fit(ds, steps_per_epoch=n + 6, verbose=0, callbacks=[clock.callback])
     fit_ms = clock.ms_per_batch()
     batches = TokenBatches(ids, cfg, shuffle=True, steps=n)

@@ -8,7 +8,8 @@ again, many times over:
 * every variant runs in a fresh child process whose environment differs: `default`,
   `onednn-off` (TF_ENABLE_ONEDNN_OPTS=0), `threads` (TEXTGEN_TUI_INTRA_OP_THREADS=2,
   TEXTGEN_TUI_INTER_OP_THREADS=1), `both` (the two together), `intra1` (1 and 1), and
-  `autotune-off` (the soak wraps the product's datasets with tf.data autotuning disabled);
+  `autotune-on` (the soak turns tf.data autotuning back on in the product's datasets, which
+  have it off since this soak: the variant brings back what the soak measured as `default`);
 * in it, the `fast` preset trains on Nietzsche and the folder is resumed every `--epochs-per-run`
   epochs in the same process, as the app does. Epochs are either `--steps` batches
   (`--epoch-mode steps`: many epoch boundaries, one tf.data iterator per run) or full passes over
@@ -29,11 +30,13 @@ again, many times over:
 
 What it found (benchmarks/results/soak.md): no stuck train step, but pauses of 6–20 s at about
 0 % CPU in the tf.data iterator's destructor (it waits for the autotune thread), at the end of every
-`fit` and at the start of every full-pass epoch; `autotune-off` removes them.
+`fit` and at the start of every full-pass epoch; autotuning off removes them (the product's
+datasets have it off since; the tables' `autotune-off` rows are from before, `autotune-on` now
+brings the old pipeline back).
 
     python -m benchmarks.soak --quick                    # a smoke run, under a minute
     nice -n 19 python -m benchmarks.soak                 # the soak (about 35 minutes on 2 cores)
-    python -m benchmarks.soak --append --epoch-mode pass --variants default,autotune-off \
+    python -m benchmarks.soak --append --epoch-mode pass --variants default,autotune-on \
         --workloads headless --epochs 20 --other-epochs 20      # full-pass epochs (10 minutes)
 
 Results: benchmarks/results/soak.{md,json}; `--append` adds a run to them, `--render --notes F`
@@ -65,14 +68,14 @@ CORPUS = ROOT.parent / "shared" / "corpora" / "nietzsche.txt"
 INTRA_ENV = "TEXTGEN_TUI_INTRA_OP_THREADS"
 INTER_ENV = "TEXTGEN_TUI_INTER_OP_THREADS"
 ONEDNN_ENV = "TF_ENABLE_ONEDNN_OPTS"
-AUTOTUNE_ENV = "SOAK_TFDATA_AUTOTUNE"  # read by the soak's child only (see patch_autotune_off)
+AUTOTUNE_ENV = "SOAK_TFDATA_AUTOTUNE"  # read by the soak's child only (see patch_autotune_on)
 VARIANTS: dict[str, dict[str, str]] = {
     "default": {},
     "onednn-off": {ONEDNN_ENV: "0"},
     "threads": {INTRA_ENV: "2", INTER_ENV: "1"},
     "both": {ONEDNN_ENV: "0", INTRA_ENV: "2", INTER_ENV: "1"},
     "intra1": {INTRA_ENV: "1", INTER_ENV: "1"},
-    "autotune-off": {AUTOTUNE_ENV: "0"},
+    "autotune-on": {AUTOTUNE_ENV: "1"},
 }
 WORKLOADS = ("headless", "generate", "keras")
 SEED_TEXT = "the free spirit "
@@ -148,24 +151,22 @@ def apply_threads(log: Log) -> dict:
     return info
 
 
-def patch_autotune_off() -> None:
-    """The `autotune-off` variant: the product's datasets with tf.data's autotuning disabled (no
-    autotune model thread, whose shutdown the iterator's destructor waits for). A soak-only patch,
-    to test the remedy before the product adopts it in core.data.make_dataset."""
+def patch_autotune_on() -> None:
+    """The `autotune-on` variant: the product's datasets with tf.data's autotuning enabled again
+    (the product turns it off: its autotune thread's shutdown stalled the iterator's destructor).
+    The trainer builds its datasets through `tf_support.tf_dataset`, looked up at each call."""
     import tensorflow as tf
 
-    from textgen_tui.core.nets import batches as data
-    from textgen_tui.core.train import trainer as training
+    from textgen_tui.core.nets import tf_support
 
-    original = data.make_dataset
+    original = tf_support.tf_dataset
 
-    def make_dataset(*args, **kwargs):
+    def tf_dataset(*args, **kwargs):
         options = tf.data.Options()
-        options.autotune.enabled = False
+        options.autotune.enabled = True
         return original(*args, **kwargs).with_options(options)
 
-    data.make_dataset = make_dataset
-    training.make_dataset = make_dataset
+    tf_support.tf_dataset = tf_dataset
 
 
 class Generation:
@@ -396,9 +397,9 @@ def child(spec: dict) -> int:
     from textgen_tui.core.text.corpus import load_corpus
     from textgen_tui.core.train.session import TrainingSession
 
-    if os.environ.get(AUTOTUNE_ENV) == "0":
-        patch_autotune_off()
-        log("patched", what="tf.data autotune disabled on the training and validation datasets")
+    if os.environ.get(AUTOTUNE_ENV) == "1":
+        patch_autotune_on()
+        log("patched", what="tf.data autotune enabled on the training and validation datasets")
     corpus = load_corpus(spec["corpus"])
     folder = Path(spec["folder"])
     generation = None

@@ -23,10 +23,9 @@ def main():
     p.add_argument("--set", action="append")
     a = p.parse_args()
 
-    from benchmarks.metric import held_out, window_loss
+    from benchmarks.metric import endless_dataset, held_out, window_loss
     from textgen_tui.core.config import preset
     from textgen_tui.core.nets.backend import import_keras
-    from textgen_tui.core.nets.batches import make_dataset
     from textgen_tui.core.nets.keras_model import build_model
     from textgen_tui.core.text.corpus import load_corpus
     from textgen_tui.core.text.tokenizers import CharTokenizer
@@ -37,7 +36,7 @@ def main():
     tok = CharTokenizer.fit(text)
     train, val = held_out(tok.encode(text))
     model = build_model(cfg, tok.vocab_size, total_steps=a.steps)
-    ds = make_dataset(train, cfg, shuffle=True, repeat=True)
+    ds = endless_dataset(train, cfg)
     tokens_per_step = cfg.train.batch_size * (
         cfg.data.seq_len if cfg.data.layout == "sequence" else cfg.data.maxlen
     )

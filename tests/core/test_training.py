@@ -118,15 +118,16 @@ def test_divergence_keeps_the_best_weights(tmp_path, text, trained_folder):
 
 
 def test_datasets_do_not_autotune(text):
-    """Issue 8, bug 3: an autotuned tf.data iterator paused 6-20 s at 0 % CPU when Keras
-    destroyed it at an epoch start (benchmarks/results/soak.md): no autotuning, fixed sizes."""
-    from textgen_tui.core.nets.batches import make_dataset, split_ids
+    """An autotuned tf.data iterator stalls when Keras destroys it at an epoch start
+    (benchmarks/results/soak.md): no autotuning, fixed sizes."""
+    from textgen_tui.core.nets.batches import TokenBatches, as_dataset, split_ids
     from textgen_tui.core.text.tokenizers import fit_tokenizer
 
     cfg = tiny_config()
     tok = fit_tokenizer("char", text)
     split = split_ids(tok.encode(text), cfg.data)
-    for ds in (make_dataset(split.train, cfg, shuffle=True), make_dataset(split.val, cfg, shuffle=False)):
+    train, val = TokenBatches(split.train, cfg, shuffle=True), TokenBatches(split.val, cfg, shuffle=False)
+    for ds in (as_dataset(train), as_dataset(val)):  # as the trainer makes them
         assert ds.options().autotune.enabled is False
         inputs, targets = next(iter(ds))
         assert 0 < inputs.shape[0] <= cfg.train.batch_size and targets.shape[0] == inputs.shape[0]

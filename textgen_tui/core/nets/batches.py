@@ -197,33 +197,6 @@ class TokenBatches:
             yield self.starts_of(p, i)
 
 
-def make_dataset(
-    ids: np.ndarray,
-    cfg: Config,
-    *,
-    shuffle: bool,
-    repeat: bool = False,
-    first_pass: int = 0,
-    share: tuple[int, int] = (0, 1),
-    drop_remainder: bool = False,
-):
-    """What `model.fit` takes on the running backend: a tf.data pipeline on TensorFlow, a
-    `keras.utils.PyDataset` elsewhere, both over the same `TokenBatches`."""
-    steps = cfg.train.steps_per_epoch if repeat else None
-    batches = TokenBatches(
-        ids,
-        cfg,
-        shuffle=shuffle,
-        steps=steps,
-        first_pass=first_pass,
-        share=share,
-        drop_remainder=drop_remainder,
-    )
-    if repeat and steps is None:
-        batches.steps = batches.per_pass  # endless, in epochs of one pass
-    return as_dataset(batches)
-
-
 def as_dataset(batches: TokenBatches):
     """`batches` as `model.fit` takes them on the running backend."""
     keras = import_keras()
