@@ -75,7 +75,7 @@ async def test_the_loop_controls_reach_the_sampler(workdir: Path) -> None:
         await type_into(pilot, "#seed", "x")
         # left empty, the penalty is the model's own default (off for this char model)
         assert app.query_one("#gen-repetition", Input).value == ""
-        assert app.generate_pane.build_request().repetition_penalty is None
+        assert app.generate_pane.build_request().sampling.repetition_penalty is None
         await type_into(pilot, "#gen-length", "120")
         await type_into(pilot, "#gen-temps", "0.2")
         await type_into(pilot, "#gen-no-repeat", "3")

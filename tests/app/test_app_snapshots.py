@@ -140,7 +140,7 @@ async def show_generated(pilot, texts: tuple[str, ...]):
     tabs = pilot.app.query_one("TabbedContent")
     await wait_for(pilot, lambda: tabs.active == "generate", timeout=10, what="the Generate pane")
     pane = pilot.app.generate_pane
-    request = GenerateRequest("models/alpha", "the quick ", (0.2, 0.5, 1.0, 1.2), 20, 0, 1.0, False)
+    request = GenerateRequest("models/alpha", "the quick ", (0.2, 0.5, 1.0, 1.2), 20)
     pane.begin(request, "alpha: generating with seed")
     pane.add(texts)
     pane.finish(stopped=False)

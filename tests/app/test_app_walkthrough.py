@@ -326,7 +326,7 @@ async def test_at_80_columns_generate_shows_one_temperature_at_a_time(workdir: P
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f3")
         pane = app.generate_pane
-        request = GenerateRequest("models/alpha", "the quick ", (0.2, 0.5, 1.0, 1.2), 20, 0, 1.0, False)
+        request = GenerateRequest("models/alpha", "the quick ", (0.2, 0.5, 1.0, 1.2), 20)
         pane.begin(request, "alpha: generating with seed")
         pane.add(("cold text", "cool text", "warm text", "hot text"))
         pane.finish(stopped=False)

@@ -19,6 +19,7 @@ from textgen_tui.app.app import create_app
 from textgen_tui.app.panes.write import PAUSE, Ask, WritePane
 from textgen_tui.app.widgets.write_view import LEVELS, NATS_STYLES, NATS_TOP
 from textgen_tui.core.generate.cowrite import CoWriter, Suggestions, SuggestOptions
+from textgen_tui.core.generate.sampling import SamplingOptions
 from textgen_tui.core.inspect.surprise import band_of
 
 PHRASE = "the philosopher is "
@@ -327,7 +328,9 @@ async def test_an_excerpt_of_the_corpus_and_the_model_being_trained(workdir: Pat
         # for " Th" that the "e" then continues); uppercase: this model is not a lowercase one
         await wait_for(pilot, lambda: pane.area.ghost, what="a suggestion from the live weights")
         generator = app.generation.generator(live)
-        expected = CoWriter(generator).suggest(pane.area.text, SuggestOptions(0.5, rng_seed=7))
+        expected = CoWriter(generator).suggest(
+            pane.area.text, SuggestOptions(0.5, sampling=SamplingOptions(rng_seed=7))
+        )
         assert pane.area.alternatives == expected.distinct()
         assert all(20 <= len(idea) <= 40 for idea in expected.texts)  # whole words, about 40 characters
         assert "tiny-run" in str(pane.query_one("#write-model", Static).render())

@@ -9,6 +9,7 @@ from core_helpers import make_text
 
 from textgen_tui.core.generate.cowrite import CHECKPOINT_EVERY, CoWriter, PrefixState, SuggestOptions, _cut
 from textgen_tui.core.generate.generator import Generator
+from textgen_tui.core.generate.sampling import SamplingOptions
 from textgen_tui.core.nets.numpy_net import RecurrentNet
 from textgen_tui.core.text.tokenizers import fit_tokenizer
 
@@ -40,7 +41,9 @@ def random_generator(kind: str = "char", cell: str = "gru", layers: int = 2, see
 
 
 def options(**kw) -> SuggestOptions:
-    return SuggestOptions(**{"temperature": 0.8, "rng_seed": 3, "whole_words": False, **kw})
+    return SuggestOptions(
+        **{"temperature": 0.8, "sampling": SamplingOptions(rng_seed=3), "whole_words": False, **kw}
+    )
 
 
 @pytest.mark.parametrize(

@@ -187,18 +187,20 @@ def follow(session, listener=None) -> int:
 
 
 def generate(args: argparse.Namespace, temperatures: list[float] | None) -> int:
-    from textgen_tui.core.generate.sampling import Sampler, default_repetition_penalty
+    from textgen_tui.core.generate.sampling import Sampler, SamplingOptions
     from textgen_tui.core.store.folder import read_info
 
     folder = default_model_dir(args.model)
     info = read_info(folder)  # a missing or broken folder: its one-line error, before any text
     temps = temperatures or list(info.config.sample.temperatures)
-    penalty = args.repetition_penalty
-    loop_controls = {
-        "repetition_penalty": default_repetition_penalty(info.tokenizer.kind) if penalty is None else penalty,
-        "no_repeat_ngram": args.no_repeat_ngram,
-    }
-    Sampler(temps, top_k=args.top_k, top_p=args.top_p, **loop_controls)  # validates them all
+    options = SamplingOptions(  # no --repetition-penalty: the model's default
+        top_k=args.top_k,
+        top_p=args.top_p,
+        repetition_penalty=args.repetition_penalty,
+        no_repeat_ngram=args.no_repeat_ngram,
+        rng_seed=args.rng_seed,
+    )
+    Sampler(temps, options)  # the temperatures too, before any text
     if args.length < 0:
         raise TextgenError(f"--length must be >= 0 (got {args.length})")
     if args.exact_window and info.config.data.layout != "window":
@@ -213,15 +215,7 @@ def generate(args: argparse.Namespace, temperatures: list[float] | None) -> int:
     from textgen_tui.core.generate.service import GenerationService
 
     prepared, stream = GenerationService().stream(
-        folder,
-        seed,
-        temps,
-        args.length,
-        top_k=args.top_k,
-        top_p=args.top_p,
-        rng_seed=args.rng_seed,
-        exact_window=args.exact_window,
-        **loop_controls,
+        folder, seed, temps, args.length, options, exact_window=args.exact_window
     )
     if prepared.note:
         _warn(f"note: {prepared.note}")

@@ -1,114 +1,62 @@
-"""The Generate pane: pick a model, type a seed, stream each temperature's continuation."""
+"""The Generate pane: pick a model, type a seed, stream each temperature's continuation.
+
+The pane is in three parts: this one (the form, the models, the request and its stream), its
+seeds (`GenerateSeeds`, app/panes/generate_seeds.py) and its output (`GenerateOutput`,
+app/panes/generate_output.py).
+"""
 
 from __future__ import annotations
 
-import os
-import random
+import math
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static, TextArea
-from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from textgen_tui.app.errors import error_text
-from textgen_tui.app.render import printout, temperature_block
+from textgen_tui.app.panes.generate_models import (
+    CHOOSE_PROMPT,
+    NO_MODEL_PROMPT,
+    TRAINING_LABEL,
+    GenerateModels,
+)
+from textgen_tui.app.panes.generate_output import GenerateOutput, output_folder
+from textgen_tui.app.panes.generate_seeds import GenerateSeeds
 from textgen_tui.app.widgets.fields import KeyInput, KeyTextArea, parse_temperatures
+from textgen_tui.app.widgets.numbers import parse_number
 from textgen_tui.core.config import BOOK_TEMPERATURES
-from textgen_tui.core.errors import ConfigError, GenerationError, TextgenError
+from textgen_tui.core.errors import ConfigError, GenerationError
+from textgen_tui.core.generate.sampling import SamplingOptions
 
-TRAINING_LABEL = "being trained"
+__all__ = ["CHOOSE_PROMPT", "NO_MODEL_PROMPT", "GeneratePane", "GenerateRequest", "output_folder"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class GenerateRequest:
     model: str
+    """The model folder."""
     seed: str
+    """The text the model continues (several lines if the user likes)."""
     temperatures: tuple[float, ...]
+    """One continuation per temperature, streamed side by side."""
     length: int
-    top_k: int
-    top_p: float
-    exact_window: bool
-    rng_seed: int | None = None
-    """Random seed of the sampler: the same request gives the same text (None: a fresh one)."""
-    repetition_penalty: float | None = None
-    """Divides the logits of recent tokens (CTRL's penalty); 1: off; None: the model's default."""
-    no_repeat_ngram: int = 0
-    """No n-gram of this many tokens twice (the seed's included); 0: off."""
+    """Tokens generated per temperature."""
+    sampling: SamplingOptions = field(default_factory=SamplingOptions)
+    """How the tokens are drawn (top-k, top-p, the loop controls, the rng seed)."""
+    exact_window: bool = False
+    """A window (book) model predicts each token from its last `maxlen` tokens only."""
 
 
-def _history_line(seed: str, width: int = 60) -> str:
-    """One line for the seed history: its lines joined with ⏎ and cut with … (display only)."""
-    line = seed.replace("\n", "⏎")
-    return line if len(line) <= width else line[: width - 1] + "…"
-
-
-SIDE_BY_SIDE = 160  # columns from which the temperatures stream side by side
-
-
-def _int(text: str, name: str, lo: int) -> int:
-    try:
-        value = int(text.strip())
-    except ValueError:
-        raise GenerationError(f"{name} must be a whole number (got {text.strip()!r})") from None
-    if value < lo:
-        raise GenerationError(f"{name} must be at least {lo} (got {value})")
-    return value
-
-
-def _top_p(text: str) -> float:
-    try:
-        value = float(text.strip())
-    except ValueError:
-        raise GenerationError(f"top-p must be a number (got {text.strip()!r})") from None
-    if not 0 < value <= 1:
-        raise GenerationError(f"top-p must be in (0, 1] (got {value:g})")
-    return value
-
-
-def _penalty(text: str) -> float | None:
-    if not text.strip():
-        return None  # the model's default: on for word and subword models
-    try:
-        value = float(text.strip())
-    except ValueError:
-        raise GenerationError(f"the repetition penalty must be a number (got {text.strip()!r})") from None
-    if not 1.0 <= value <= 100.0:
-        raise GenerationError(f"the repetition penalty must be in [1, 100] (1 is off; got {value:g})")
-    return value
-
-
-def _rng_seed(text: str) -> int | None:
-    if not text.strip():
-        return None
-    return _int(text, "rng seed", 0)
-
-
-def output_folder() -> Path:
-    """Where Ctrl+S saves: the current folder when it can be written, else ~/textgen-output (never
-    inside a model folder: deleting the model would take the text to the trash with it)."""
-    cwd = Path.cwd()
-    if os.access(cwd, os.W_OK) and not (cwd / "state.json").exists():
-        return cwd
-    folder = Path.home() / "textgen-output"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-NO_MODEL_PROMPT = "(no model yet: train one, or add a model folder to the models home)"
-CHOOSE_PROMPT = "(choose a model: Enter opens the list)"
-
-
-class GeneratePane(Vertical):
+class GeneratePane(GenerateModels, GenerateSeeds, GenerateOutput, Vertical):
     """Owns generation: the request, its `@work` stream (paced, in a thread: numpy only, so it runs
     beside training), the buffer of chunks, stopping and saving."""
 
@@ -217,71 +165,6 @@ class GeneratePane(Vertical):
                 yield Label("seed history", classes="gen-heading")
                 yield OptionList(id="seed-history", compact=True)
 
-    # -- models ---------------------------------------------------------------------------------
-    def show_models(self, entries, select: str | None = None) -> None:
-        """The model list: the run being trained first (its live weights), then every folder."""
-        from textgen_tui.core.store.paths import bundled_model
-
-        session, generation = self.app.session, self.app.generation
-        live_dir = session.out_dir if session.active else None
-        bundled = bundled_model()
-        options: list[tuple[str, str]] = []
-        if live_dir is not None:
-            epoch = generation.live_epoch(live_dir)
-            state = f"epoch {epoch}" if epoch else "no epoch finished yet"
-            options.append((f"{live_dir.name}: {TRAINING_LABEL} ({state})", str(live_dir)))
-        for entry in entries:
-            if isinstance(entry, tuple) or (
-                live_dir is not None and entry.path.resolve() == live_dir.resolve()
-            ):
-                continue
-            tag = " (bundled)" if bundled is not None and entry.path.resolve() == bundled.resolve() else ""
-            options.append((f"{entry.name}{tag}", str(entry.path)))
-        self.set_models(options, select)
-
-    def set_models(self, options: list[tuple[str, str]], select: str | None = None) -> None:
-        chooser = self.query_one("#gen-model", Select)
-        current = chooser.value
-        # Models listed but none chosen yet: the prompt says so (it said "no model yet").
-        chooser.prompt = CHOOSE_PROMPT if options else NO_MODEL_PROMPT
-        chooser.set_options(options)
-        values = [v for _, v in options]
-        target = select if select in values else (current if current in values else None)
-        if target is not None:
-            chooser.value = target
-
-    @property
-    def model(self) -> str | None:
-        value = self.query_one("#gen-model", Select).value
-        return value if isinstance(value, str) else None
-
-    def on_select_changed(self, event: Select.Changed) -> None:
-        if event.select.id == "gen-model" and isinstance(event.value, str):
-            self.load_model(event.value)
-
-    @work(thread=True, exclusive=True, group="model", exit_on_error=False, description="loading a model")
-    def load_model(self, path: str) -> None:
-        """Load the model's generator ahead of the first request (off the UI thread)."""
-        session, generation = self.app.session, self.app.generation
-        if self._demo:  # the welcome writes from the model's first stored seed
-            from textgen_tui.core.store.folder import read_info
-
-            seeds = read_info(path).seeds
-            if seeds:
-                self.app.call_from_thread(self._demo_seed, seeds[0])
-        if session.active and session.out_dir == Path(path) and not generation.live_epoch(path):
-            return  # nothing to load until the first epoch ends
-        generation.generator(path)
-
-    def _demo_seed(self, seed: str) -> None:
-        if not self.seed_text:
-            self.seed_text = seed
-
-    def start_demo(self, path: str) -> None:
-        """The welcome: the bundled model writes from one of its seeds once it is loaded."""
-        self._demo = True
-        self.load_model(path)
-
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker, state = event.worker, event.state
         if worker.group not in ("model", "generate", "seeds"):
@@ -311,18 +194,28 @@ class GeneratePane(Vertical):
             temps = parse_temperatures(self.query_one("#gen-temps", Input).value)
         except ConfigError as exc:
             raise GenerationError(str(exc)) from None
+        exact = self.query_one("#exact-window", Checkbox).value
         return GenerateRequest(
-            model,
-            seed,
-            temps,
-            _int(self.query_one("#gen-length", Input).value, "length", 1),
-            _int(self.query_one("#gen-top-k", Input).value, "top-k", 0),
-            _top_p(self.query_one("#gen-top-p", Input).value),
-            self.query_one("#exact-window", Checkbox).value,
-            _rng_seed(self.query_one("#gen-rng", Input).value),
-            _penalty(self.query_one("#gen-repetition", Input).value),
-            _int(self.query_one("#gen-no-repeat", Input).value, "no-repeat n-gram size", 0),
+            model, seed, temps, self._number("#gen-length", "length", lo=1), self.sampling(), exact
         )
+
+    def sampling(self) -> SamplingOptions:
+        """The sampling fields (GenerationError naming a bad one). The counts are checked here, the
+        probabilities and the penalty by SamplingOptions (one text for a range, the CLI's too)."""
+        return SamplingOptions(
+            top_k=self._number("#gen-top-k", "top-k", lo=0),
+            top_p=self._number("#gen-top-p", "top-p", kind=float),
+            repetition_penalty=self._number(
+                "#gen-repetition", "the repetition penalty", kind=float, blank=None
+            ),
+            no_repeat_ngram=self._number("#gen-no-repeat", "no-repeat n-gram size", lo=0),
+            rng_seed=self._number("#gen-rng", "rng seed", lo=0, blank=None),
+        )
+
+    def _number(self, field: str, name: str, *, kind: type = int, lo: float = -math.inf, blank=...):
+        """A number field's value; a blank one gives `blank` when one is passed."""
+        value = self.query_one(field, Input).value
+        return parse_number(value, name, kind=kind, lo=lo, error=GenerationError, blank=blank)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_generate()
@@ -350,9 +243,9 @@ class GeneratePane(Vertical):
         self._stop.set()  # a stream still running ends: its chunks carry an old run number
         self._stop = threading.Event()
         self._run += 1
-        session, generation = self.app.session, self.app.generation
+        generation = self.app.generation
         live = generation.live_epoch(request.model)
-        header = f"{TRAINING_LABEL} (epoch {live})" if live and session.active else ""
+        header = f"{TRAINING_LABEL} (epoch {live})" if live and generation.training(request.model) else ""
         header = f"{Path(request.model).name} {header}".strip() + ": generating with seed"
         self.begin(request, header)
         self._stream(request, self._run, self._stop)
@@ -361,23 +254,13 @@ class GeneratePane(Vertical):
     def _stream(self, request: GenerateRequest, run: int, stop: threading.Event) -> bool:
         from textgen_tui.app.relay import ChunkBuffer
 
-        session, generation = self.app.session, self.app.generation
-        if session.active and session.out_dir == Path(request.model):
-            if not generation.live_epoch(request.model):
-                raise TextgenError(
-                    "the model being trained has no finished epoch yet: wait for the first one"
-                )
-        prepared, stream = generation.stream(
+        prepared, stream = self.app.generation.stream(  # GenerationError before a first epoch
             request.model,
             request.seed,
             request.temperatures,
             request.length,
-            top_k=request.top_k,
-            top_p=request.top_p,
+            request.sampling,
             exact_window=request.exact_window,
-            rng_seed=request.rng_seed,
-            repetition_penalty=request.repetition_penalty,
-            no_repeat_ngram=request.no_repeat_ngram,
         )
         if prepared.text != request.seed:
             self.post_message(self.Seeded(run, prepared.text))
@@ -418,156 +301,5 @@ class GeneratePane(Vertical):
     def action_stop(self) -> None:
         self._stop.set()
 
-    def action_random_seed(self) -> None:
-        self._seeds(self.model)
-
-    @work(thread=True, exclusive=True, group="seeds", exit_on_error=False, description="reading seeds")
-    def _seeds(self, model: str | None) -> None:
-        from textgen_tui.core.store.folder import read_info
-
-        try:
-            seeds = read_info(model).seeds if model else []
-        except TextgenError:
-            seeds = []
-        self.app.call_from_thread(self.offer_seeds, seeds)
-
-    def offer_seeds(self, seeds: list[str]) -> None:
-        """The chosen model's stored seeds (read in a worker): one at random."""
-        if not seeds:
-            self.notify("This model has no stored seeds (or no model is chosen).", severity="warning")
-            return
-        self.seed_text = random.choice(seeds)
-        self.query_one("#seed", TextArea).focus()
-
-    @property
-    def seed_text(self) -> str:
-        return self.query_one("#seed", TextArea).text
-
-    @seed_text.setter
-    def seed_text(self, text: str) -> None:
-        area = self.query_one("#seed", TextArea)
-        area.text = text
-        area.move_cursor(area.document.end)
-
     def focus_first(self) -> None:
         self.query_one("#seed", TextArea).focus()
-
-    def action_save(self) -> None:
-        if not self.texts:
-            self.notify("Nothing generated yet.", severity="warning")
-            return
-        name = time.strftime("generated-%Y%m%d-%H%M%S.txt")
-        try:
-            target = output_folder() / name
-            target.write_text(self.plain_text(), encoding="utf-8")
-        except OSError as exc:
-            self.notify(f"Could not write the output: {exc.strerror or exc}", severity="error")
-            return
-        self.notify(f"Saved to {target} (your folder, not the model's)", title="Generate")
-
-    # -- history --------------------------------------------------------------------------------
-    history: list[str]
-    """The seeds used, newest first, each once and whole (the list shows a shortened line)."""
-
-    def remember(self, seed: str) -> None:
-        self.history = list(dict.fromkeys([seed, *getattr(self, "history", [])]))[:50]
-        self.query_one("#seed-history", OptionList).set_options(
-            Option(Content(_history_line(s)), id=str(i)) for i, s in enumerate(self.history)
-        )
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        seeds = getattr(self, "history", [])
-        if 0 <= event.option_index < len(seeds):
-            self.seed_text = seeds[event.option_index]
-            self.query_one("#seed", TextArea).focus()
-
-    # -- output ---------------------------------------------------------------------------------
-    def begin(self, request: GenerateRequest, header: str) -> None:
-        self.seed = request.seed
-        self.temperatures = request.temperatures
-        self.texts = ["" for _ in request.temperatures]
-        self.header = header
-        self.set_running(True)
-        self._paint_output()
-        self.refresh_bindings()
-
-    def use_seed(self, seed: str) -> None:
-        """The seed as the model reads it (a lowercase model sees a lowercased seed)."""
-        self.seed = seed
-        self._paint_output()
-
-    def add(self, pieces: tuple[str, ...]) -> None:
-        self.texts = [t + p for t, p in zip(self.texts, pieces)]
-        self._paint_output()
-
-    def finish(self, stopped: bool) -> None:
-        self.set_running(False)
-        if stopped:
-            self.header += " (stopped)"
-        self._paint_output()
-
-    @property
-    def side_by_side(self) -> bool:
-        """Wide enough to compare the temperatures in columns (one per temperature)."""
-        return self.size.width >= SIDE_BY_SIDE and len(self.temperatures) > 1
-
-    def on_resize(self) -> None:
-        if self.temperatures:
-            self._paint_output()
-
-    def _paint_output(self) -> None:
-        output = self.query_one("#gen-output", Static)
-        columns = self.query_one("#gen-columns", Horizontal)
-        wide = self.side_by_side
-        columns.display = wide
-        if wide:
-            output.update(printout(self.seed, (), (), self.header))  # the title line only
-            if len(columns.children) != len(self.temperatures):
-                columns.remove_children()
-                columns.mount_all(Static(classes="gen-column") for _ in self.temperatures)
-                self.call_after_refresh(self._paint_output)  # the new columns exist after this refresh
-                return
-            for i, (column, temp) in enumerate(zip(columns.query(".gen-column"), self.temperatures)):
-                text = self.texts[i] if i < len(self.texts) else ""
-                column.update(temperature_block(self.seed, temp, i, text))
-        elif len(self.temperatures) > 1:  # one temperature at a time, whole: Ctrl+T switches
-            i = self.shown % len(self.temperatures)
-            text = self.texts[i] if i < len(self.texts) else ""
-            title = f"{self.header} · {i + 1}/{len(self.temperatures)}, Ctrl+T next"
-            output.update(
-                Content("").join(
-                    [
-                        Content.from_markup("[b]$title[/b]\n", title=title),
-                        temperature_block(self.seed, self.temperatures[i], i, text),
-                    ]
-                )
-            )
-        else:
-            output.update(printout(self.seed, self.temperatures, self.texts, self.header))
-        self.query_one("#gen-output-scroll", VerticalScroll).scroll_end(animate=False)
-
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "next_temperature":  # in the Footer when the temperatures are shown one by one
-            return len(self.temperatures) > 1 and not self.side_by_side
-        return True
-
-    def action_next_temperature(self) -> None:
-        if self.temperatures:
-            self.shown = (self.shown + 1) % len(self.temperatures)
-
-    def watch_shown(self) -> None:
-        self._paint_output()
-
-    def set_running(self, running: bool) -> None:
-        self.query_one("#generate", Button).disabled = running
-        self.query_one("#stop-gen", Button).disabled = not running
-
-    def column_texts(self) -> list[str]:
-        """What each side-by-side column shows (empty when stacked)."""
-        columns = self.query_one("#gen-columns", Horizontal)
-        if not columns.display:
-            return []
-        return [str(c.render()) for c in columns.query(".gen-column")]
-
-    def plain_text(self) -> str:
-        return printout(self.seed, self.temperatures, self.texts, self.header).plain

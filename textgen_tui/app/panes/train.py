@@ -421,8 +421,7 @@ class TrainPane(Horizontal):
         elif isinstance(e, ev.SampleFinished):
             live.sample_finished(e)
         elif isinstance(e, ev.Snapshot):
-            if session.out_dir is not None:
-                self.app.generation.set_live(session.out_dir, e)
+            if session.out_dir is not None:  # Generate has the weights (GenerationService.follow)
                 self.post_message(self.ModelsChanged())  # the folder is a model now (or has a new epoch)
         elif isinstance(e, ev.LearningRateReduced):
             self.notify(f"Learning rate {e.old:.3g} → {e.new:.3g} (plateau)", title=f"Epoch {e.epoch}")
@@ -452,7 +451,6 @@ class TrainPane(Horizontal):
         """The run has ended (finished or failed): the pane is ready for the next try, and its
         output folder keeps naming the run's folder, so F7 continues it."""
         session = self.app.session
-        self.app.generation.clear_live()
         self.set_running(False)
         trained = session.out_dir if session.out_dir is not None and is_model(session.out_dir) else None
         if trained is not None:

@@ -13,13 +13,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from textgen_tui.core.errors import GenerationError
 from textgen_tui.core.generate.generator import Generator
-from textgen_tui.core.generate.sampling import PENALTY_WINDOW, Sampler, default_repetition_penalty
+from textgen_tui.core.generate.sampling import Sampler, SamplingOptions
 from textgen_tui.core.nets.numpy_net import RecurrentNet
 
 CHECKPOINT_EVERY = 32
@@ -39,19 +39,15 @@ def _copy(state: State) -> State:
 class SuggestOptions:
     temperature: float = 0.5
     """Sampling temperature of every alternative (0: greedy, and the alternatives are the same)."""
-    top_k: int = 0
-    """Keep the k most likely tokens (0: all)."""
-    top_p: float = 1.0
-    """Keep the smallest set of tokens holding this much probability (1: all)."""
     alternatives: int = 3
     """Continuations sampled at once (rows of one batched step)."""
     chars: int = 40
     """About how long each continuation is, in characters."""
-    rng_seed: int | None = None
-    """Random seed of the sampler (None: a fresh draw each time)."""
     whole_words: bool = True
     """Cut a continuation that runs past `chars` after its last whole word (when that keeps at
     least half of it), not in the middle of one."""
+    sampling: SamplingOptions = field(default_factory=SamplingOptions)
+    """How the tokens are drawn (no repetition penalty named: the model's default, as Generate's)."""
 
 
 @dataclass(frozen=True)
@@ -180,15 +176,10 @@ class CoWriter:
         net, tokenizer = self.generator.net, self.generator.tokenizer
         state = [[np.repeat(a, n, axis=0) for a in layer] for layer in self.prefix.state]
         h = state[-1][0]  # net.step updates it in place
-        sampler = Sampler(
-            [options.temperature] * n,
-            top_k=options.top_k,
-            top_p=options.top_p,
-            rng_seed=options.rng_seed,
-            repetition_penalty=default_repetition_penalty(tokenizer.kind),  # as Generate's default
-        )
-        if sampler.watches:  # the penalty looks at the text before the cursor too
-            sampler.prime(self.prefix.ids[-PENALTY_WINDOW:])
+        sampler = Sampler([options.temperature] * n, options.sampling, kind=tokenizer.kind)
+        if sampler.watches:  # the loop controls look at the text before the cursor too
+            window = max(sampler.penalty_window, sampler.no_repeat_ngram)
+            sampler.prime(self.prefix.ids[-window:] if window else self.prefix.ids)
         guard = tokenizer.utf8_guard(n)
         if guard is not None:  # a character cut by the prefix's end is finished first
             for tok in self.prefix.ids[-4:].tolist():

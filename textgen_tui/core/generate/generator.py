@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from textgen_tui.core.errors import GenerationError
-from textgen_tui.core.generate.sampling import Sampler, default_repetition_penalty
+from textgen_tui.core.generate.sampling import Sampler, SamplingOptions
 from textgen_tui.core.nets.numpy_net import RecurrentNet
 from textgen_tui.core.text.tokenizers import Tokenizer
 
@@ -109,28 +109,17 @@ class Generator:
         seed_ids: Sequence[int],
         temperatures: Sequence[float],
         length: int,
+        options: SamplingOptions | None = None,
         *,
-        top_k: int = 0,
-        top_p: float = 1.0,
-        rng_seed: int | None = None,
         exact_window: bool = False,
-        repetition_penalty: float | None = None,
-        no_repeat_ngram: int = 0,
+        **changes,
     ) -> Iterator[np.ndarray]:
-        """Yield one array of token ids (one per temperature) per generated position. No
-        `repetition_penalty`: the tokenizer kind's default (`default_repetition_penalty`)."""
+        """Yield one array of token ids (one per temperature) per generated position. `options`
+        (else the defaults) with `changes` (SamplingOptions' fields by name); no repetition penalty
+        named: the tokenizer kind's default (`default_repetition_penalty`)."""
         if isinstance(length, bool) or not isinstance(length, int) or length < 0:
             raise GenerationError(f"length must be a whole number >= 0 (got {length!r})")
-        if repetition_penalty is None:
-            repetition_penalty = default_repetition_penalty(self.tokenizer.kind)
-        sampler = Sampler(
-            temperatures,
-            top_k=top_k,
-            top_p=top_p,
-            rng_seed=rng_seed,
-            repetition_penalty=repetition_penalty,
-            no_repeat_ngram=no_repeat_ngram,
-        )
+        sampler = Sampler(temperatures, options, kind=self.tokenizer.kind, **changes)
         streams = len(sampler.temperatures)
         runner = self._prime(np.asarray(seed_ids), streams, exact_window)
         if sampler.watches:
@@ -152,22 +141,31 @@ class Generator:
         seed: str,
         temperatures: Sequence[float],
         length: int,
-        **options,
+        options: SamplingOptions | None = None,
+        **changes,
     ) -> Iterator[list[str]]:
-        """Yield, per generated position, the new token's text for each temperature."""
+        """Yield, per generated position, the new token's text for each temperature (`changes`:
+        `exact_window`, or SamplingOptions' fields by name, as `stream_ids` takes them)."""
         encoded = self.tokenizer.encode_seed(seed)
         decoder = self.tokenizer.stream_decoder(len(temperatures))
-        for ids in self.stream_ids(encoded.ids, temperatures, length, **options):
+        for ids in self.stream_ids(encoded.ids, temperatures, length, options, **changes):
             # A subword token may be one byte of a character: it shows once the character is whole.
             yield list(decoder.feed(ids.tolist()))
         tail = decoder.flush()
         if tail and any(tail):
             yield list(tail)
 
-    def generate(self, seed: str, temperatures: Sequence[float], length: int, **options) -> list[str]:
+    def generate(
+        self,
+        seed: str,
+        temperatures: Sequence[float],
+        length: int,
+        options: SamplingOptions | None = None,
+        **changes,
+    ) -> list[str]:
         """The whole continuation for each temperature (without the seed)."""
         parts: list[list[str]] = [[] for _ in temperatures]
-        for tokens in self.stream(seed, temperatures, length, **options):
+        for tokens in self.stream(seed, temperatures, length, options, **changes):
             for acc, tok in zip(parts, tokens):
                 acc.append(tok)
         return ["".join(p) for p in parts]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from textgen_tui.core.errors import BundleError
 from textgen_tui.core.generate.generator import Generator
 from textgen_tui.core.nets.numpy_net import RecurrentNet
-from textgen_tui.core.store.folder import read_info
+from textgen_tui.core.store.folder import BundleInfo, read_info
 from textgen_tui.core.store.weights_file import read_recurrent_net
 
 if TYPE_CHECKING:
@@ -17,7 +17,11 @@ if TYPE_CHECKING:
 
 def load_generator(folder: str | Path) -> Generator:
     """A Generator for the folder's best model, read without Keras (safe beside training)."""
-    info = read_info(folder)
+    return generator_of(read_info(folder))
+
+
+def generator_of(info: BundleInfo) -> Generator:
+    """A Generator for the best model of a folder already read (`read_info`), without Keras."""
     assert info.best_file is not None
     net = read_recurrent_net(info.best_file)
     if net.vocab_size != info.tokenizer.vocab_size:

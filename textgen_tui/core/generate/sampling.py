@@ -15,6 +15,7 @@ there is no `log(0)`. T = 0 means greedy.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -55,40 +56,77 @@ def check_loop_controls(repetition_penalty: float, no_repeat_ngram: int, penalty
             raise GenerationError(f"the {name} must be a whole number >= 0 (got {value!r})")
 
 
+@dataclass(frozen=True)
+class SamplingOptions:
+    """How tokens are drawn, whatever draws them: Generate, Write, the CLI's `generate` and the
+    per-epoch samples. Checked when made (GenerationError). The temperatures are not here: each
+    caller has its own (several streams, one, a config's list)."""
+
+    top_k: int = 0
+    """Keep the k most likely tokens (0: all)."""
+    top_p: float = 1.0
+    """Keep the smallest set of tokens holding this much probability (1: all)."""
+    repetition_penalty: float | None = None
+    """Divides the logits of recent tokens (CTRL's penalty), in [1, 100]; 1: off; None: the
+    model's default (`default_repetition_penalty` of its tokenizer kind)."""
+    no_repeat_ngram: int = 0
+    """No n-gram of this many tokens twice in a stream (the seed's included); 0: off."""
+    rng_seed: int | None = None
+    """Random seed of the draws: the same options give the same text (None: a fresh one)."""
+    penalty_window: int = PENALTY_WINDOW
+    """Tokens of recent context the repetition penalty looks at (0: all of them)."""
+
+    def __post_init__(self) -> None:
+        check_top(self.top_k, self.top_p)
+        penalty = 1.0 if self.repetition_penalty is None else self.repetition_penalty
+        check_loop_controls(penalty, self.no_repeat_ngram, self.penalty_window)
+        seed = self.rng_seed
+        if seed is not None and (
+            isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0
+        ):
+            raise GenerationError(f"the rng seed must be a whole number >= 0 (got {seed!r})")
+
+    def penalty_for(self, kind: str | None) -> float:
+        """The repetition penalty to use for a model of tokenizer `kind` (None: no model, off)."""
+        if self.repetition_penalty is not None:
+            return float(self.repetition_penalty)
+        return 1.0 if kind is None else default_repetition_penalty(kind)
+
+
 class Sampler:
     """Draws one token per stream from a (streams, vocab) array of logits."""
 
     def __init__(
         self,
         temperatures: Sequence[float],
+        options: SamplingOptions | None = None,
         *,
-        top_k: int = 0,
-        top_p: float = 1.0,
-        rng_seed: int | None = None,
-        repetition_penalty: float = 1.0,
-        no_repeat_ngram: int = 0,
-        penalty_window: int = PENALTY_WINDOW,
+        kind: str | None = None,
+        **changes,
     ):
+        """`options` (else the defaults) with `changes`, SamplingOptions' fields by name. `kind`:
+        the model's tokenizer kind, whose default repetition penalty applies when the options
+        name none; without it the penalty is off (as in Hugging Face `generate`)."""
+        options = replace(options or SamplingOptions(), **changes)
         try:
             temps = np.array([check_temperature(t) for t in temperatures], dtype=np.float64)
         except Exception as exc:  # ConfigError -> GenerationError, same message
             raise GenerationError(str(exc)) from None
         if temps.size == 0:
             raise GenerationError("at least one temperature is needed")
-        check_top(top_k, top_p)
+        self.options = options
         self.temperatures = temps
         self.greedy = temps == 0
         self.inv_t = np.where(self.greedy, 1.0, 1.0 / np.where(self.greedy, 1.0, temps))[:, None]
         self.inv_t = self.inv_t.astype(np.float32)
-        self.top_k = int(top_k)
-        self.top_p = float(top_p)
-        check_loop_controls(repetition_penalty, no_repeat_ngram, penalty_window)
-        self.repetition_penalty = float(repetition_penalty)
-        self.no_repeat_ngram = int(no_repeat_ngram)
-        self.penalty_window = int(penalty_window)
+        self.top_k = int(options.top_k)
+        self.top_p = float(options.top_p)
+        self.repetition_penalty = options.penalty_for(kind)
+        self.no_repeat_ngram = int(options.no_repeat_ngram)
+        self.penalty_window = int(options.penalty_window)
         self._history: list[list[int]] = [[] for _ in range(temps.size)]
         self._seen: list[dict[tuple[int, ...], set[int]]] = [{} for _ in range(temps.size)]
-        self.rng = np.random.default_rng(rng_seed)
+        self.rng = np.random.default_rng(options.rng_seed)
         self._uniform = np.empty((0, temps.size))
         self._u_pos = 0
 

@@ -8,6 +8,7 @@ one matrix product. A feature that does not vary in the text (no quotes at all) 
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -154,3 +155,52 @@ def cell_activation(
     column = activations(generator, seg.ids)[layer][:, unit] if len(seg.ids) else np.zeros(0)
     values = np.where(seg.last >= 0, column[np.maximum(seg.last, 0)] if len(column) else 0.0, 0.0)
     return seg.spans, values.astype(np.float64)
+
+
+@dataclass(frozen=True)
+class CellReading:
+    """A text read once through every layer: the units that follow its features, and any unit's
+    value per span (so looking at another unit costs no second pass)."""
+
+    text: str
+    """The text as written (the spans are of it as the model read it: lowercased or not)."""
+    spans: list[Span]
+    """Every piece of the text, known to the model or not, in order."""
+    layers: list[np.ndarray]
+    """Per layer (bottom first), h after each fed token: shape (tokens fed, units)."""
+    last: np.ndarray
+    """Per span, the index of the last token fed up to it (-1: none yet)."""
+    matches: list[CellMatch]
+    """The units that follow a feature, best first per feature (`find_cells`)."""
+
+    @classmethod
+    def of(cls, generator: Generator, text: str, *, lowercase: bool = False) -> CellReading:
+        seg = segment(generator.tokenizer, text.lower() if lowercase else text)
+        layers = activations(generator, seg.ids) if len(seg.ids) else []
+        matches = find_cells(generator, text, lowercase=lowercase)
+        return cls(text, seg.spans, layers, seg.last, matches)
+
+    def values(self, layer: int, unit: int) -> np.ndarray:
+        """Unit `unit` of layer `layer` after each span (as `cell_activation` computes it)."""
+        if not 0 <= layer < len(self.layers):
+            raise GenerationError(f"layer {layer} does not exist: the model has {len(self.layers)} layer(s)")
+        units = self.layers[layer].shape[1]
+        if not 0 <= unit < units:
+            raise GenerationError(f"unit {unit} does not exist: layer {layer} has {units} units")
+        column = self.layers[layer][:, unit]
+        return np.where(self.last >= 0, column[np.maximum(self.last, 0)], 0.0)
+
+    def bounds(self) -> tuple[list[int], list[int]]:
+        """Each span's start and end offset."""
+        return [s.start for s in self.spans], [s.start + len(s.text) for s in self.spans]
+
+    def span_at(self, offset: int) -> int | None:
+        """The index of the span under `offset` (the last one past the end); None: no span."""
+        if not self.spans:
+            return None
+        starts = [s.start for s in self.spans]
+        return max(0, min(bisect.bisect_right(starts, offset) - 1, len(self.spans) - 1))
+
+    def match(self, layer: int, unit: int) -> CellMatch | None:
+        """The match found for this unit, if it is one."""
+        return next((m for m in self.matches if (m.layer, m.unit) == (layer, unit)), None)

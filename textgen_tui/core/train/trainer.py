@@ -530,6 +530,7 @@ class Trainer:
     def _sample(self, run: _Run, epoch: int, net) -> None:
         """The per-epoch samples, streamed as events and kept in the folder's samples."""
         from textgen_tui.core.generate.generator import Generator
+        from textgen_tui.core.generate.sampling import SamplingOptions
 
         cfg, tokenizer = run.cfg, run.tokenizer
         s, maxlen = cfg.sample, cfg.data.maxlen
@@ -543,13 +544,12 @@ class Trainer:
         self.emit(ev.SampleStarted(epoch, seed, temps))
         parts: list[list[str]] = [[] for _ in temps]
         decoder = tokenizer.stream_decoder(len(temps))  # subword: whole characters only
+        options = SamplingOptions(top_k=s.top_k, top_p=s.top_p, rng_seed=int(run.rng.integers(2**31)))
         for ids in generator.stream_ids(
             seed_ids,
             temps,
             s.length,
-            top_k=s.top_k,
-            top_p=s.top_p,
-            rng_seed=int(run.rng.integers(2**31)),
+            options,
             exact_window=cfg.data.layout == "window",  # the book's semantics for its models
         ):
             pieces = decoder.feed(ids.tolist())
