@@ -41,6 +41,8 @@ async def test_a_damaged_model_goes_to_the_trash_and_a_users_folder_stays(workdi
 
     app = create_app(models_dir="models", preload_tensorflow=False)
     async with app.run_test(size=(100, 30)) as pilot:
+        # the models home is read in a worker: its listing (and the first focus) come before keys
+        await wait_for(pilot, lambda: not app.models_pane.reading, what="the models home")
         await pilot.press("f4")
         table = app.query_one("#models-table")
         await wait_for(pilot, lambda: "damaged" in _row_names(table), timeout=10, what="the listing")
@@ -89,6 +91,8 @@ async def test_the_bundled_model_is_not_deleted(workdir: Path) -> None:
     fake_bundle(workdir / "models" / "alpha")
     app = create_app(models_dir="models", preload_tensorflow=False)
     async with app.run_test(size=(100, 30)) as pilot:
+        # the models home is read in a worker: its listing (and the first focus) come before keys
+        await wait_for(pilot, lambda: not app.models_pane.reading, what="the models home")
         await pilot.press("f4")
         table = app.query_one("#models-table")
         await wait_for(pilot, lambda: BUNDLED_NAME in _row_names(table), timeout=10, what="the listing")

@@ -159,6 +159,8 @@ async def test_at_80_by_24_both_charts_have_rows_and_ordered_labels(two_models: 
     Compare's y labels were out of order (2.3, 2.6, 2.4, 1.2, 1.6 from the top)."""
     app = create_app(models_dir="models", preload_tensorflow=False)
     async with app.run_test(size=(80, 24)) as pilot:
+        # the models home is read in a worker: its listing (and the first focus) come before keys
+        await wait_for(pilot, lambda: not app.models_pane.reading, what="the models home")
         await pilot.press("f4")
         await row(app, pilot, "alpha")
         await pilot.press("i")

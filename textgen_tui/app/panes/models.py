@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from textual import work
@@ -13,17 +13,13 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, DataTable, Static
+from textual.worker import Worker, WorkerState
 
-from textgen_tui.app.screens.dialogs import ConfirmDialog
+from textgen_tui.app.errors import error_text
+from textgen_tui.app.panes.models_changes import FolderChanges, list_trashed
 from textgen_tui.core.errors import TextgenError
 from textgen_tui.core.store.folder import BundleInfo
-from textgen_tui.core.store.paths import (
-    bundled_model,
-    bundled_models_dir,
-    model_roots,
-    same_folder,
-    user_models_dir,
-)
+from textgen_tui.core.store.paths import bundled_models_dir, model_roots
 
 COLUMNS = ("name", "corpus", "tokenizer", "parameters", "epochs", "best val loss", "date")
 TRASH_COLUMNS = ("name in the trash", "came from", "moved to the trash")
@@ -61,47 +57,35 @@ def _date(seconds: float) -> str:
         return ""
 
 
-def writable_roots() -> list[Path]:
-    """The model roots the user may change (not the bundled models' folder)."""
-    bundled = bundled_model()
-    return [r for r in model_roots() if bundled is None or r.resolve() != bundled.parent.resolve()]
+READING = "Reading the models home…"
+"""The note while the lists are read (a folder being saved makes its read wait up to 5 s)."""
 
 
-def list_trashed() -> tuple[list, list[Path]]:
-    """The trashed model folders of the writable roots, and the other things found in their
-    `.trash` folders (a user's own folder put there): those are never listed as models nor
-    deleted by emptying the trash."""
-    from textgen_tui.core.store.trash import is_ours, list_trash
+@dataclass
+class Listing:
+    """The model roots as read once (off the UI thread)."""
 
-    models, others = [], []
-    for root in writable_roots():
-        for entry in list_trash(root):
-            if is_ours(entry.path):  # a model, or one whose state.json was damaged
-                models.append(entry)
-            else:
-                others.append(entry.path)
-    return models, others
+    entries: list[BundleInfo | tuple[Path, str]]
+    """The model folders, a broken one as (path, why)."""
+    roots: list[Path]
+    """The folders that were searched for models."""
+    trash: list = field(default_factory=list)
+    """The trashed model folders of the writable roots."""
+    others: list[Path] = field(default_factory=list)
+    """Things in the trash folders that are not models (left alone)."""
+    home: str = ""
+    """Where models live and why (the summary's tooltip)."""
 
 
-def empty_trashed(entries) -> int:
-    """Delete the trashed model folders `entries` for good; returns how many went."""
-    import shutil
+def read_listing() -> Listing:
+    """Read every model root and its trash (slow: runs in the pane's worker)."""
+    from textgen_tui.core.store.folder import list_bundles
+    from textgen_tui.core.store.paths import describe_models_home
 
-    from textgen_tui.core.store.trash import TRASH, is_ours
-
-    removed, failed = 0, []
-    for entry in entries:
-        path = entry.path
-        if path.is_symlink() or path.parent.name != TRASH or not is_ours(path):
-            continue  # only model folders inside a trash folder, never through a link
-        try:
-            shutil.rmtree(path)
-            removed += 1
-        except OSError as exc:
-            failed.append(f"{path.name} ({exc.strerror or exc})")
-    if failed:
-        raise TextgenError(f"{removed} deleted, but {len(failed)} could not be: {', '.join(failed[:3])}")
-    return removed
+    roots = model_roots()
+    entries = list_bundles(*roots)
+    trash, others = list_trashed()
+    return Listing(entries, roots, trash, others, describe_models_home())
 
 
 def _short(path: Path) -> str:
@@ -112,7 +96,7 @@ def _short(path: Path) -> str:
         return str(path)
 
 
-class ModelsPane(Vertical):
+class ModelsPane(FolderChanges, Vertical):
     """Lists the models and owns what changes them: delete (to the trash), restore, empty the
     trash, moving legacy folders; each with its dialog. The App re-reads the lists on `Changed`."""
 
@@ -128,6 +112,15 @@ class ModelsPane(Vertical):
         """Model folders moved or went: the lists are re-read; `gone` is a folder no longer there."""
 
         gone: str | None = None
+
+    @dataclass
+    class Listed(Message):
+        """The lists were read again and are shown (the App hands the models to Generate)."""
+
+        entries: list
+        """The model folders listed."""
+        select: str | None = None
+        """A model Generate should select (asked for with `reload`)."""
 
     showing_trash: reactive[bool] = reactive(False, init=False)
     """The trash is listed instead of the models (x); the table and the Footer follow."""
@@ -187,16 +180,40 @@ class ModelsPane(Vertical):
         """The model folders listed (as last read)."""
         return self._entries
 
-    def reload(self) -> list:
-        """Read the model roots and their trash again and show them; returns the model entries."""
-        from textgen_tui.core.store.folder import list_bundles
-        from textgen_tui.core.store.paths import describe_models_home
+    reading = False
+    """The lists are being read (the note says so until they are shown)."""
 
-        roots = model_roots()
-        entries = list_bundles(*roots)
-        trash, others = list_trashed()
-        self.show(entries, roots, trash, home=describe_models_home(), others=others)
-        return entries
+    def reload(self, select: str | None = None) -> None:
+        """Read the model roots and their trash again, in a worker (a folder being saved makes its
+        read wait); they are shown when it comes back, and `Listed` carries `select` on."""
+        if select is not None:
+            self._select = select  # kept when a newer read replaces this one
+        self.reading = True
+        self._show_note()
+        self._read_lists()
+
+    _select: str | None = None
+
+    @work(thread=True, exclusive=True, group="models-list", exit_on_error=False, description=READING)
+    def _read_lists(self) -> Listing:
+        return read_listing()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group != "models-list":
+            return
+        event.stop()
+        if worker.is_cancelled or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
+            return  # a newer read replaced it
+        self.reading = False
+        if event.state == WorkerState.ERROR:
+            self.notify(error_text(worker.error), title="Models", severity="error")
+            self._show_note()
+            return
+        listing: Listing = worker.result
+        self.show(listing.entries, listing.roots, listing.trash, home=listing.home, others=listing.others)
+        select, self._select = self._select, None
+        self.post_message(self.Listed(listing.entries, select))
 
     def show(
         self,
@@ -275,61 +292,11 @@ class ModelsPane(Vertical):
         self.show(self._entries, self._roots, self.trash)
         self.refresh_bindings()
 
-    def action_restore(self) -> None:
-        if not self.showing_trash:
-            self.notify("Press x to see the trash first.", severity="warning")
-            return
-        path = self.selected
-        if path is None:
-            self.notify("Nothing in the trash is selected.", severity="warning")
-            return
-        from textgen_tui.core.store.trash import restore
-
-        entry = next((t for t in self.trash if t.path == path), None)
-        if entry is None:
-            self.notify("That trash entry is gone.", severity="warning")
-            return
-        try:
-            back = restore(entry)
-        except TextgenError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        self.notify(f"Restored {back}", title="Models")
-        self.post_message(self.Changed())
-
-    def action_empty_trash(self) -> None:
-        if not self.showing_trash:
-            self.notify("Press x to see the trash first.", severity="warning")
-            return
-        if not self.trash:
-            self.notify("The trash is already empty.", severity="warning")
-            return
-        entries = list(self.trash)
-
-        def answer(yes: bool | None) -> None:
-            if not yes:
-                return
-            try:
-                count = empty_trashed(entries)
-            except TextgenError as exc:
-                self.notify(str(exc), title="Models", severity="error")
-            else:
-                kept = f"; {len(self.others)} other folder(s) left alone" if self.others else ""
-                self.notify(
-                    f"Emptied the trash ({count} model folder(s) deleted for good{kept}).", title="Models"
-                )
-            self.post_message(self.Changed())
-
-        self.app.push_screen(
-            ConfirmDialog("Empty trash", f"Delete the {len(entries)} model folder(s) in the trash for good?"),
-            answer,
-        )
-
     def _show_note(self) -> None:
         path = self.selected
         error = self.broken.get(path) if path is not None else None
         note = self.query_one("#models-note", Static)
-        note.update(error or self.summary)
+        note.update(error or (READING if self.reading else self.summary))
         note.set_class(bool(error), "error")
         note.tooltip = self.home or None
 
@@ -378,95 +345,6 @@ class ModelsPane(Vertical):
         path = self._chosen()
         if path is not None:
             self.post_message(self.Open(str(path), "resume"))
-
-    def action_delete(self) -> None:
-        path = self._chosen(usable=False)
-        if path is None:
-            return
-        session = self.app.session
-        if session.active and session.out_dir is not None and path.resolve() == session.out_dir.resolve():
-            self.notify("This model is being trained: stop training first.", severity="error")
-            return
-        from textgen_tui.core.store.trash import is_ours, not_ours_message
-
-        bundled = bundled_model()
-        if bundled is not None and same_folder(path, bundled):
-            # It ships with textgen-tui (the demo, Write's default); outside the home its trash
-            # would not even be listed, so it could not be restored.
-            self.notify(
-                f"{path.name} is the bundled model: it ships with textgen-tui and is not deleted.",
-                title="Models",
-                severity="warning",
-            )
-            return
-        if not is_ours(path):  # a model, or a model's files beside a damaged state.json
-            # markup off: a folder's name may hold square brackets
-            self.notify(not_ours_message(path), title="Models", severity="error", timeout=20, markup=False)
-            return
-
-        def answer(yes: bool | None) -> None:
-            from textgen_tui.core.store.trash import move_to_trash
-
-            if not yes:
-                return
-            try:
-                entry = move_to_trash(path)
-            except TextgenError as exc:
-                self.notify(str(exc), severity="error")
-                self.post_message(self.Changed())
-                return
-            self.notify(
-                f"Moved {path.name} to the trash ({entry.path.parent}); x shows the trash, u restores it there.",
-                title="Models",
-            )
-            self.post_message(self.Changed(gone=str(path)))
-
-        self.app.push_screen(
-            ConfirmDialog(
-                "Delete model", f"Move {path} to the trash? It can be restored from the Models pane."
-            ),
-            answer,
-        )
-
-    def offer_legacy(self) -> None:
-        """Model folders in a ./models from before the models home: offered for moving, once."""
-        from textgen_tui.core.store.legacy_models import mark_offered, move_legacy, pending_offer
-
-        legacy = pending_offer()
-        if legacy is None:
-            return
-        mark_offered(legacy.source)  # asked once, whatever the answer
-        home = user_models_dir()
-
-        def answer(yes: bool | None) -> None:
-            if not yes:
-                self.notify(
-                    f"{legacy.source} stays as it is; `textgen-tui models --move-legacy` moves it later.",
-                    title="Models",
-                )
-                return
-            try:
-                results = move_legacy()
-            except TextgenError as exc:
-                self.notify(str(exc), title="Models", severity="error")
-                return
-            moved = sum(1 for r in results if r.target is not None)
-            self.notify(f"Moved {moved} model folder(s) to {home}.", title="Models")
-            for r in results:
-                if r.target is None:
-                    self.notify(
-                        f"{r.source} stays where it is: {r.note}.", title="Models", severity="warning"
-                    )
-            self.post_message(self.Changed())
-
-        self.app.push_screen(
-            ConfirmDialog(
-                "Models from before",
-                f"Move {len(legacy.folders)} model folder(s) from {legacy.source} to {home}? "
-                "Models now live there, whatever the current folder. No leaves them where they are.",
-            ),
-            answer,
-        )
 
     def action_details(self) -> None:
         path = self._chosen()
