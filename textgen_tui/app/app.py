@@ -25,6 +25,7 @@ from textgen_tui.app.panes.corpus import CorpusPane
 from textgen_tui.app.panes.generate import GeneratePane
 from textgen_tui.app.panes.models import ModelsPane
 from textgen_tui.app.panes.train import TrainPane
+from textgen_tui.app.panes.train_form import ResumeOpened
 from textgen_tui.app.panes.write import WritePane
 from textgen_tui.app.screens.dialogs import HelpScreen, QuitDialog, help_rows
 from textgen_tui.core.config import preset
@@ -283,10 +284,15 @@ class TextgenApp(App):
             self._refresh_generate_models(select=message.path)
             self.action_show_pane("generate")
             self.generate_pane.load_model(message.path)
-        elif (info := self.train_pane.open_for_resume(message.path)) is not None:
-            self.corpus_pane.set_options(info.config.data.tokenizer, info.config.data.lowercase)
+        else:  # the folder is read in the Train pane's worker: `ResumeOpened` follows
+            self.train_pane.open_for_resume(message.path)
             self.action_show_pane("train")
-            self.train_pane.focus_resume()
+
+    def on_resume_opened(self, message: ResumeOpened) -> None:
+        """A folder opened for resuming was read: the Corpus options are the model's."""
+        info = message.info
+        self.corpus_pane.set_options(info.config.data.tokenizer, info.config.data.lowercase)
+        self.train_pane.focus_resume()
 
     # -- workers --------------------------------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
