@@ -101,9 +101,17 @@ class TextgenApp(App):
         if self._demo_pending:
             self.call_after_refresh(self._start_demo, str(bundled))
 
+    _demo_path: str | None = None
+    """The bundled model the welcome demo writes with, until the model list shows it."""
+
     def _start_demo(self, path: str) -> None:
-        """First launch delight: the bundled model, one of its seeds, generation on its own."""
+        """First launch delight: the bundled model, one of its seeds, generation on its own (once
+        the Models pane's worker has listed it: Generate writes with the model it has chosen)."""
+        self._demo_path = path
         self.refresh_models(select=path)
+
+    def _demo_listed(self, path: str) -> None:
+        self._demo_path = None
         self.generate_pane.start_demo(path)
         self.notify(
             "A pretrained Nietzsche model is writing. Type your own seed and press F5.", title="Welcome"
@@ -272,6 +280,8 @@ class TextgenApp(App):
     def on_models_pane_listed(self, message: ModelsPane.Listed) -> None:
         if self._panes_alive():
             self.generate_pane.show_models(message.entries, message.select)
+            if self._demo_path is not None and message.select == self._demo_path:
+                self._demo_listed(self._demo_path)
 
     def on_models_pane_changed(self, message: ModelsPane.Changed) -> None:
         if message.gone:
