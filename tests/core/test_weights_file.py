@@ -44,6 +44,9 @@ def _save_models(folder: Path, cell: str, layers: int, input_kind: str):
     for var in model.trainable_weights:  # far from the zero biases of a fresh model (one-hot stays identity)
         var.assign(rng.normal(0, 0.4, var.shape).astype("float32"))
     ids = rng.integers(0, tok.vocab_size, (4, 12)).astype("int32")
+    # Two batches run eagerly: tracing the step took 3-15 s per model, and the file saved is the
+    # same (the compile config is the one build_model compiled, run_eagerly False).
+    model.run_eagerly = True
     model.fit(ids, np.roll(ids, -1, axis=1), batch_size=2, epochs=1, verbose=0)  # builds the optimizer
     with_opt = folder / f"{cell}{layers}-{input_kind}-opt.keras"
     model.save(with_opt)
