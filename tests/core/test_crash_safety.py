@@ -36,8 +36,11 @@ from textgen_tui.core.store.folder import (
 )
 from textgen_tui.core.store.journal import COMMIT, JOURNAL
 
-# 8 kills by default (about a minute); the benchmarks run it with 20 (benchmarks/run.py --only crash).
-KILLS = int(os.environ.get("TEXTGEN_TUI_KILL_MOMENTS", "8"))
+# 5 kills by default (about 40 s on a quiet 2-core machine; 8 took a minute): the seed's first five
+# moments all come after an epoch, the first inside the first save; with a busy core beside it four
+# landed inside a save and four epochs were committed, above the checks' 3 and 3. The benchmarks run
+# it with 20 (benchmarks/run.py --only crash; TEXTGEN_TUI_KILL_MOMENTS sets the count).
+KILLS = int(os.environ.get("TEXTGEN_TUI_KILL_MOMENTS", "5"))
 SEED = 2  # its first kill lands in the first save, before COMMIT: a run that leaves no model
 COMMIT_PAUSE = "0.05"  # seconds between commit steps: a save takes ~15 of them
 EARLY_KILL_SHARE = 0.3  # share of kills aimed at the first epoch's training, not after an epoch ends
