@@ -51,11 +51,12 @@ def first_paint_seconds(models_dir: str, runs: int = 3) -> float:
 def headless_epoch(text_path: Path, out: Path) -> float:
     from textgen_tui.core.config import preset
     from textgen_tui.core.text.corpus import load_corpus
+    from textgen_tui.core.train.run_spec import RunSpec
     from textgen_tui.core.train.trainer import Trainer
 
     cfg = preset("book")
     cfg.train.epochs = 1
-    Trainer(load_corpus(text_path), cfg, out).run()
+    Trainer(RunSpec.new(load_corpus(text_path), out, config=cfg)).run()
     return json.loads((out / "history.json").read_text())["seconds"][0]
 
 

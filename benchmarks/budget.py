@@ -36,6 +36,7 @@ def run(
     from textgen_tui.core.store.folder import read_info
     from textgen_tui.core.store.keras_store import load_keras_model
     from textgen_tui.core.text.catalog import resolve_corpus
+    from textgen_tui.core.train.run_spec import RunSpec
     from textgen_tui.core.train.trainer import Trainer
 
     import_keras()
@@ -75,7 +76,7 @@ def run(
 
     given = {a.split("=", 1)[0].split(".")[1] for a in sets or []}  # a --set is the user's choice
     free = frozenset(name for name in sizable(preset_name, {}) if name not in given)
-    trainer = Trainer(loaded, cfg, out, listeners=[listener], sizable=free)
+    trainer = Trainer(RunSpec.new(loaded, out, config=cfg, sizable=free), listeners=[listener])
     finished = trainer.run()
     wall = time.monotonic() - t0
     info = read_info(out)

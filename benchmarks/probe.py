@@ -49,6 +49,7 @@ def ours(corpus: Path, preset_name: str, batches: int | None, val_batches: int |
     from textgen_tui.core import events as ev
     from textgen_tui.core.config import preset
     from textgen_tui.core.text.corpus import load_corpus
+    from textgen_tui.core.train.run_spec import RunSpec
     from textgen_tui.core.train.trainer import Trainer
 
     cfg = preset(preset_name)
@@ -65,7 +66,7 @@ def ours(corpus: Path, preset_name: str, batches: int | None, val_batches: int |
 
     corpus_obj = load_corpus(corpus)
     with tempfile.TemporaryDirectory() as tmp:
-        Trainer(corpus_obj, cfg, Path(tmp) / "m", listeners=[listener]).run()
+        Trainer(RunSpec.new(corpus_obj, Path(tmp) / "m", config=cfg), listeners=[listener]).run()
     return {**first, "characters": len(corpus_obj.text)}
 
 

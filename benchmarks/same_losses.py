@@ -71,6 +71,7 @@ def main() -> None:
 
     backend.choose(args.backend)
     from textgen_tui.core.text.corpus import Corpus
+    from textgen_tui.core.train.run_spec import RunSpec
     from textgen_tui.core.train.trainer import Trainer
 
     corpus = Corpus(text=_text(), source="same_losses", encoding="utf-8")
@@ -99,12 +100,13 @@ def main() -> None:
     noise = Corpus(text=_noise(), source="noise", encoding="utf-8")
     for title, cfg, out, resume, overrides in runs:
         text = noise if "noise" in title else corpus
-        fin = Trainer(text, cfg or _config(), out, resume=resume, overrides=overrides).run()
+        spec = RunSpec.resumed(out, overrides, text) if resume else RunSpec.new(text, out, config=cfg)
+        fin = Trainer(spec).run()
         print(f"{title}: epochs_done={fin.total_epochs} best={fin.best_epoch}\n{_losses(fin)}", flush=True)
     # A budget run made repeatable: a budget so long that the clock moves the rate by ~1e-8 of it,
     # fixed periods of 10 batches, and Stop after the third period.
     cfg = _config(minutes=10_000.0, steps_per_epoch=10, warmup_fraction=0.0)
-    trainer = Trainer(corpus, cfg, root / "d")
+    trainer = Trainer(RunSpec.new(corpus, root / "d", config=cfg))
     trainer.add_listener(
         lambda e: trainer.stop() if type(e).__name__ == "EpochEnd" and e.epoch == 3 else None
     )
@@ -112,7 +114,7 @@ def main() -> None:
     print(f"budget, periods of 10, stopped after 3 (compare to ~1e-6):\n{_losses(fin)}", flush=True)
     if args.minutes:
         cfg = _config(minutes=0.2, steps_per_epoch=10)
-        fin = Trainer(corpus, cfg, root / "g").run()
+        fin = Trainer(RunSpec.new(corpus, root / "g", config=cfg)).run()
         print(f"minutes 0.2 (first period only): {fin.history['loss'][0]!r}", flush=True)
 
 

@@ -53,6 +53,7 @@ def run(
     from textgen_tui.core.config import preset
     from textgen_tui.core.nets.backend import import_keras
     from textgen_tui.core.text.corpus import corpus_from_text, load_corpus
+    from textgen_tui.core.train.run_spec import RunSpec
     from textgen_tui.core.train.trainer import Trainer
 
     import_keras()
@@ -106,7 +107,7 @@ def run(
                 flush=True,
             )
 
-    trainer = Trainer(loaded, cfg, out, listeners=[listener])
+    trainer = Trainer(RunSpec.new(loaded, out, config=cfg), listeners=[listener])
     state["trainer"] = trainer
     trainer.run()
     if not curve or curve[-1][0] < training_seconds() - 1:

@@ -59,6 +59,7 @@ def punctuation_share(tokens: list[str]) -> float:
 def train(kind: str, corpus, minutes: float, out: Path, extra: dict | None = None) -> dict:
     from textgen_tui.core import events as ev
     from textgen_tui.core.config import make_config
+    from textgen_tui.core.train.run_spec import RunSpec
     from textgen_tui.core.train.sizing import sizable
     from textgen_tui.core.train.trainer import Trainer
 
@@ -70,7 +71,9 @@ def train(kind: str, corpus, minutes: float, out: Path, extra: dict | None = Non
             print(f"  {kind} epoch {e.epoch}: loss {e.loss:.4f} val_loss {e.val_loss:.4f}", flush=True)
 
     t0 = time.monotonic()
-    trainer = Trainer(corpus, cfg, out, listeners=[progress], sizable=sizable("fast", overrides))
+    trainer = Trainer(
+        RunSpec.new(corpus, out, config=cfg, sizable=sizable("fast", overrides)), listeners=[progress]
+    )
     finished = trainer.run()
     return {
         "seconds": round(time.monotonic() - t0, 1),

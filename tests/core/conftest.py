@@ -24,8 +24,9 @@ def text() -> str:
 @pytest.fixture(scope="session")
 def trained_folder(tmp_path_factory, text):
     """A window-layout (book-style) model trained for one epoch."""
+    from textgen_tui.core.train.run_spec import RunSpec
     from textgen_tui.core.train.trainer import Trainer
 
     out = tmp_path_factory.mktemp("models") / "tiny-book"
-    Trainer(corpus_from_text(text, "tiny"), tiny_config("book"), out).run()
+    Trainer(RunSpec.new(corpus_from_text(text, "tiny"), out, config=tiny_config("book"))).run()
     return out

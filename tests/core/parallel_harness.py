@@ -33,6 +33,7 @@ def train(out: str, folder: str, devices: str | None, process: tuple[int, int, i
     from textgen_tui.core.nets.backend import choose
     from textgen_tui.core.nets.parallel import setup
     from textgen_tui.core.text.corpus import corpus_from_text
+    from textgen_tui.core.train.run_spec import RunSpec
     from textgen_tui.core.train.trainer import Trainer
 
     choose("jax")
@@ -42,7 +43,7 @@ def train(out: str, folder: str, devices: str | None, process: tuple[int, int, i
         par = setup(None, coordinator=f"localhost:{port}", num_processes=n, process_id=i, batch_size=16)
     else:
         par = setup(devices, batch_size=16)
-    trainer = Trainer(corpus_from_text(make_text(), "tiny"), cfg, folder, parallel=par)
+    trainer = Trainer(RunSpec.new(corpus_from_text(make_text(), "tiny"), folder, config=cfg), parallel=par)
     trainer.run()
     weights = [np.asarray(w) for w in trainer.model.get_weights()]
     # JAX runs never import TensorFlow (test_two_devices_train_like_one checks it)

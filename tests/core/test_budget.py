@@ -21,6 +21,7 @@ from textgen_tui.core.nets.batches import TokenBatches
 from textgen_tui.core.store.folder import read_info
 from textgen_tui.core.text.corpus import corpus_from_text
 from textgen_tui.core.train.plan import PATIENT_UNTIL, learning_rate, patience_spent, plan_period
+from textgen_tui.core.train.run_spec import RunSpec
 from textgen_tui.core.train.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,10 +105,12 @@ def test_later_periods_start_where_the_last_stopped() -> None:
 
 
 # -- real runs -----------------------------------------------------------------------------------
-def run(text: str, out: Path, cfg, **kwargs) -> tuple[list, float]:
+def run(text: str, out: Path, cfg, resume: bool = False, overrides: dict | None = None) -> tuple[list, float]:
     seen: list = []
     t0 = time.monotonic()
-    Trainer(corpus_from_text(text), cfg, out, listeners=[seen.append], **kwargs).run()
+    corpus = corpus_from_text(text)
+    spec = RunSpec.resumed(out, overrides, corpus) if resume else RunSpec.new(corpus, out, config=cfg)
+    Trainer(spec, listeners=[seen.append]).run()
     return seen, time.monotonic() - t0
 
 

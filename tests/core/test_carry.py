@@ -10,6 +10,7 @@ from textgen_tui.core.nets.batches import CARRY_GROUPS, TokenBatches
 from textgen_tui.core.store.folder import read_info
 from textgen_tui.core.store.keras_store import load_bundle
 from textgen_tui.core.text.corpus import corpus_from_text
+from textgen_tui.core.train.run_spec import RunSpec
 from textgen_tui.core.train.trainer import Trainer
 
 
@@ -92,7 +93,7 @@ def test_a_carried_run_saves_a_plain_model_and_resumes_with_its_optimizer(tmp_pa
     text = make_text(120)  # ~18 k characters: eight batches of runs of 3 chunks of 8
     out = tmp_path / "carried"
     seen = []
-    Trainer(corpus_from_text(text), cfg, out, listeners=[seen.append]).run()
+    Trainer(RunSpec.new(corpus_from_text(text), out, config=cfg), listeners=[seen.append]).run()
     started = next(e for e in seen if type(e).__name__ == "Started")
     assert not any(c.startswith("carry") for c in started.changes)  # it did carry
     bundle = load_bundle(out)
@@ -100,7 +101,7 @@ def test_a_carried_run_saves_a_plain_model_and_resumes_with_its_optimizer(tmp_pa
     steps = int(bundle.model.optimizer.iterations.numpy())
     assert steps == started.batches_per_epoch > 0  # the training optimizer's state was saved
     assert keras_generator(bundle).generate("the ", [0.5], 20, rng_seed=1)[0]
-    Trainer(corpus_from_text(text), cfg, out, resume=True, overrides={"epochs": 1}).run()
+    Trainer(RunSpec.resumed(out, {"epochs": 1}, corpus_from_text(text))).run()
     assert int(load_bundle(out).model.optimizer.iterations.numpy()) == 2 * steps
     assert read_info(out).config.data.carry == 3
 
@@ -115,6 +116,8 @@ def test_a_corpus_too_short_to_carry_says_so(tmp_path):
     cfg = carry_config(3)
     cfg.train.batch_size = 16  # ~1,300 training tokens: 82 runs of 2 chunks, fewer than 8 × 16
     seen = []
-    Trainer(corpus_from_text(make_text(10)), cfg, tmp_path / "m", listeners=[seen.append]).run()
+    Trainer(
+        RunSpec.new(corpus_from_text(make_text(10)), tmp_path / "m", config=cfg), listeners=[seen.append]
+    ).run()
     started = next(e for e in seen if type(e).__name__ == "Started")
     assert any(c.startswith("carry: 3 → 1") for c in started.changes)

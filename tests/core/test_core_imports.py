@@ -37,8 +37,9 @@ import sys
 sys.path.insert(0, {str(__import__("pathlib").Path(__file__).parent)!r})
 from core_helpers import make_text, tiny_config
 from textgen_tui.core.text.corpus import corpus_from_text
+from textgen_tui.core.train.run_spec import RunSpec
 from textgen_tui.core.train.trainer import Trainer
-Trainer(corpus_from_text(make_text(20)), tiny_config(), {str(tmp_path / "m")!r}).run()
+Trainer(RunSpec.new(corpus_from_text(make_text(20)), {str(tmp_path / "m")!r}, config=tiny_config())).run()
 assert 'tensorflow' in sys.modules
 print('textual' in sys.modules)
 """

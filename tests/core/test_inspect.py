@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from core_helpers import make_text, tiny_config
 
+from textgen_tui.core.errors import GenerationError
 from textgen_tui.core.generate.generator import Generator
-from textgen_tui.core.inspect.cells import FEATURES, cell_activation, find_cells, text_features
+from textgen_tui.core.inspect.cells import FEATURES, CellReading, cell_activation, find_cells, text_features
 from textgen_tui.core.inspect.surprise import band_of, segment, surprise
 from textgen_tui.core.nets.numpy_net import RecurrentNet
 from textgen_tui.core.text.tokenizers import fit_tokenizer
@@ -105,6 +106,32 @@ def test_the_cell_finder_recovers_a_planted_line_position_unit():
         cell_activation(gen, text, 0, 6)
 
 
+def test_a_cell_reading_is_one_pass_that_any_unit_is_read_from():
+    """CellReading (what the Write pane's cells view keeps): the matches find_cells gives, and any
+    unit's values per span as cell_activation computes them, without reading the text again; an
+    unknown character is a span of its own, showing the state it left unchanged."""
+    text = _lines_text() + "é"
+    tok = fit_tokenizer("char", _lines_text())
+    gen = Generator(_planted_net(tok), tok)
+    reading = CellReading.of(gen, text.upper(), lowercase=True)
+    assert reading.text == text.upper() and "".join(s.text for s in reading.spans) == text
+    assert reading.matches == find_cells(gen, text.upper(), lowercase=True)
+    assert (reading.matches[0].layer, reading.matches[0].unit) == (0, 2)
+    for unit in (2, 5):
+        assert np.allclose(reading.values(0, unit), cell_activation(gen, text, 0, unit)[1])
+    assert reading.values(0, 2)[-1] == reading.values(0, 2)[-2]  # "é" is not fed
+    assert reading.match(0, 2) is reading.matches[0] and reading.match(0, 5) in (None, *reading.matches)
+    starts, ends = reading.bounds()
+    assert starts[0] == 0 and ends[-1] == len(text) and starts[1:] == ends[:-1]
+    assert reading.span_at(0) == 0 and reading.span_at(len(text) + 10) == len(reading.spans) - 1
+    with pytest.raises(GenerationError, match="layer 1 does not exist"):
+        reading.values(1, 0)
+    with pytest.raises(GenerationError, match="unit 6 does not exist"):
+        reading.values(0, 6)
+    empty = CellReading.of(gen, "")
+    assert empty.layers == [] and empty.matches == [] and empty.span_at(0) is None
+
+
 def test_text_features_at_each_tokens_first_character():
     f = text_features(["ab", " ", '"', "cd", '"', " (", "x", ")", "\n", "y"])
     assert f["position_in_line"].tolist() == [1, 3, 4, 5, 7, 8, 10, 11, 0, 1]
@@ -171,12 +198,13 @@ def repetitive_model(tmp_path_factory, text):
     """A tiny book-style (window) model trained for three epochs (a few seconds) on the session's
     repetitive text: it has learned which letters follow which."""
     from textgen_tui.core.text.corpus import corpus_from_text
+    from textgen_tui.core.train.run_spec import RunSpec
     from textgen_tui.core.train.trainer import Trainer
 
     cfg = tiny_config("book")
     cfg.train.epochs = 3
     out = tmp_path_factory.mktemp("inspect") / "book-3"
-    Trainer(corpus_from_text(text, "tiny"), cfg, out).run()
+    Trainer(RunSpec.new(corpus_from_text(text, "tiny"), out, config=cfg)).run()
     return out
 
 

@@ -127,11 +127,8 @@ def test_a_run_that_fails_after_it_started_is_not_reported_as_not_started(monkey
         last_beat = time.monotonic()
         position = (0, 0)
 
-        @classmethod
-        def for_spec(cls, spec, listeners, **kwargs):
-            trainer = cls()
-            trainer.listeners = listeners
-            return trainer
+        def __init__(self, spec, listeners, **kwargs):
+            self.listeners = listeners
 
         def run(self):
             for listener in self.listeners:
@@ -152,12 +149,13 @@ def test_progress_reports_the_mean_loss_since_the_previous_report(tmp_path, text
     """Keras's loss is a running mean that restarts each period: the event also carries the mean
     of the batches since the last report (what the app's smoothed curve plots)."""
     from textgen_tui.core.text.corpus import corpus_from_text
+    from textgen_tui.core.train.run_spec import RunSpec
     from textgen_tui.core.train.trainer import Trainer
 
     cfg = tiny_config()
     cfg.train.epochs = 2
     seen = []
-    Trainer(corpus_from_text(text), cfg, tmp_path / "m", listeners=[seen.append]).run()
+    Trainer(RunSpec.new(corpus_from_text(text), tmp_path / "m", config=cfg), listeners=[seen.append]).run()
     reports = [e for e in seen if isinstance(e, ev.BatchProgress)]
     assert reports and all(e.recent_loss is not None and math.isfinite(e.recent_loss) for e in reports)
     for before, now in zip(reports, reports[1:]):

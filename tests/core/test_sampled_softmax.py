@@ -14,6 +14,7 @@ from textgen_tui.core.store.folder import read_info
 from textgen_tui.core.store.keras_store import load_bundle
 from textgen_tui.core.store.weights_file import read_recurrent_net
 from textgen_tui.core.text.corpus import corpus_from_text
+from textgen_tui.core.train.run_spec import RunSpec
 from textgen_tui.core.train.sizing import SAMPLED, sizable, size_for_words
 from textgen_tui.core.train.trainer import Trainer
 
@@ -59,7 +60,9 @@ def test_it_learns_the_whole_distribution_saves_an_ordinary_model_and_resumes(tm
     text = cycle_text()
     out = tmp_path / "m"
     seen: list = []
-    Trainer(corpus_from_text(text), word_config(epochs=6), out, listeners=[seen.append]).run()
+    Trainer(
+        RunSpec.new(corpus_from_text(text), out, config=word_config(epochs=6)), listeners=[seen.append]
+    ).run()
     info = read_info(out)
     vocab = info.tokenizer.vocab_size
     assert vocab > 16 * 5
@@ -82,14 +85,7 @@ def test_it_learns_the_whole_distribution_saves_an_ordinary_model_and_resumes(tm
     before = np.asarray(bundle.model.layers[-1].log_proposal)
     assert np.isfinite(before).all() and np.ptp(before) > 0  # frequencies, not zeros
     seen.clear()
-    Trainer(
-        corpus_from_text(text),
-        word_config(),
-        out,
-        listeners=[seen.append],
-        resume=True,
-        overrides={"epochs": 1},
-    ).run()
+    Trainer(RunSpec.resumed(out, {"epochs": 1}, corpus_from_text(text)), listeners=[seen.append]).run()
     started = next(e for e in seen if isinstance(e, ev.Started))
     assert started.initial_epoch == 6 and isinstance(seen[-1], ev.Finished)
     after = load_bundle(out)

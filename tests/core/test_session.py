@@ -21,6 +21,7 @@ from textgen_tui.core.store.keras_store import strip_optimizer
 from textgen_tui.core.text.corpus import corpus_from_text
 from textgen_tui.core.train import session as session_module
 from textgen_tui.core.train.plan import learning_rate
+from textgen_tui.core.train.run_spec import RunSpec
 from textgen_tui.core.train.session import FAILED, FINISHED, TrainingSession
 from textgen_tui.core.train.trainer import Trainer
 
@@ -56,7 +57,7 @@ def test_resume_continues_from_the_last_epoch_with_a_replanned_schedule(tmp_path
     shutil.copytree(fast_folder, out)
     # Epoch 2 made worse on purpose: best stays at 1, last is 2.
     sabotage = {"epochs": 1, "learning_rate": 5.0}
-    Trainer(corpus_from_text(text), tiny_config(), out, resume=True, overrides=sabotage).run()
+    Trainer(RunSpec.resumed(out, sabotage, corpus_from_text(text))).run()
     info = read_info(out)
     assert info.epochs_done == 2 and info.state["best_epoch"] == 1
     assert info.resume_file == out / "last.keras" and info.resume_epoch == 2
@@ -157,7 +158,7 @@ def test_training_into_a_users_folder_is_refused(tmp_path, text):
     with pytest.raises(BundleError, match="not empty and is not a model folder"):
         session.start(corpus_from_text(text), mine, overrides=TINY)
     with pytest.raises(BundleError, match="not empty and is not a model folder"):
-        Trainer(corpus_from_text(text), tiny_config(), mine).run()
+        Trainer(RunSpec.new(corpus_from_text(text), mine, config=tiny_config())).run()
     assert json.loads((mine / "config.json").read_text()) == {"editor": "vim"}
     assert json.loads((mine / "state.json").read_text()) == {"todo": 3}
 

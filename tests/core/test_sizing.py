@@ -10,6 +10,7 @@ from textgen_tui.core.config import make_config, preset
 from textgen_tui.core.store.folder import read_info
 from textgen_tui.core.text.corpus import corpus_from_text
 from textgen_tui.core.text.tokenizers import fit_tokenizer
+from textgen_tui.core.train.run_spec import RunSpec
 from textgen_tui.core.train.sizing import MAX_PARAMS, PARAMS_PER_TOKEN, params, sizable, size_for_words
 from textgen_tui.core.train.trainer import Trainer
 
@@ -63,7 +64,8 @@ def test_a_word_run_lists_the_sizes_it_chose(tmp_path: Path, text: str) -> None:
     seen: list = []
     out = tmp_path / "w"
     Trainer(
-        corpus_from_text(text), cfg, out, listeners=[seen.append], sizable=sizable("fast", overrides)
+        RunSpec.new(corpus_from_text(text), out, config=cfg, sizable=sizable("fast", overrides)),
+        listeners=[seen.append],
     ).run()
     started = next(e for e in seen if isinstance(e, ev.Started))
     assert any(c.startswith("dropout: 0.15 → 0.3 (sized for") for c in started.changes)

@@ -99,6 +99,7 @@ def test_tiny_subword_run_trains_generates_resumes_evaluates(tmp_path, text):
     from textgen_tui.core.inspect.evaluate import evaluate_text
     from textgen_tui.core.store.folder import read_info
     from textgen_tui.core.store.keras_store import load_bundle
+    from textgen_tui.core.train.run_spec import RunSpec
     from textgen_tui.core.train.trainer import Trainer
 
     cfg = tiny_config()
@@ -106,7 +107,7 @@ def test_tiny_subword_run_trains_generates_resumes_evaluates(tmp_path, text):
     cfg.data.seq_len = 16
     out = tmp_path / "subword"
     seen = []
-    Trainer(corpus_from_text(text, "tiny"), cfg, out, listeners=[seen.append]).run()
+    Trainer(RunSpec.new(corpus_from_text(text, "tiny"), out, config=cfg), listeners=[seen.append]).run()
     info = read_info(out)
     assert info.tokenizer.kind == "subword"
     samples = [e for e in seen if isinstance(e, ev.SampleFinished)]
@@ -132,7 +133,7 @@ def test_tiny_subword_run_trains_generates_resumes_evaluates(tmp_path, text):
     default = generator.generate(seed, [1.0], 200, rng_seed=2)
     assert default == generator.generate(seed, [1.0], 200, rng_seed=2, repetition_penalty=1.2)
 
-    Trainer(corpus_from_text(text, "tiny"), cfg, out, resume=True, overrides={"epochs": 1}).run()
+    Trainer(RunSpec.resumed(out, {"epochs": 1}, corpus_from_text(text, "tiny"))).run()
     assert read_info(out).state.epochs_done == 2
 
     result = evaluate_text(load_bundle(out), text[-800:])

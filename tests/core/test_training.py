@@ -12,6 +12,7 @@ from textgen_tui.core.generate.load import keras_generator
 from textgen_tui.core.store.folder import read_info
 from textgen_tui.core.store.keras_store import load_bundle
 from textgen_tui.core.text.corpus import corpus_from_text
+from textgen_tui.core.train.run_spec import RunSpec
 from textgen_tui.core.train.trainer import Trainer
 
 
@@ -20,7 +21,7 @@ def test_event_stream_and_model_folder(tmp_path, text):
     cfg = tiny_config()
     cfg.train.epochs = 2
     out = tmp_path / "m"
-    Trainer(corpus_from_text(text), cfg, out, listeners=[seen.append]).run()
+    Trainer(RunSpec.new(corpus_from_text(text), out, config=cfg), listeners=[seen.append]).run()
     kinds = [type(e).__name__ for e in seen]
     assert kinds[0] == "Started" and kinds[-1] == "Finished"
     assert kinds.count("EpochEnd") == 2 and kinds.count("SampleFinished") == 2
@@ -61,7 +62,7 @@ def test_stop_from_another_thread_leaves_a_loadable_model(tmp_path, text):
         if isinstance(e, ev.BatchProgress) and e.batch >= 2:
             threading.Thread(target=trainer.stop).start()
 
-    trainer = Trainer(corpus_from_text(text), cfg, out, listeners=[listener])
+    trainer = Trainer(RunSpec.new(corpus_from_text(text), out, config=cfg), listeners=[listener])
     result = trainer.run()
     assert trainer.stop_reason == "user"
     assert result.total_epochs == 1
@@ -78,9 +79,7 @@ def test_resume_continues_epochs_history_and_optimizer(tmp_path, text, trained_f
     cfg = tiny_config("book")
     cfg.train.epochs = 1
     seen = []
-    Trainer(
-        corpus_from_text(text), cfg, out, listeners=[seen.append], resume=True, overrides={"epochs": 1}
-    ).run()
+    Trainer(RunSpec.resumed(out, {"epochs": 1}, corpus_from_text(text)), listeners=[seen.append]).run()
     started = next(e for e in seen if isinstance(e, ev.Started))
     assert started.initial_epoch == 1 and started.epochs == 2
     info = read_info(out)
@@ -90,11 +89,11 @@ def test_resume_continues_epochs_history_and_optimizer(tmp_path, text, trained_f
 
 def test_refusals_before_training(tmp_path, text, trained_folder):
     with pytest.raises(CorpusError, match="too short"):
-        Trainer(corpus_from_text("tiny text"), tiny_config(), tmp_path / "x").run()
+        Trainer(RunSpec.new(corpus_from_text("tiny text"), tmp_path / "x", config=tiny_config())).run()
     with pytest.raises(TextgenError, match="already holds a model"):
-        Trainer(corpus_from_text(text), tiny_config(), trained_folder).run()
+        Trainer(RunSpec.new(corpus_from_text(text), trained_folder, config=tiny_config())).run()
     with pytest.raises(TextgenError, match="does not exist"):
-        Trainer(corpus_from_text(text), tiny_config(), tmp_path / "nope", resume=True).run()
+        Trainer(RunSpec.resumed(tmp_path / "nope", None, corpus_from_text(text))).run()
 
 
 def test_divergence_keeps_the_best_weights(tmp_path, text, trained_folder):
@@ -109,7 +108,7 @@ def test_divergence_keeps_the_best_weights(tmp_path, text, trained_folder):
     seen = []
     # Resume with an absurd learning rate: every later epoch is worse.
     wreck = {"epochs": 2, "learning_rate": 10.0}
-    Trainer(corpus_from_text(text), cfg, out, listeners=[seen.append], resume=True, overrides=wreck).run()
+    Trainer(RunSpec.resumed(out, wreck, corpus_from_text(text)), listeners=[seen.append]).run()
     ends = [e for e in seen if isinstance(e, ev.EpochEnd)]
     assert len(ends) == 2 and all(e.val_loss > best and not e.best for e in ends)
     assert (out / "best.keras").read_bytes() == best_bytes  # the best weights survived

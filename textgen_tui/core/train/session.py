@@ -224,7 +224,7 @@ class TrainingSession:
                 self.parallel = setup(devices, batch_size=batch) if devices != 1 else SINGLE
             if spec.corpus is None:
                 spec.corpus = self._folder_corpus(spec)
-            trainer = Trainer.for_spec(
+            trainer = Trainer(
                 spec, listeners=[self._relay], parallel=self.parallel, tensorboard=self.tensorboard
             )
             with self._lock:

@@ -28,7 +28,6 @@ from textgen_tui.core.nets.parallel import SINGLE, Parallel
 from textgen_tui.core.store.folder import is_model, save_checkpoint
 from textgen_tui.core.store.journal import JOURNAL, LOCK, FolderBusy, folder_lock, recover
 from textgen_tui.core.store.manifest import RunState
-from textgen_tui.core.text.corpus import Corpus
 from textgen_tui.core.text.tokenizers import fit_tokenizer
 from textgen_tui.core.train.plan import FIRST_PERIOD_STEPS, PeriodTimes, Stop, make_plan
 from textgen_tui.core.train.progress import Period, Pulse, StopFlag, progress_callback
@@ -82,30 +81,20 @@ class _Run:
 class Trainer:
     def __init__(
         self,
-        corpus: Corpus | None,
-        config: Config | None,
-        out_dir: str | Path,
+        spec: RunSpec,
         *,
         listeners: list[ev.Listener] | None = None,
-        resume: bool = False,
-        overrides: dict | None = None,
         parallel: Parallel = SINGLE,
         tensorboard: str | Path | None = None,
-        sizable: frozenset[str] = frozenset(),
-        spec: RunSpec | None = None,
     ):
-        """Either a resolved `spec` (what the session passes), or what resolves one: `config` for
-        a new folder, or `resume` with `overrides` (field name → value: the knobs that can change
-        do, the others must match; `epochs` then means epochs to add). `parallel`: the devices and
-        processes of a data-parallel run; a process other than the first neither writes the folder
-        nor samples, and reports only its epochs."""
+        """One run of a resolved `spec` (`RunSpec.new` for a new folder, `RunSpec.resumed` to
+        continue one). `parallel`: the devices and processes of a data-parallel run; a process
+        other than the first neither writes the folder nor samples, and reports only its epochs."""
         self.spec = spec
-        self.corpus = spec.corpus if spec is not None and corpus is None else corpus
-        self.config = (spec.config if spec is not None else config).copy().validate()
-        self.out_dir = spec.out_dir if spec is not None else Path(out_dir).expanduser()
-        self.resume = spec.resume if spec is not None else resume
-        self._overrides = dict(overrides or {})
-        self._sizable = sizable
+        self.corpus = spec.corpus
+        self.config = spec.config.copy().validate()
+        self.out_dir = spec.out_dir
+        self.resume = spec.resume
         self.listeners = list(listeners or [])
         self.parallel = parallel
         self.tensorboard = tensorboard  # a log folder for TensorBoard, or None
@@ -119,10 +108,6 @@ class Trainer:
         self.finished: ev.Finished | None = None
         self.epochs_saved = 0
         self.saved_lr: float | None = None  # resuming: the learning rate the folder's optimizer had
-
-    @classmethod
-    def for_spec(cls, spec: RunSpec, **kwargs) -> Trainer:
-        return cls(None, None, spec.out_dir, spec=spec, **kwargs)
 
     # -- control ------------------------------------------------------------------------------
     def add_listener(self, listener: ev.Listener) -> None:
@@ -183,19 +168,9 @@ class Trainer:
             self.emit(ev.Failed(f"{type(exc).__name__}: {first_line(exc, 300, empty='')}"[:300], last_good))
             raise
 
-    def _resolved(self) -> RunSpec:
-        """The run spec: given, or resolved here once (a resume reads the folder here)."""
-        if self.spec is None:
-            if self.resume:
-                self.spec = RunSpec.resumed(self.out_dir, self._overrides, self.corpus)
-            else:
-                self.spec = RunSpec.new(self.corpus, self.out_dir, config=self.config, sizable=self._sizable)
-        return self.spec
-
     def _run(self) -> ev.Finished:
         if not self.parallel.chief:  # the first process owns the folder
             try:
-                self._resolved()
                 with self.parallel.scope():
                     return self._locked_run()
             finally:
@@ -203,7 +178,6 @@ class Trainer:
                     shutil.rmtree(self._scratch, ignore_errors=True)
         if not self.resume:
             check_new_out_dir(self.out_dir)
-        self._resolved()  # a missing or broken folder: its clear error, before the lock
         if not self.resume:
             self.out_dir.mkdir(parents=True, exist_ok=True)
         try:
@@ -245,7 +219,7 @@ class Trainer:
         return cfg, tokenizer, ids, RunState(), {}, []
 
     def _prepare(self) -> _Run:
-        spec = self._resolved()
+        spec = self.spec
         if self.corpus is None:
             raise TextgenError("no corpus to train on")
         cfg, tokenizer, ids, state, history, samples = self._tokens(spec)
