@@ -9,24 +9,24 @@ app) go to the front of each half, alternately. Only the order changes: every te
 
 from __future__ import annotations
 
-LONG = (
+LONG = (  # by their last measured length, longest first
+    "test_app_session.py::test_stop_resume_live_generation_and_quit",
+    "test_app_budget.py::test_a_budget_typed_in_the_form_trains_for_that_long",
     "test_crash_safety.py::test_sigkill_at_random_moments",
     "test_backends.py::test_a_model_folder_moves_between_backends",
-    "test_app_budget.py::test_a_budget_typed_in_the_form_trains_for_that_long",
-    "test_app_session.py::test_stop_resume_live_generation_and_quit",
-    "test_app_flow.py::test_train_stop_generate",
+    "test_app_chart.py::test_chart_shows_epochs_best_and_resumed_history",
     "test_backends.py::test_two_processes_train_like_one_process_on_both_shares",
-    "test_budget.py::test_on_jax_the_rate_set_from_the_clock_is_the_rate_applied",
-    "test_app_flow.py::test_keys_answer_while_training",
+    "test_app_flow.py::test_train_stop_generate",
     "test_benchmarks_smoke.py::test_benchmarks_quick_smoke",
+    "test_app_flow.py::test_keys_answer_while_training",
+    "test_app_walkthrough.py::test_a_three_line_seed_comes_back_from_the_history",
+    "test_backends.py::test_a_sampled_softmax_word_run_learns_on_jax",
+    "test_budget.py::test_a_budget_run_stops_at_the_budget_with_its_best_epoch",
     "test_cli.py::test_train_generate_evaluate",
     "test_backends.py::test_a_process_that_dies_stops_the_other_with_one_line",
-    "test_backends.py::test_a_sampled_softmax_word_run_learns_on_jax",
     "test_backends.py::test_two_devices_train_like_one",
-    "test_app_chart.py::test_chart_shows_epochs_best_and_resumed_history",
+    "test_budget.py::test_on_jax_the_rate_set_from_the_clock_is_the_rate_applied",
     "test_budget.py::test_resume_takes_a_new_budget_or_epochs",
-    "test_app_walkthrough.py::test_a_three_line_seed_comes_back_from_the_history",
-    "test_budget.py::test_a_budget_run_stops_at_the_budget_with_its_best_epoch",
 )
 
 
