@@ -28,6 +28,7 @@ from textgen_tui.app.panes.train import TrainPane
 from textgen_tui.app.panes.train_form import ResumeOpened
 from textgen_tui.app.panes.write import WritePane
 from textgen_tui.app.screens.dialogs import HelpScreen, QuitDialog, help_rows
+from textgen_tui.app.widgets.pane_tabs import PaneTabs
 from textgen_tui.core.config import preset
 from textgen_tui.core.generate.service import GenerationService
 from textgen_tui.core.store.paths import bundled_model, default_out_dir
@@ -79,7 +80,7 @@ class TextgenApp(App):
         # The welcome demo opens on Generate from the start: it never switches panes later (a user
         # who pressed F1 and typed stays where they are).
         demo = self._demo_pending and bundled_model() is not None
-        with TabbedContent(initial="generate" if demo else self.initial_pane):
+        with PaneTabs(initial="generate" if demo else self.initial_pane):
             for pane, widget in zip(PANES, (CorpusPane, TrainPane, GeneratePane, ModelsPane, WritePane)):
                 with TabPane(pane.title(), id=pane):
                     yield widget()
