@@ -88,3 +88,28 @@ def test_the_default_penalty_is_on_for_word_and_subword_models_only():
 
     assert default_repetition_penalty("subword") == default_repetition_penalty("word") == 1.2
     assert default_repetition_penalty("char") == default_repetition_penalty("clause") == 1.0
+
+
+def test_one_type_for_the_sampling_options():
+    """SamplingOptions is what Generate, Write, the CLI and the per-epoch samples pass: checked
+    when made; the Sampler's keywords are its fields; no penalty named is the model's default."""
+    from textgen_tui.core.generate.sampling import SamplingOptions
+
+    options = SamplingOptions(top_k=2, no_repeat_ngram=2, rng_seed=5)
+    by_options = Sampler([1.0], options)
+    by_keywords = Sampler([1.0], top_k=2, no_repeat_ngram=2, rng_seed=5)
+    assert by_options.options == by_keywords.options == options
+    assert [int(by_options.sample(LOGITS)[0]) for _ in range(6)] == [
+        int(by_keywords.sample(LOGITS)[0]) for _ in range(6)
+    ]
+    assert Sampler([1.0], options, repetition_penalty=1.5).repetition_penalty == 1.5  # a field changed
+    assert options.penalty_for("word") == 1.2 and options.penalty_for("char") == 1.0
+    assert options.penalty_for(None) == 1.0  # no model: off, as in Hugging Face `generate`
+    assert SamplingOptions(repetition_penalty=1.0).penalty_for("word") == 1.0  # named: kept
+    assert Sampler([1.0], kind="word").repetition_penalty == 1.2
+    bad = [{"top_k": -1}, {"top_p": 0.0}, {"top_p": 1.5}, {"repetition_penalty": 0.5}, {"rng_seed": -1}]
+    for fields in bad:
+        with pytest.raises(GenerationError):
+            SamplingOptions(**fields)
+    with pytest.raises(GenerationError, match=r"repetition penalty must be in \[1, 100\]"):
+        SamplingOptions(repetition_penalty=101.0)
