@@ -416,15 +416,10 @@ def test_a_damaged_subword_model_is_a_clear_error(hf):
             damaged.encode_seed("some text")
 
 
-def test_unparsable_trash_and_offer_records(tmp_path, monkeypatch):
-    """A trash record nested past the recursion limit dropped its entry from the trash listing;
-    the same in the legacy-offer record raised at the app's launch."""
-    from textgen_tui.core.store.legacy_models import was_offered
-
+def test_unparsable_trash_records(tmp_path, monkeypatch):
+    """A trash record nested past the recursion limit dropped its entry from the trash listing."""
     entry = tmp_path / ".trash" / "old"
     entry.mkdir(parents=True)
     (entry / ".trashed.json").write_text("[" * 100_000)
     (listed_entry,) = list_trash(tmp_path)
     assert listed_entry.name == "old" and "unreadable" in listed_entry.note
-    (tmp_path / ".legacy-offered.json").write_text("[" * 100_000)
-    assert not was_offered(tmp_path / "models", home=tmp_path)

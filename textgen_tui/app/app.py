@@ -97,7 +97,6 @@ class TextgenApp(App):
         self.corpus_pane.set_options("char", preset("fast").data.lowercase)
         self.refresh_models()
         self._focus_pane()
-        self.call_after_refresh(self.models_pane.offer_legacy)
         self._demo_pending = self._demo_pending and (bundled := bundled_model()) is not None
         if self._demo_pending:
             self.call_after_refresh(self._start_demo, str(bundled))

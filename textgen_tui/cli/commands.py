@@ -291,44 +291,13 @@ def evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _move_legacy() -> None:
-    from textgen_tui.core.store.legacy_models import find_legacy, move_legacy
-
-    legacy = find_legacy()
-    if legacy is None:
-        print("./models holds no model folders to move")
-        return
-    for moved in move_legacy():
-        if moved.target is not None:
-            print(f"moved {moved.source} to {moved.target}")
-        else:
-            _warn(f"{moved.source} stays where it is: {moved.note}")
-
-
-def _offer_legacy() -> None:
-    """Said once per ./models (the offer is remembered in the models home)."""
-    from textgen_tui.core.store.legacy_models import mark_offered, pending_offer
-
-    legacy = pending_offer()
-    if legacy is not None:
-        _warn(
-            f"{len(legacy.folders)} model folder(s) in {legacy.source} are from before the models "
-            "home and are not listed: `textgen-tui models --move-legacy` moves them there"
-        )
-        mark_offered(legacy.source)
-
-
 def list_models(args: argparse.Namespace) -> int:
     from textgen_tui.core.store.folder import BundleInfo, list_bundles
     from textgen_tui.core.store.paths import describe_models_home, model_roots
     from textgen_tui.core.text.catalog import CATALOG
 
-    if args.move_legacy:
-        _move_legacy()
     if not args.catalog:
         print(describe_models_home())
-        if not args.move_legacy:
-            _offer_legacy()
         rows = list_bundles(*model_roots())
         print("models:" if rows else "models: none yet (train one)")
         for row in rows:

@@ -165,11 +165,6 @@ def _add_evaluate_and_models(sub) -> None:
 
     m = sub.add_parser("models", help="where models live, the model folders and the corpus catalog")
     m.add_argument("--catalog", action="store_true", help="list only the corpus catalog")
-    m.add_argument(
-        "--move-legacy",
-        action="store_true",
-        help="move the model folders of ./models (from before the models home) into the models home",
-    )
 
 
 def _add_serve(sub) -> None:

@@ -98,7 +98,7 @@ def _short(path: Path) -> str:
 
 class ModelsPane(FolderChanges, Vertical):
     """Lists the models and owns what changes them: delete (to the trash), restore, empty the
-    trash, moving legacy folders; each with its dialog. The App re-reads the lists on `Changed`."""
+    trash; each with its dialog. The App re-reads the lists on `Changed`."""
 
     @dataclass
     class Open(Message):

@@ -1,6 +1,5 @@
 """What changes model folders, for the Models pane: delete (to the trash), restore, empty the
-trash, move the folders of a ./models from before the models home; each asks with its dialog and
-then posts `Changed`, so the lists are read again."""
+trash; each asks with its dialog and then posts `Changed`, so the lists are read again."""
 
 from __future__ import annotations
 
@@ -8,7 +7,7 @@ from pathlib import Path
 
 from textgen_tui.app.screens.dialogs import ConfirmDialog
 from textgen_tui.core.errors import TextgenError
-from textgen_tui.core.store.paths import bundled_model, model_roots, same_folder, user_models_dir
+from textgen_tui.core.store.paths import bundled_model, model_roots, same_folder
 
 
 def writable_roots() -> list[Path]:
@@ -153,46 +152,6 @@ class FolderChanges:
         self.app.push_screen(
             ConfirmDialog(
                 "Delete model", f"Move {path} to the trash? It can be restored from the Models pane."
-            ),
-            answer,
-        )
-
-    def offer_legacy(self) -> None:
-        """Model folders in a ./models from before the models home: offered for moving, once."""
-        from textgen_tui.core.store.legacy_models import mark_offered, move_legacy, pending_offer
-
-        legacy = pending_offer()
-        if legacy is None:
-            return
-        mark_offered(legacy.source)  # asked once, whatever the answer
-        home = user_models_dir()
-
-        def answer(yes: bool | None) -> None:
-            if not yes:
-                self.notify(
-                    f"{legacy.source} stays as it is; `textgen-tui models --move-legacy` moves it later.",
-                    title="Models",
-                )
-                return
-            try:
-                results = move_legacy()
-            except TextgenError as exc:
-                self.notify(str(exc), title="Models", severity="error")
-                return
-            moved = sum(1 for r in results if r.target is not None)
-            self.notify(f"Moved {moved} model folder(s) to {home}.", title="Models")
-            for r in results:
-                if r.target is None:
-                    self.notify(
-                        f"{r.source} stays where it is: {r.note}.", title="Models", severity="warning"
-                    )
-            self.post_message(self.Changed())
-
-        self.app.push_screen(
-            ConfirmDialog(
-                "Models from before",
-                f"Move {len(legacy.folders)} model folder(s) from {legacy.source} to {home}? "
-                "Models now live there, whatever the current folder. No leaves them where they are.",
             ),
             answer,
         )

@@ -3,8 +3,7 @@
 The models home is, in order: `$TEXTGEN_TUI_MODELS`; a checkout's `models/` when running from a
 checkout (an editable install or the source tree); else the user's data folder
 (`platformdirs.user_data_path("textgen-tui") / "models"`, `~/.local/share/textgen-tui/models`
-on Linux). It no longer depends on the current folder (a `./models` from before is offered for
-moving once, see `core/store/legacy_models.py`).
+on Linux). It never depends on the current folder.
 """
 
 from __future__ import annotations
