@@ -14,11 +14,6 @@ from textgen_tui.core.store.paths import bundled_model
 BUNDLED = bundled_model().name
 
 
-async def listed(app, pilot) -> None:
-    """The models home is read in a worker: its listing (and the first focus) come before keys."""
-    await wait_for(pilot, lambda: not app.models_pane.reading, what="the models home")
-
-
 async def generate(app, pilot, key: str = "ctrl+enter") -> list[str]:
     pane = app.generate_pane
     await pilot.press(key)
@@ -30,7 +25,6 @@ async def generate(app, pilot, key: str = "ctrl+enter") -> list[str]:
 async def test_a_multiline_seed_and_a_reproducible_rng_seed(workdir: Path) -> None:
     app = create_app(models_dir="models", preload_tensorflow=False, generation_rate=0)
     async with app.run_test(size=(100, 30)) as pilot:
-        await listed(app, pilot)
         await choose_model(app, pilot, BUNDLED)
         await type_into(pilot, "#gen-length", "60")
         await type_into(pilot, "#gen-temps", "0.5, 1")
@@ -57,7 +51,6 @@ async def test_a_multiline_seed_and_a_reproducible_rng_seed(workdir: Path) -> No
 async def test_temperatures_side_by_side_on_wide_screens_stacked_on_narrow(workdir: Path) -> None:
     app = create_app(models_dir="models", preload_tensorflow=False, generation_rate=0)
     async with app.run_test(size=(200, 40)) as pilot:
-        await listed(app, pilot)
         await choose_model(app, pilot, BUNDLED)
         await type_into(pilot, "#gen-length", "80")
         await type_into(pilot, "#seed", "the free spirit")
@@ -78,7 +71,6 @@ async def test_the_loop_controls_reach_the_sampler(workdir: Path) -> None:
     (the bundled model is a char model: tokens are characters); a bad penalty is refused."""
     app = create_app(models_dir="models", preload_tensorflow=False, generation_rate=0)
     async with app.run_test(size=(100, 30)) as pilot:
-        await listed(app, pilot)
         await choose_model(app, pilot, BUNDLED)
         await type_into(pilot, "#seed", "x")
         # left empty, the penalty is the model's own default (off for this char model)

@@ -31,8 +31,6 @@ PASSAGE = (
 
 async def open_write(pilot, rng_seed: int = 7) -> WritePane:
     app = pilot.app
-    # the models home is read in a worker: its listing (and the first focus) come before keys
-    await wait_for(pilot, lambda: not app.models_pane.reading, what="the models home")
     await pilot.press("f8")
     pane = app.query_one(WritePane)
     tabs = app.query_one("TabbedContent")
