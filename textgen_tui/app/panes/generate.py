@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from textual import work
@@ -36,24 +36,9 @@ from textgen_tui.app.widgets.numbers import parse_number
 from textgen_tui.core.config import BOOK_TEMPERATURES
 from textgen_tui.core.errors import ConfigError, GenerationError
 from textgen_tui.core.generate.sampling import SamplingOptions
+from textgen_tui.core.generate.service import GenerateRequest
 
 __all__ = ["CHOOSE_PROMPT", "NO_MODEL_PROMPT", "GeneratePane", "GenerateRequest", "output_folder"]
-
-
-@dataclass(frozen=True)
-class GenerateRequest:
-    model: str
-    """The model folder."""
-    seed: str
-    """The text the model continues (several lines if the user likes)."""
-    temperatures: tuple[float, ...]
-    """One continuation per temperature, streamed side by side."""
-    length: int
-    """Tokens generated per temperature."""
-    sampling: SamplingOptions = field(default_factory=SamplingOptions)
-    """How the tokens are drawn (top-k, top-p, the loop controls, the rng seed)."""
-    exact_window: bool = False
-    """A window (book) model predicts each token from its last `maxlen` tokens only."""
 
 
 class GeneratePane(GenerateModels, GenerateSeeds, GenerateOutput, Vertical):

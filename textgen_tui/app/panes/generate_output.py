@@ -18,7 +18,7 @@ from textual.widgets import Button, Static
 from textgen_tui.app.render import printout, temperature_block
 
 if TYPE_CHECKING:
-    from textgen_tui.app.panes.generate import GenerateRequest
+    from textgen_tui.core.generate.service import GenerateRequest
 
 SIDE_BY_SIDE = 160
 """Columns from which the temperatures stream side by side."""

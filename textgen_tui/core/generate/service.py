@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -57,6 +57,22 @@ class Loaded:
     """The model was trained on lowercased text: seeds and documents are lowercased for it."""
     epoch: int | None = None
     """The epoch of the live weights of a run; None for a folder's model."""
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    model: str
+    """The model folder."""
+    seed: str
+    """The text the model continues (several lines if the user likes)."""
+    temperatures: tuple[float, ...]
+    """One continuation per temperature, streamed side by side."""
+    length: int
+    """Tokens generated per temperature."""
+    sampling: SamplingOptions = field(default_factory=SamplingOptions)
+    """How the tokens are drawn (top-k, top-p, the loop controls, the rng seed)."""
+    exact_window: bool = False
+    """A window (book) model predicts each token from its last `maxlen` tokens only."""
 
 
 class GenerationService:
