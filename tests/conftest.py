@@ -18,7 +18,6 @@ LONG = (  # by their last measured length, longest first
     "test_backends.py::test_two_processes_train_like_one_process_on_both_shares",
     "test_app_flow.py::test_train_stop_generate",
     "test_benchmarks_smoke.py::test_benchmarks_quick_smoke",
-    "test_app_flow.py::test_keys_answer_while_training",
     "test_app_walkthrough.py::test_a_three_line_seed_comes_back_from_the_history",
     "test_backends.py::test_a_sampled_softmax_word_run_learns_on_jax",
     "test_budget.py::test_a_budget_run_stops_at_the_budget_with_its_best_epoch",
