@@ -120,6 +120,7 @@ async def test_models_pane_lists_trashes_and_restores(workdir: Path) -> None:
         shipped = 1 if bundled_model() is not None else 0  # the bundled model is listed last
         assert table.row_count == 3 + shipped
         assert "broken" in str(table.get_row_at(2)[1])
+        await wait_for(pilot, lambda: app.focused is table, what="the table's focus")
         await pilot.press("down", "down")
         note = app.query_one("#models-note")
         await wait_for(pilot, lambda: "state.json is corrupt" in str(note.render()), timeout=5, what="note")

@@ -151,10 +151,10 @@ class TextgenApp(App):
         return True
 
     def action_show_pane(self, pane: str) -> None:
-        tabs = self.query_one(TabbedContent)
-        if tabs.active == pane:
-            self._focus_pane()  # the pane's key puts the focus in the pane
-        tabs.active = pane
+        # The pane's key puts the focus in the pane now, not when TabActivated comes round: a key
+        # typed right after it belongs to the pane it showed.
+        self.query_one(TabbedContent).active = pane
+        self._focus_pane()
 
     def action_help(self) -> None:
         """The help screen: every key active on the current pane, the hidden ones included."""
