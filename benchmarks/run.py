@@ -6,7 +6,7 @@ book's figures, ours, and their ratios. Results go to benchmarks/results/latest.
     python -m benchmarks.run --only generation,memory
     python -m benchmarks.run --resume --only quality,app    # after an interrupted run
     python -m benchmarks.run --only budget,words --merge    # those sections, the rest kept
-    python -m benchmarks.run --only crash --merge   # the SIGKILL test at 20 moments (the suite's: 8)
+    python -m benchmarks.run --only crash --merge   # the SIGKILL test at 20 moments (the suite's: 5)
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ SECTIONS = (
     "generation", "training", "memory", "book", "quality", "early", "app", "budget", "words", "crash", "serve",
     "inspect", "write", "kinds",
 )  # fmt: skip
-CRASH_KILLS = 20  # the test suite's SIGKILL test kills 8 times; the benchmarks run it at 20
+CRASH_KILLS = 20  # the test suite's SIGKILL test kills 5 times; the benchmarks run it at 20
 BUDGET_TEXTS = ("nietzsche", "python-docs")  # the words section's char models add its texts
 
 
@@ -241,9 +241,9 @@ def serve_memory(quick: bool) -> dict:
 
 
 def crash_safety(quick: bool) -> dict:
-    """tests/core/test_crash_safety.py with more kills than the suite's default (8): the training
+    """tests/core/test_crash_safety.py with more kills than the suite's default (5): the training
     process killed with SIGKILL at 20 seeded moments, some inside a save."""
-    kills = 8 if quick else CRASH_KILLS  # 8: the suite's own count, the fewest its checks allow
+    kills = 5 if quick else CRASH_KILLS  # 5: the suite's own count
     env = {**os.environ, "TEXTGEN_TUI_KILL_MOMENTS": str(kills)}
     t0 = time.monotonic()
     r = subprocess.run(
