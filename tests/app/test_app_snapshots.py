@@ -32,9 +32,11 @@ def stable(workdir: Path, monkeypatch) -> Path:
 
 
 async def prepare(pilot) -> None:
-    """Let the app settle; no blinking cursors, no animations: the screen must not depend on timing."""
+    """Let the app settle; no blinking cursors, no animations: the screen must not depend on timing
+    (the models home is read in a worker: its list, not "Reading…", is on every screen)."""
     await pilot.pause()
     app = pilot.app
+    await wait_for(pilot, lambda: not app.models_pane.reading, what="the models home")
     app.animation_level = "none"
     for field in app.query(Input):
         field.cursor_blink = False
