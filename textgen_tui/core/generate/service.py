@@ -168,9 +168,7 @@ class GenerationService:
 
     def prepare_seed(self, folder: str | Path, seed: str) -> PreparedSeed:
         """Lowercase the seed for a lowercase model, and say which characters it cannot read."""
-        loaded = self.loaded(folder)
-        text = seed.lower() if loaded.lowercase else seed
-        return PreparedSeed(text, loaded.generator.tokenizer.encode_seed(text).note or None)
+        return _prepared(self.loaded(folder), seed)
 
     def stream(
         self,
@@ -183,11 +181,16 @@ class GenerationService:
         exact_window: bool = False,
     ) -> tuple[PreparedSeed, Iterator[tuple[str, ...]]]:
         """(the seed as used, an iterator of one text piece per temperature per step)."""
-        prepared = self.prepare_seed(folder, seed)
-        generator = self.generator(folder)
-        return prepared, generator.stream(
+        loaded = self.loaded(folder)  # once: the seed is prepared for the model that streams
+        prepared = _prepared(loaded, seed)
+        return prepared, loaded.generator.stream(
             prepared.text, temperatures, length, options, exact_window=exact_window
         )
+
+
+def _prepared(loaded: Loaded, seed: str) -> PreparedSeed:
+    text = seed.lower() if loaded.lowercase else seed
+    return PreparedSeed(text, loaded.generator.tokenizer.encode_seed(text).note or None)
 
 
 def _load(folder: str | Path) -> Loaded:
