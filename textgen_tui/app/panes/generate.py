@@ -1,8 +1,8 @@
 """The Generate pane: pick a model, type a seed, stream each temperature's continuation.
 
-The pane is in three parts: this one (the form, the models, the request and its stream), its
-seeds (`GenerateSeeds`, app/panes/generate_seeds.py) and its output (`GenerateOutput`,
-app/panes/generate_output.py).
+The pane is in four parts: this one (the form, the request and its stream), its models
+(`GenerateModels`, app/panes/generate_models.py), its seeds (`GenerateSeeds`,
+app/panes/generate_seeds.py) and its output (`GenerateOutput`, app/panes/generate_output.py).
 """
 
 from __future__ import annotations

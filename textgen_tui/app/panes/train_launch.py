@@ -14,7 +14,7 @@ from textual.message import Message
 
 from textgen_tui.app.errors import error_text
 from textgen_tui.app.widgets.fields import KeyInput
-from textgen_tui.core.config import make_config
+from textgen_tui.core.config import Config, make_config
 from textgen_tui.core.errors import ConfigError, TextgenError
 from textgen_tui.core.store.folder import BundleInfo, is_model, read_info
 from textgen_tui.core.store.paths import default_out_dir
@@ -70,6 +70,8 @@ class LaunchRequest:
     """The loaded corpus (None: none yet; a resume then reads the folder's own)."""
     info: BundleInfo | None
     """The folder to resume as read when it was named (None: not read yet, or not a model)."""
+    config: Config | None = None
+    """A new run's settings, built (and checked) from `preset` and `overrides` on the UI thread."""
     notes: list[str] = field(default_factory=list)
     """What the launch changed on the way (a fresh folder instead of a model's), said after it."""
 
@@ -120,11 +122,12 @@ class RunLaunch:
         except ConfigError as exc:
             self.notify(str(exc), title="Settings", severity="error")
             return
+        config = None
         try:
             if not resume:
                 tokenizer, lowercase = app.corpus_options
                 overrides = {**overrides, "tokenizer": tokenizer, "lowercase": lowercase}
-                make_config(self.preset_name, overrides)  # bad settings are named first
+                config = make_config(self.preset_name, overrides)  # bad settings are named first
                 if app.corpus is None:
                     raise TextgenError("Load a corpus first (Corpus pane, F1).")
             elif not self.out_dir:
@@ -141,6 +144,7 @@ class RunLaunch:
             self.out_dir,
             app.corpus,
             self.resuming_info,
+            config,
         )
         self.launching = True
         self._gate.hold()
@@ -168,6 +172,7 @@ class RunLaunch:
             out,
             preset=request.preset,
             overrides=request.overrides,
+            config=request.config,
             devices=request.devices,
             tensorboard=request.logs,
         )
