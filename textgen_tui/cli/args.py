@@ -33,11 +33,17 @@ def backend_option(parser: argparse.ArgumentParser, default) -> None:
     )
 
 
+MODEL_HELP = "a model's name in the models home (see `textgen-tui models`) or its folder"
+
+
 def default_model_dir(arg: str | None) -> Path:
+    """The model `arg` names (a folder that exists, else a name in the models home or among the
+    bundled models), else the bundled model."""
+    from textgen_tui.core.store.names import resolve_model
     from textgen_tui.core.store.paths import bundled_model
 
     if arg:
-        return Path(arg)
+        return resolve_model(arg)
     bundled = bundled_model()
     if bundled is None:
         raise TextgenError("no model folder given and no bundled model found: train one first")

@@ -72,6 +72,9 @@ def train(args: argparse.Namespace) -> int:
             raise TextgenError("--resume needs --out DIR: the model folder to continue")
         if args.minutes is not None and args.epochs is not None:
             raise TextgenError("train for minutes or for epochs, not both: give --minutes or --epochs")
+        from textgen_tui.core.store.names import resolve_model
+
+        args.out = str(resolve_model(args.out))  # a name in the models home, or a folder
         spec = RunSpec.resumed(args.out, overrides)  # fails fast, before the corpus and the backend load
         cfg = spec.config
     else:
@@ -274,9 +277,10 @@ def evaluate(args: argparse.Namespace) -> int:
     from textgen_tui.core.store.keras_store import load_bundle
     from textgen_tui.core.text.catalog import resolve_corpus
 
-    read_info(args.model)
+    folder = default_model_dir(args.model)
+    read_info(folder)
     corpus = resolve_corpus(args.corpus)
-    bundle = load_bundle(args.model)
+    bundle = load_bundle(folder)
     t0 = time.monotonic()
     result = evaluate_text(bundle, corpus.text)
     print(

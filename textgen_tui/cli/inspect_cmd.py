@@ -23,7 +23,9 @@ def add_parser(sub) -> None:
         "whole text in one pass carrying its state from the start, window (book) models too, as "
         "generation does.",
     )
-    i.add_argument("model", nargs="?", help="model folder (default: the bundled Nietzsche model)")
+    from textgen_tui.cli.args import MODEL_HELP
+
+    i.add_argument("model", nargs="?", help=f"{MODEL_HELP} (default: the bundled Nietzsche model)")
     i.add_argument("file", help="the text file to inspect")
     i.add_argument("--json", action="store_true", help="print one JSON object instead of colored text")
     i.add_argument("--html", metavar="OUT", help="also write the colored text as a standalone HTML page")

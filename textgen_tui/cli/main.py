@@ -7,7 +7,14 @@ import os
 import sys
 
 from textgen_tui import __version__
-from textgen_tui.cli.args import EXIT_USAGE, Parser, backend_option, default_model_dir, float_list
+from textgen_tui.cli.args import (
+    EXIT_USAGE,
+    MODEL_HELP,
+    Parser,
+    backend_option,
+    default_model_dir,
+    float_list,
+)
 from textgen_tui.cli.inspect_cmd import add_parser as _add_inspect
 from textgen_tui.core.errors import TextgenError, first_line
 
@@ -101,7 +108,11 @@ def _add_train(sub) -> None:
     t.add_argument(
         "--lowercase", action=argparse.BooleanOptionalAction, default=None, help="lowercase the corpus"
     )
-    t.add_argument("--resume", action="store_true", help="continue training the model in --out")
+    t.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue training the model --out names (a name in the models home, or a folder)",
+    )
     t.add_argument("--plain", action="store_true", help="plain text output, no colors or progress bar")
     t.add_argument("--tensorboard", metavar="DIR", help="write TensorBoard logs of the run into DIR")
     backend_option(t, argparse.SUPPRESS)
@@ -125,7 +136,7 @@ def _add_devices(t: argparse.ArgumentParser) -> None:
 
 def _add_generate(sub) -> None:
     g = sub.add_parser("generate", help="generate text from a model folder")
-    g.add_argument("model", nargs="?", help="model folder (default: the bundled Nietzsche model)")
+    g.add_argument("model", nargs="?", help=f"{MODEL_HELP} (default: the bundled Nietzsche model)")
     g.add_argument("--seed", help="text to start from (default: a random excerpt of the corpus)")
     g.add_argument(
         "-t", "--temperature", action="append", help="temperature(s); 0 is greedy (default 0.2 0.5 1.0 1.2)"
@@ -159,7 +170,7 @@ def _add_generate(sub) -> None:
 
 def _add_evaluate_and_models(sub) -> None:
     e = sub.add_parser("evaluate", help="cross-entropy of a model on a text")
-    e.add_argument("model", help="model folder")
+    e.add_argument("model", help=MODEL_HELP)
     e.add_argument("corpus", help="a text file, a folder or a catalog name")
     backend_option(e, argparse.SUPPRESS)
 

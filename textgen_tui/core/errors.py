@@ -17,6 +17,10 @@ class BundleError(TextgenError):
     """A model folder is missing, incomplete, corrupt or inconsistent."""
 
 
+class ModelNotFound(BundleError):
+    """A model name or folder that names no model (core/store/names.py says where it looked)."""
+
+
 class GenerationError(TextgenError):
     """Generation cannot run with these settings (temperature, seed, length...)."""
 
