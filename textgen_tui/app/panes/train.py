@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Button, Select
+from textual.widgets import Button, Input, Select, TextArea
 
 from textgen_tui.app.panes.train_form import SettingsForm, compose_form
 from textgen_tui.app.panes.train_launch import RunGate, RunLaunch
@@ -108,8 +108,8 @@ class TrainPane(SettingsForm, RunLaunch, Horizontal):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "toggle_form":  # the key works only where it cannot be a typed letter
-            return not self.show_form
+        if action == "toggle_form":  # the key works wherever it cannot be a typed letter
+            return not self.show_form or not isinstance(self.app.focused, (Input, TextArea))
         return True
 
     def action_toggle_form(self) -> None:

@@ -1,0 +1,56 @@
+"""Issue 32: the bugs of a new user's walk-through and what a user expected to read, driven with
+keys (each failed before its fix)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app_helpers import TINY_SETTINGS, EventLog, load_tiny_corpus, type_into, wait_for
+from textual.widgets._footer import FooterKey
+
+from textgen_tui.app.app import create_app
+from textgen_tui.core import events as ev
+
+
+async def start_run(app, pilot, epochs: int = 5000, **settings: str) -> None:
+    """A corpus, the book preset (no early stopping) with the tiny settings, F5."""
+    await load_tiny_corpus(app, pilot)
+    await pilot.press("f2")
+    await pilot.click("#preset")
+    await pilot.press("down", "enter")
+    await wait_for(pilot, lambda: app.train_pane.preset_name == "book", what="the preset")
+    for name, value in {**TINY_SETTINGS, "epochs": str(epochs), **settings}.items():
+        await type_into(pilot, f"#field-{name}", value)
+    await pilot.press("f5")
+    await wait_for(pilot, lambda: app.training, what="training to start")
+
+
+def footer_keys(app) -> list[str]:
+    return [k.description for k in app.screen.query(FooterKey) if k.display]
+
+
+async def test_s_folds_the_settings_it_showed(workdir: Path) -> None:
+    """Bug 1: `s` showed the settings with the focus on `preset`; `s` again (or Esc, then `s`) did
+    nothing and the Footer lost `s Settings`."""
+    app = create_app(models_dir="models")
+    async with app.run_test(size=(80, 24)) as pilot:
+        log = EventLog(app)
+        await start_run(app, pilot)
+        await wait_for(pilot, lambda: log.number(ev.EpochEnd) >= 1, what="an epoch")
+        form = app.query_one("#train-form")
+        assert not form.display
+        await pilot.press("s")
+        await pilot.pause()
+        assert form.display and app.focused is app.query_one("#preset")
+        assert "Settings" in footer_keys(app)
+        await pilot.press("s")
+        await pilot.pause()
+        assert not form.display, "s folds the settings again"
+        await pilot.press("s")
+        await pilot.pause()
+        assert form.display
+        await pilot.press("escape", "s")
+        await pilot.pause()
+        assert not form.display
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: not app.training, what="the stop")
