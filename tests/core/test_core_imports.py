@@ -26,6 +26,17 @@ def test_core_does_not_import_textual_or_tensorflow_at_import_time():
     assert _loaded(CORE, ["textual", "tensorflow", "keras", "jax"]) == ""
 
 
+def test_the_package_and_its_python_api_load_neither_textual_nor_keras():
+    """`import textgen_tui` is nearly free (the API loads on first use), and the API itself loads
+    the core's light modules only: no textual, no Keras until a run or a Keras model needs it."""
+    heavy = ["textual", "tensorflow", "keras", "jax", "rich"]
+    assert _loaded(["textgen_tui"], [*heavy, "numpy", "textgen_tui.api"]) == ""
+    code = "import textgen_tui as tg\ntg.load, tg.train, tg.Model, tg.TextgenError\nimport sys\n"
+    code += f"print(','.join(n for n in {heavy!r} if n in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == ""
+
+
 def test_the_folder_format_imports_no_keras_and_no_training_code():
     names = ["keras", "tensorflow", "textgen_tui.core.train.trainer", "textgen_tui.core.nets.sampled_softmax"]
     assert _loaded(["textgen_tui.core.store.folder"], [*names, "textgen_tui.core.store.keras_store"]) == ""

@@ -4,6 +4,9 @@
   events) and the parts below it — text, nets, store, generate, inspect, train, in that order.
 - The core never imports textual, the app, the CLI or the web server.
 - The app never imports the CLI; the web server (serve/) never imports the app or the CLI.
+- The public Python API (api/, re-exported by the package's top level) stands on the core: it
+  imports neither textual, the app, the CLI nor the web server, and the core never imports it
+  (the CLI may).
 Imports inside functions count: a lazy import is still an arrow in the plan.
 """
 
@@ -88,6 +91,8 @@ def test_a_core_module_imports_only_the_vocabulary_and_the_parts_below_it(module
     [
         ("textgen_tui.app", ("textgen_tui.cli",)),
         ("textgen_tui.serve", ("textgen_tui.cli", "textgen_tui.app", "textual")),
+        ("textgen_tui.api", ("textgen_tui.cli", "textgen_tui.app", "textgen_tui.serve", "textual")),
+        ("textgen_tui.core", ("textgen_tui.api",)),
     ],
 )
 def test_the_shells_keep_apart(shell: str, forbidden: tuple[str, ...]):
@@ -97,6 +102,12 @@ def test_the_shells_keep_apart(shell: str, forbidden: tuple[str, ...]):
         if module.startswith(shell)
     }
     assert {m: w for m, w in wrong.items() if w} == {}
+
+
+def test_the_top_level_package_imports_only_the_api():
+    """`import textgen_tui as tg` is the API's facade: it names the API's modules, nothing else."""
+    imported = _imports(MODULES["textgen_tui"])
+    assert imported and all(n.startswith("textgen_tui.api") for n in imported), imported
 
 
 def test_the_wheel_lists_every_package():
