@@ -6,9 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from app_helpers import TINY_SETTINGS, EventLog, load_tiny_corpus, type_into, wait_for
+from textual.widgets import ProgressBar, Static
 from textual.widgets._footer import FooterKey
 
 from textgen_tui.app.app import create_app
+from textgen_tui.app.widgets.train_live import SampleView
 from textgen_tui.core import events as ev
 
 
@@ -19,7 +21,10 @@ async def start_run(app, pilot, epochs: int = 5000, **settings: str) -> None:
     await pilot.click("#preset")
     await pilot.press("down", "enter")
     await wait_for(pilot, lambda: app.train_pane.preset_name == "book", what="the preset")
-    for name, value in {**TINY_SETTINGS, "epochs": str(epochs), **settings}.items():
+    fields = {**TINY_SETTINGS, "epochs": str(epochs), **settings}
+    if fields["minutes"]:  # a time budget: the epochs field is off
+        del fields["epochs"]
+    for name, value in fields.items():
         await type_into(pilot, f"#field-{name}", value)
     await pilot.press("f5")
     await wait_for(pilot, lambda: app.training, what="training to start")
@@ -54,3 +59,25 @@ async def test_s_folds_the_settings_it_showed(workdir: Path) -> None:
         assert not form.display
         await pilot.press("f6")
         await wait_for(pilot, lambda: not app.training, what="the stop")
+
+
+async def test_after_a_run_the_train_pane_shows_its_last_samples(workdir: Path) -> None:
+    """Bug 2: a run that ended while the user was on another pane left the Train pane on its first
+    epoch's samples (the newest below, off screen), and a budget run's bar at 96 % after Done."""
+    app = create_app(models_dir="models")
+    async with app.run_test(size=(80, 24)) as pilot:
+        log = EventLog(app)
+        await start_run(app, pilot, minutes="0.2")
+        await pilot.press("f8")  # Write, while it trains
+        await wait_for(pilot, lambda: log.has(ev.Finished) and not app.training, what="the end")
+        status = app.query_one("#train-status", Static)
+        await wait_for(pilot, lambda: "Done" in str(status.render()), what="the pane's Done")
+        await pilot.press("f2")
+        await pilot.pause()
+        await pilot.pause()
+        samples = app.query_one("#samples")
+        last = list(samples.query(SampleView))[-1]
+        assert last.epoch == max(e.epoch for e in log if isinstance(e, ev.SampleFinished))
+        assert samples.max_scroll_y > 0 and samples.scroll_y == samples.max_scroll_y
+        assert last.region.bottom <= samples.content_region.bottom + 1  # its end is in view
+        assert app.query_one("#epoch-progress", ProgressBar).percentage == 1

@@ -171,6 +171,7 @@ class TrainPane(SettingsForm, RunLaunch, Horizontal):
                 if e.best_value is None
                 else f", best {e.monitor} {e.best_value:.4f} (epoch {e.best_epoch})"
             )
+            live.finished()
             live.set_status(f"Done: {e.epochs_run} epoch(s) in {e.seconds:.0f}s{best}. Model: {e.out_dir}")
             self.notify(f"Model saved in {e.out_dir}", title="Training finished")
         elif isinstance(e, ev.Failed):

@@ -82,6 +82,9 @@ class LiveView(Vertical):
     def on_mount(self) -> None:
         self.epoch_lines: list[str] = []
         self.current: SampleView | None = None
+        # The samples follow the newest epoch (also while the pane is hidden: shown again, it is
+        # the newest that shows) until the user scrolls up; End follows again.
+        self.query_one("#samples", VerticalScroll).anchor()
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.height < COMPACT_HEIGHT, "-compact")
@@ -104,7 +107,9 @@ class LiveView(Vertical):
         self.query_one("#epoch-losses", Static).update("")
         self.query_one("#train-metrics", Static).update("")
         self.query_one("#epoch-progress", ProgressBar).update(total=1, progress=0)
-        self.query_one("#samples", VerticalScroll).remove_children()
+        samples = self.query_one("#samples", VerticalScroll)
+        samples.remove_children()
+        samples.anchor()
         self.set_status(message)
 
     def set_status(self, text: str) -> None:
@@ -178,16 +183,17 @@ class LiveView(Vertical):
 
     def sample_started(self, e: ev.SampleStarted) -> None:
         self.current = SampleView(e.epoch, e.seed, e.temperatures)
-        samples = self.query_one("#samples", VerticalScroll)
-        samples.mount(self.current)
-        samples.scroll_end(animate=False)
+        self.query_one("#samples", VerticalScroll).mount(self.current)
 
     def sample_chunk(self, epoch: int, pieces: tuple[str, ...]) -> None:
         if self.current is not None and self.current.epoch == epoch:
             self.current.add(pieces)
-            self.query_one("#samples", VerticalScroll).scroll_end(animate=False)
 
     def sample_finished(self, e: ev.SampleFinished) -> None:
         if self.current is not None and self.current.epoch == e.epoch:
             self.current.finish(e.texts)
-            self.query_one("#samples", VerticalScroll).scroll_end(animate=False)
+
+    def finished(self) -> None:
+        """The run is done: its bar full (a budget run ends a little before its budget's clock)."""
+        bar = self.query_one("#epoch-progress", ProgressBar)
+        bar.update(progress=bar.total or 1)
