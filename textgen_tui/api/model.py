@@ -36,26 +36,18 @@ Chunk = TypeVar("Chunk", str, dict[float, str])
 
 
 def resolve(ref: str | os.PathLike[str] | None) -> Path:
-    """The model folder `ref` names: a folder that exists, else a name in the models home or
-    among the bundled models; None: the bundled model. BundleError when it names none."""
-    from textgen_tui.core.store.paths import bundled_model, model_roots
+    """The model folder `ref` names (core/store/names.py: a folder that exists, else a name in the
+    models home or among the bundled models); None: the bundled model. ModelNotFound (a
+    TextgenError) with the near names when it names none."""
+    from textgen_tui.core.store.names import resolve_model
+    from textgen_tui.core.store.paths import bundled_model
 
     if ref is None:
         bundled = bundled_model()
         if bundled is None:
             raise BundleError("no model given and no bundled model found: train one first")
         return bundled
-    text = os.fspath(ref).strip()
-    path = Path(text).expanduser()
-    if text and path.exists():
-        return path
-    roots = model_roots()
-    if text and "/" not in text and os.sep not in text:
-        for root in roots:
-            if (root / text).is_dir():
-                return root / text
-        raise BundleError(f"no model named {text!r} in {' or '.join(str(r) for r in roots)}")
-    raise BundleError(f"{path} does not exist" if text else "no model given: a model name or folder")
+    return resolve_model(os.fspath(ref))
 
 
 def load(name_or_path: str | os.PathLike[str] | None = None) -> Model:
