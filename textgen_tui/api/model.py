@@ -76,7 +76,7 @@ class GenerationStream(Generic[Chunk]):
         """The seed as the model read it (lowercased for a lowercase model)."""
         self.note = note
         """The seed's characters the model does not know, in words; None when it knows them all."""
-        self._chunks = chunks
+        self._chunks: Iterator[Chunk] = chunks
 
     def __iter__(self) -> GenerationStream[Chunk]:
         return self

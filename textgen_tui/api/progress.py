@@ -167,9 +167,10 @@ class ProgressDisplay:
             left = (total - done) if e.budget_seconds else e.eta_seconds
             status = _Status(f"{where}  {stats}  {_clock(left)} left", done, total)
             if self._handle is None:
-                from IPython.display import display
+                from IPython import display as ipython_display
 
-                self._handle = display(status, display_id=True)
+                show: Any = ipython_display.display  # IPython has no type hints
+                self._handle = show(status, display_id=True)
             else:
                 self._handle.update(status)
 
