@@ -254,7 +254,7 @@ async def test_the_corpus_pane_counts_words_and_the_runs_vocabulary(workdir: Pat
         await wait_for(pilot, lambda: app.corpus is not None, timeout=20, what="the corpus")
         await pilot.pause()
         stats = str(app.query_one("#corpus-stats", Static).render())
-        assert "3 distinct words" in stats, stats
+        assert "4 tokens (words and marks), 3 distinct" in stats, stats
         assert "a run's vocabulary" in stats
 
 

@@ -92,11 +92,30 @@ def test_unknown_unsupported_and_missing_backends_are_one_line():
         choose("theano")
     with pytest.raises(ConfigError, match="torch backend is not supported"):
         choose("torch")
-    r = cli("train", "x.txt", "--backend", "torch")
+    r = cli("train", "x.txt", "--backend", "torch")  # not offered: argparse names the ones that are
     assert r.returncode == 2 and "Traceback" not in r.stderr
-    assert r.stderr.strip().count("\n") == 0 and "use --backend jax or tensorflow" in r.stderr
+    assert r.stderr.strip().count("\n") == 0 and "choose from 'tensorflow', 'jax'" in r.stderr
+    r = cli("evaluate", "m", "x.txt", KERAS_BACKEND="torch")
+    assert r.returncode == 2 and "use --backend jax or tensorflow" in r.stderr
     r = cli("evaluate", "m", "x.txt", KERAS_BACKEND="theano")
     assert r.returncode == 2 and "unknown backend 'theano'" in r.stderr
+
+
+def test_help_offers_only_the_backends_that_work(capsys, monkeypatch):
+    """Issue 32, bug 8: every --help offered `--backend torch`, which always failed."""
+    from textgen_tui.cli.main import main
+    from textgen_tui.core.nets import backend
+
+    for command in ([], ["train"], ["evaluate"], ["serve"]):
+        with pytest.raises(SystemExit):
+            main([*command, "--help"])
+        out = capsys.readouterr().out
+        assert "--backend {tensorflow,jax}" in out and "torch" not in out, out
+    monkeypatch.setattr(backend, "installed", lambda name: name != "jax")
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "jax (not installed: pip install 'textgen-tui[jax]'" in out, out
 
 
 def test_devices_and_processes_need_jax(corpus, tmp_path):

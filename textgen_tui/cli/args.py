@@ -25,11 +25,14 @@ def float_list(values: list[str] | None) -> list[float] | None:
 
 
 def backend_option(parser: argparse.ArgumentParser, default) -> None:
+    """--backend: only the backends the engine runs on (torch is refused: it is not offered)."""
+    from textgen_tui.core.nets.backend import BACKENDS, offered
+
     parser.add_argument(
         "--backend",
-        choices=["tensorflow", "jax", "torch"],
+        choices=BACKENDS,
         default=default,
-        help="Keras backend (default: KERAS_BACKEND, else tensorflow); jax needs textgen-tui[jax]",
+        help=f"Keras backend: {offered()} (default: KERAS_BACKEND, else tensorflow)",
     )
 
 

@@ -195,16 +195,8 @@ class CorpusPane(Horizontal):
         top = "  ".join(f"{shown(t)} {n:,}" for t, n in s.top_tokens[:8])
         lines = [
             Content.from_markup("[b]$src[/b]", src=s.corpus.source),
-            Content(
-                f"{st.characters:,} characters · {st.words:,} words · {st.lines:,} lines"
-                + (f" · {st.files} files" if st.files > 1 else "")
-            ),
-            Content(
-                f"{s.distinct_tokens:,} distinct {s.tokenizer} tokens · encoding {st.encoding}"
-                if s.tokenizer == "char"
-                else f"{s.distinct_tokens:,} distinct {s.tokenizer}s · a run's vocabulary: {s.vocabulary:,} "
-                f"tokens (seen {s.min_count}+ times, and characters for the rest) · {st.encoding}"
-            ),
+            Content(s.counts_line()),  # the core's counts agree with each other (Chinese too)
+            Content(s.vocabulary_line()),
             Content.from_markup("most frequent: [$text-accent]$top[/]", top=top),
         ]
         if s.advice:

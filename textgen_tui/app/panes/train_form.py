@@ -65,7 +65,7 @@ def compose_form() -> ComposeResult:
             devices = KeyInput("1", id="devices", compact=True, validators=[DevicesValidator()])
             devices.tooltip = (
                 "Train data-parallel on this many local devices ('all' for every one); "
-                "more than 1 needs the JAX backend (textgen-tui --backend jax)."
+                f"more than 1 needs the JAX backend (textgen-tui --backend jax{_jax_note()})."
             )
             yield devices
         with Horizontal(classes="row"):
@@ -82,6 +82,13 @@ def compose_form() -> ComposeResult:
             yield Button("Start", id="start", variant="success", compact=True)
             yield Button("Stop", id="stop", variant="error", compact=True, disabled=True)
             yield Button("Resume", id="resume", compact=True)
+
+
+def _jax_note() -> str:
+    """How to get JAX when it is not installed (the tooltip offers only what works)."""
+    from textgen_tui.core.nets.backend import EXTRA, installed
+
+    return "" if installed("jax") else f"; first {EXTRA['jax']}"
 
 
 @dataclass

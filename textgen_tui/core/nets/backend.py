@@ -16,7 +16,8 @@ import threading
 from textgen_tui.core.errors import ConfigError
 
 DEFAULT = "tensorflow"
-BACKENDS = ("tensorflow", "jax", "torch")
+BACKENDS = ("tensorflow", "jax")
+"""The backends the engine runs on, the ones offered (Keras's torch is refused: untested here)."""
 EXTRA = {
     "jax": "pip install 'textgen-tui[jax]' (or '[jax-cuda]' for NVIDIA GPUs)",
     "tensorflow": "pip install tensorflow",
@@ -36,20 +37,32 @@ def choose(name: str | None = None) -> str:
     ConfigError, in one sentence, for an unknown, unsupported or missing backend, or for a change
     after Keras already started on another one."""
     name = (name or requested()).strip().lower()
-    if name not in BACKENDS:
-        raise ConfigError(f"unknown backend {name!r}: choose {', '.join(BACKENDS[:2])}")
-    if name == "torch":
+    if name == "torch":  # KERAS_BACKEND=torch: the CLI and the app do not offer it
         raise ConfigError(
             "the torch backend is not supported yet (untested with this engine): "
             "use --backend jax or tensorflow"
         )
+    if name not in BACKENDS:
+        raise ConfigError(f"unknown backend {name!r}: choose {', '.join(BACKENDS)}")
     running = current()
     if running is not None and running != name:
         raise ConfigError(f"Keras already runs on {running} in this process; it cannot switch to {name}")
-    if importlib.util.find_spec(name) is None:
+    if not installed(name):
         raise ConfigError(f"the {name} backend is not installed: {EXTRA[name]}")
     os.environ["KERAS_BACKEND"] = name
     return name
+
+
+def installed(name: str) -> bool:
+    """The backend's package can be imported (nothing is imported to tell)."""
+    return importlib.util.find_spec(name) is not None
+
+
+def offered() -> str:
+    """The backends in words, for a --help or a tooltip: each one, and how to install a missing one."""
+    return ", ".join(
+        name if installed(name) else f"{name} (not installed: {EXTRA[name]})" for name in BACKENDS
+    )
 
 
 def current() -> str | None:
