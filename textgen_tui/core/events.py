@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class TrainingEvent:
-    pass
+    """What every training event is: listeners and `on_event` callbacks receive these."""
 
 
 @dataclass(frozen=True)
 class Started(TrainingEvent):
+    """The run begins: its folder, its length, the vocabulary and the model's size."""
+
     out_dir: str
     epochs: int
     initial_epoch: int
@@ -34,6 +36,8 @@ class Started(TrainingEvent):
 
 @dataclass(frozen=True)
 class BatchProgress(TrainingEvent):
+    """Batches finished (at most one event every 0.1 s): where the run is, the loss, the speed."""
+
     epoch: int
     """1-based epoch number."""
     epochs: int
@@ -56,6 +60,8 @@ class BatchProgress(TrainingEvent):
 
 @dataclass(frozen=True)
 class EpochEnd(TrainingEvent):
+    """An epoch (or a budget run's period) ended and was validated."""
+
     epoch: int
     epochs: int
     loss: float
@@ -68,6 +74,8 @@ class EpochEnd(TrainingEvent):
 
 @dataclass(frozen=True)
 class SampleStarted(TrainingEvent):
+    """The epoch's samples begin, one per temperature, from `seed`."""
+
     epoch: int
     seed: str
     temperatures: tuple[float, ...]
@@ -75,6 +83,8 @@ class SampleStarted(TrainingEvent):
 
 @dataclass(frozen=True)
 class SampleStep(TrainingEvent):
+    """One more token of the epoch's samples."""
+
     epoch: int
     pieces: tuple[str, ...]
     """The next token's text for each temperature."""
@@ -82,6 +92,8 @@ class SampleStep(TrainingEvent):
 
 @dataclass(frozen=True)
 class SampleFinished(TrainingEvent):
+    """The epoch's samples, whole: one text per temperature (without the seed)."""
+
     epoch: int
     seed: str
     texts: tuple[str, ...]
@@ -90,6 +102,8 @@ class SampleFinished(TrainingEvent):
 
 @dataclass(frozen=True)
 class CheckpointSaved(TrainingEvent):
+    """The model folder was committed after an epoch."""
+
     epoch: int
     path: str
     monitor: str
@@ -98,6 +112,8 @@ class CheckpointSaved(TrainingEvent):
 
 @dataclass(frozen=True)
 class LearningRateReduced(TrainingEvent):
+    """A plateau: validation stopped improving and the learning rate was lowered."""
+
     epoch: int
     old: float
     new: float
@@ -144,6 +160,8 @@ class Stopped(TrainingEvent):
 
 @dataclass(frozen=True)
 class Finished(TrainingEvent):
+    """The run ended (finished, stopped or out of time) with its best epoch saved."""
+
     out_dir: str
     epochs_run: int
     total_epochs: int
@@ -156,6 +174,8 @@ class Finished(TrainingEvent):
 
 @dataclass(frozen=True)
 class Failed(TrainingEvent):
+    """The run failed or was refused; `message` is the one line that says why."""
+
     message: str
     last_good: str | None
     """Folder of the last good model, if one was saved."""
