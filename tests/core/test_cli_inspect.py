@@ -99,3 +99,24 @@ def test_help_says_window_models_are_read_carrying_state(capsys):
         main(["inspect", "--help"])
     out = capsys.readouterr().out
     assert exit_.value.code == 0 and "window" in out and "--html" in out and "--cells" in out
+
+
+def test_the_terminal_wraps_at_word_boundaries(trained_folder, text, tmp_path, capsys, monkeypatch):
+    """Issue 32: the colored text ran to the terminal's edge and broke words there."""
+    import re
+
+    path = tmp_path / "sample.txt"
+    sample = " ".join(text.split())[:400] + "\n"  # one long line
+    path.write_text(sample)
+    monkeypatch.setenv("FORCE_COLOR", "1")  # a terminal, as Rich sees it
+    monkeypatch.setenv("COLUMNS", "40")
+    code, out, err = _inspect(capsys, trained_folder, path)
+    assert code == 0, err
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
+    lines = plain.split("rank:")[0].rstrip("\n").split("\n")
+    assert len(lines) > 400 // 40 and all(len(line) <= 40 for line in lines), lines
+    words = set(sample.lower().split())
+    assert all(w in words for line in lines for w in line.split()), lines  # no word cut in two
+    monkeypatch.delenv("FORCE_COLOR")  # a pipe: the text as it is, no line break added
+    code, out, err = _inspect(capsys, trained_folder, path)
+    assert out.split("rank:")[0].strip("\n").lower() == sample.strip().lower()

@@ -93,17 +93,20 @@ def write_page(path: Path, report, cells, *, model: str, source: str) -> None:
 
 
 def print_rich(report, cells, seconds: float, console=None) -> None:
-    """The text colored by rank, the legend, the summary and the cells (`console`: docs' picture)."""
+    """The text colored by rank, the legend, the summary and the cells (`console`: docs' picture).
+
+    In a terminal (or a recording) the text wraps at word boundaries; into a pipe or a file it is
+    written as it is, its own line breaks only."""
     from rich.console import Console
     from rich.text import Text
 
-    console = console or Console(highlight=False, soft_wrap=True)
+    console = console or Console(highlight=False)
     text = Text()
     for t in report.tokens:
         band = band_of(t.rank)
         style = UNKNOWN_STYLE if not t.known else "" if band is None else BAND_STYLES[band]
         text.append(t.text, style=style)
-    console.print(text)
+    console.print(text, soft_wrap=not (console.is_terminal or console.record))
     legend = Text("rank: ")
     for name, style in zip(BAND_NAMES, BAND_STYLES):
         legend.append(f" {name} ", style=style)
