@@ -26,6 +26,9 @@ LONG = (  # by their last measured length, longest first
     "test_backends.py::test_two_devices_train_like_one",
     "test_budget.py::test_on_jax_the_rate_set_from_the_clock_is_the_rate_applied",
     "test_budget.py::test_resume_takes_a_new_budget_or_epochs",
+    "test_docs_examples.py::test_the_python_blocks_of_a_page_run",
+    "test_notebook.py::test_the_example_notebook_runs_in_a_jupyter_kernel",
+    "test_python_api.py::test_train_returns_the_model_and_calls_on_event_in_the_callers_thread",
 )
 
 

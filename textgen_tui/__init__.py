@@ -1,13 +1,7 @@
 """textgen-tui: train character- and word-level LSTM text generators and play with them live.
 
-As a library (`import textgen_tui as tg`):
-
-```python
-model = tg.load()                                  # the bundled model, or a name, or a folder
-print(model.generate("the ", temperature=0.5, length=80))
-model = tg.train("corpus.txt", minutes=1)          # blocking, with a progress display
-```
-
+As a library, `import textgen_tui as tg`: `tg.load` opens a model, `tg.train` trains one,
+a `tg.Model` generates, evaluates, inspects and suggests (the documentation's "Python" page).
 The names below load on first use: `import textgen_tui` itself imports neither Keras nor the
 terminal app.
 """

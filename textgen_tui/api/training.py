@@ -23,9 +23,6 @@ __all__ = ["TrainingSession", "train"]
 KEPT_EVENTS = 100_000
 """Events a session keeps for `events()` until they are read (the oldest go first)."""
 
-Corpus = str | os.PathLike[str]
-EventCallback = Callable[[ev.TrainingEvent], object]
-
 
 class TrainingSession:
     """One training run, started without waiting for it: `start()`, then read `events()`,
@@ -34,18 +31,18 @@ class TrainingSession:
 
     Example:
         ```python
-        session = tg.TrainingSession("corpus.txt", "my-model", epochs=2, units=32)
+        session = tg.TrainingSession("my-book.txt", "my-book", epochs=2, units=64, seq_len=32)
         session.start()
         for event in session.events():
             if isinstance(event, tg.events.EpochEnd):
-                print(event.epoch, event.val_loss)
-        model = session.wait()
+                print(f"epoch {event.epoch}: validation loss {event.val_loss:.3f}")
+        small = session.wait()
         ```
     """
 
     def __init__(
         self,
-        corpus: Corpus | None = None,
+        corpus: str | os.PathLike[str] | None = None,
         out: str | os.PathLike[str] | None = None,
         *,
         minutes: float | None = None,
@@ -214,7 +211,7 @@ class TrainingSession:
 
 
 def train(
-    corpus: Corpus | None,
+    corpus: str | os.PathLike[str] | None,
     out: str | os.PathLike[str] | None = None,
     *,
     minutes: float | None = None,
@@ -222,7 +219,7 @@ def train(
     preset: str | None = None,
     tokenizer: str | None = None,
     resume: bool = False,
-    on_event: EventCallback | None = None,
+    on_event: Callable[[ev.TrainingEvent], object] | None = None,
     progress: bool = True,
     backend: str | None = None,
     devices: str | int | None = None,
@@ -258,7 +255,7 @@ def train(
 
     Example:
         ```python
-        model = tg.train("corpus.txt", minutes=1)
+        model = tg.train("my-book.txt", minutes=1)
         ```
     """
     session = TrainingSession(
