@@ -66,7 +66,9 @@ def train(args: argparse.Namespace) -> int:
     from textgen_tui.core.train.session import TrainingSession
 
     overrides = overrides_from(args)
-    spec = None
+    spec = base = None
+    if args.resume and getattr(args, "from_", None):
+        raise TextgenError("--from starts a new model and --resume continues one: give one of them")
     if args.resume:
         if not args.out:
             raise TextgenError("--resume needs --out DIR: the model folder to continue")
@@ -79,6 +81,12 @@ def train(args: argparse.Namespace) -> int:
         cfg = spec.config
     else:
         cfg = make_config(args.preset or "fast", overrides)  # bad settings fail before the corpus loads
+        if getattr(args, "from_", None):
+            from textgen_tui.core.train.fine_tune import find_base, fine_tune_config
+
+            base = find_base(args.from_)
+            for note in fine_tune_config(base, cfg, overrides)[1]:  # refusals before the corpus loads
+                _warn(note)
     if args.preset is not None or args.minutes is not None:  # the preset is known: check it now
         _one_process_for_minutes(args, cfg)  # before waiting for the other processes
     corpus = resolve_corpus(args.corpus, cfg.data.lowercase) if spec else resolve_corpus(args.corpus)
@@ -113,6 +121,7 @@ def train(args: argparse.Namespace) -> int:
             overrides=overrides,
             config=cfg,
             tensorboard=args.tensorboard,
+            base=base,
         )
     if parallel.distributed and parallel.chief:
         _warn(f"data-parallel: {parallel.describe()}")

@@ -53,6 +53,13 @@ def _add_train(sub) -> None:
     )
     t.add_argument("--tokenizer", choices=["char", "word", "clause", "subword"], help="token kind")
     t.add_argument(
+        "--from",
+        dest="from_",
+        metavar="BASE",
+        help="start from a model that already knows the language: a bundled base (english), a model's "
+        "name in the models home, or a model folder; its architecture, tokenizer and weights are kept",
+    )
+    t.add_argument(
         "--minutes",
         type=float,
         help="train for this many minutes, everything included: the learning rate follows the clock, "

@@ -51,6 +51,9 @@ class RunState:
     """The folder format (1: one model.keras; 2: best.keras and last.keras)."""
     version: str | None = None
     """The textgen-tui version that wrote it."""
+    lineage: dict | None = None
+    """A fine-tuned model's start: the base's name, folder, corpus, epoch, a hash of its weights
+    and the base's own lineage (core/train/fine_tune.py); None for a model trained from scratch."""
     extra: dict = field(default_factory=dict)
     """Keys this version does not know (kept as they were)."""
 

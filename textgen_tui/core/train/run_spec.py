@@ -15,6 +15,7 @@ from typing import Any
 from textgen_tui.core.config import Config, make_config, resume_config
 from textgen_tui.core.store.folder import BundleInfo, read_info
 from textgen_tui.core.text.corpus import Corpus
+from textgen_tui.core.train.fine_tune import Base, fine_tune_config
 
 
 @dataclass
@@ -33,6 +34,8 @@ class RunSpec:
     """What differs from what was asked or saved ("name: old → new"), shown when training starts."""
     sizable: frozenset[str] = frozenset()
     """A new run: the settings the user left to the corpus or the budget (core/train/sizing.py)."""
+    base: Base | None = None
+    """A fine-tuning run: the model it starts from (core/train/fine_tune.py)."""
     keep_saved_lr: bool = True
     """A resumed plateau run continues at the rate its optimizer had lowered to (unless the user
     set a learning rate)."""
@@ -56,15 +59,26 @@ class RunSpec:
         *,
         config: Config | None = None,
         sizable: frozenset[str] | None = None,
+        base: Base | None = None,
     ) -> RunSpec:
-        """A new folder: the preset with the overrides (or `config` as given)."""
+        """A new folder: the preset with the overrides (or `config` as given); with `base`, its
+        architecture, tokenizer and weights, and the fine-tuning rate (nothing is sized)."""
+        changes: list[str] = []
         if config is None:
             from textgen_tui.core.train.sizing import sizable as left_to_size
 
             config = make_config(preset, overrides)
             sizable = left_to_size(preset, overrides) if sizable is None else sizable
+        if base is not None:
+            config, changes = fine_tune_config(base, config, overrides or {})
+            sizable = frozenset()
         return cls(
-            config.copy().validate(), Path(out_dir).expanduser(), corpus, sizable=sizable or frozenset()
+            config.copy().validate(),
+            Path(out_dir).expanduser(),
+            corpus,
+            changes=changes,
+            sizable=sizable or frozenset(),
+            base=base,
         )
 
     @classmethod

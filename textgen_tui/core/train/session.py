@@ -26,6 +26,7 @@ from textgen_tui.core.store.folder import is_model
 from textgen_tui.core.store.journal import is_locked
 from textgen_tui.core.store.paths import bundled_model, default_out_dir
 from textgen_tui.core.text.corpus import Corpus
+from textgen_tui.core.train.fine_tune import Base, find_base
 from textgen_tui.core.train.run_spec import RunSpec
 from textgen_tui.core.train.sizing import sizable
 
@@ -142,18 +143,24 @@ class TrainingSession:
         config: Config | None = None,
         devices: str | int | None = None,
         tensorboard: str | Path | None = None,
+        base: Base | str | Path | None = None,
     ) -> Path:
         """Train a new model folder: `preset` with `overrides`, or `config` when the caller built
         that already (the CLI, which checks it before loading the corpus; `preset` and `overrides`
         still say what sizing may set). `tensorboard`: a folder for TensorBoard logs of the run.
         `devices` ("all", a count): data-parallel on that many local devices (JAX); None keeps the
         session's `parallel`. Refusals (bad settings, a folder that is not ours to write) raise
-        TextgenError here, before any thread starts. Returns the folder."""
+        TextgenError here, before any thread starts. `base`: fine-tune that model (a Base, or a name
+        or folder for `find_base`). Returns the folder."""
         self._check_idle()
         from textgen_tui.core.train.trainer import check_new_out_dir
 
         out = Path(out_dir).expanduser() if out_dir else default_out_dir(Path(corpus.source).stem or "model")
-        spec = RunSpec.new(corpus, out, preset, overrides, config=config, sizable=sizable(preset, overrides))
+        if base is not None and not isinstance(base, Base):
+            base = find_base(base)
+        spec = RunSpec.new(
+            corpus, out, preset, overrides, config=config, sizable=sizable(preset, overrides), base=base
+        )
         if self.parallel.chief:
             check_new_out_dir(out)
         self.tensorboard = _checked_log_dir(tensorboard)

@@ -29,6 +29,7 @@ from textgen_tui.core.store.folder import is_model, save_checkpoint
 from textgen_tui.core.store.journal import JOURNAL, LOCK, FolderBusy, folder_lock, recover
 from textgen_tui.core.store.manifest import RunState
 from textgen_tui.core.text.tokenizers import fit_tokenizer
+from textgen_tui.core.train.fine_tune import base_tokenizer, transfer_weights
 from textgen_tui.core.train.plan import FIRST_PERIOD_STEPS, PeriodTimes, Stop, make_plan
 from textgen_tui.core.train.progress import Period, Pulse, StopFlag, progress_callback
 from textgen_tui.core.train.run_spec import RunSpec
@@ -205,6 +206,16 @@ class Trainer:
             samples = [s for s in info.samples if int(s.get("epoch", 0)) <= initial]
             return cfg, info.tokenizer, info.tokenizer.encode_seed(text).ids, state, history, samples
         text, lower = self.corpus.text, cfg.data.lowercase
+        if spec.base is not None:
+            tokenizer, added = base_tokenizer(spec.base, text, lower)
+            if added:
+                shown = "".join(added[:20]).replace("\n", "\\n") + ("…" if len(added) > 20 else "")
+                what = "character" if len(added) == 1 else "characters"
+                self.changes.append(
+                    f"vocabulary: {tokenizer.vocab_size - len(added)} → {tokenizer.vocab_size} "
+                    f"({len(added)} {what} {spec.base.name} lacks added: {shown})"
+                )
+            return cfg, tokenizer, tokenizer.encode(text, lowercase=lower), RunState(), {}, []
         tokenizer = fit_tokenizer(
             cfg.data.tokenizer,
             text,
@@ -272,6 +283,16 @@ class Trainer:
             return model, plan
         plan = make_plan(cfg, len(batches), initial, None, monitor)
         model = build_model(cfg, tokenizer.vocab_size, learning_rate=plan.optimizer_rate())
+        if spec.base is not None:
+            from textgen_tui.core.store.keras_store import load_keras_model
+
+            base = spec.base.info
+            assert base.best_file is not None
+            transfer_weights(
+                load_keras_model(base.best_file, base.tokenizer, compile=False),
+                model,
+                base.tokenizer.vocab_size,
+            )
         from textgen_tui.core.nets.sampled_softmax import is_sampled, set_proposal
 
         if is_sampled(model):
@@ -291,6 +312,8 @@ class Trainer:
             "lowercase": cfg.data.lowercase,
         }
         state.params = int(run.model.count_params())
+        if self.spec.base is not None:
+            state.lineage = self.spec.base.lineage()
         state.monitor = run.monitor
         rng = np.random.default_rng(cfg.train.seed)
         state.seeds = [_random_seed(run.split.train, run.tokenizer, cfg, rng) for _ in range(SEED_COUNT)]
