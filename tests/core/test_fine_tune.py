@@ -196,3 +196,18 @@ def test_cli_fine_tunes_and_says_what_it_added(base, tmp_path):
     assert json.loads((out / "state.json").read_text())["lineage"]["base"] == "tiny-base"
     g = _cli("generate", out, "--seed", "Zebras", "--length", 20, "--plain", "-t", "0.5")
     assert g.returncode == 0 and g.stdout.startswith("zebras"), g.stderr  # the base lowercases
+
+
+def test_lineage_is_shown_by_models_details_and_the_models_list(tuned):
+    import os
+
+    from textgen_tui.app.panes.models import row_for
+    from textgen_tui.app.screens.details import describe
+    from textgen_tui.core.store.paths import ENV_VAR
+
+    out, _ = tuned
+    info = read_info(out)
+    assert "from        tiny-base (corpus base-text, epoch" in describe(info)
+    assert row_for(info)[1] == "new-text ← tiny-base"
+    r = _cli("models", env={**os.environ, ENV_VAR: str(out.parent)})
+    assert r.returncode == 0 and "fine-tuned from tiny-base (corpus base-text" in r.stdout, r.stdout + r.stderr

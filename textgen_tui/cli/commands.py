@@ -306,6 +306,7 @@ def evaluate(args: argparse.Namespace) -> int:
 
 def list_models(args: argparse.Namespace) -> int:
     from textgen_tui.core.store.folder import BundleInfo, list_bundles
+    from textgen_tui.core.store.manifest import describe_lineage
     from textgen_tui.core.store.paths import describe_models_home, model_roots
     from textgen_tui.core.text.catalog import CATALOG
 
@@ -320,6 +321,11 @@ def list_models(args: argparse.Namespace) -> int:
                     f"  {row.path}  {row.config.data.tokenizer}, {row.state.params or 0:,} params, "
                     f"{row.epochs_done} epochs, best {row.state.monitor or 'loss'} {best}, "
                     f"corpus {row.corpus.get('source', '?')}"
+                    + (
+                        f", fine-tuned from {describe_lineage(row.state.lineage)}"
+                        if row.state.lineage
+                        else ""
+                    )
                 )
             else:
                 print(f"  {row[0]}  broken: {row[1]}")

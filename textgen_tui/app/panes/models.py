@@ -34,6 +34,8 @@ def row_for(entry: BundleInfo | tuple[Path, str]) -> tuple[str, ...]:
     info = entry
     source = str(info.corpus.get("source", "?"))
     corpus = Path(source).name or source
+    if isinstance(info.state.lineage, dict):  # fine-tuned: the base it started from
+        corpus += f" ← {info.state.lineage.get('base', '?')}"
     params = info.state.get("params")
     best = info.best_value
     updated = info.state.get("updated")

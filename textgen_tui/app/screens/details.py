@@ -17,6 +17,7 @@ from textual_plot import HiResMode
 from textgen_tui.app.render import printout
 from textgen_tui.app.widgets.loss_chart import CompactFormatter, LossChart, Plot, nice_ticks
 from textgen_tui.core.store.folder import BundleInfo
+from textgen_tui.core.store.manifest import describe_lineage
 
 COMPARE_STYLES = (("bold #5fafff", "#5f87af"), ("bold #ffaf00", "#af875f"))
 """(validation, training) line styles of the first and second model."""
@@ -33,6 +34,7 @@ def describe(info: BundleInfo) -> str:
     budget = state.get("budget_minutes")
     lines = [
         f"corpus      {corpus.get('source', '?')}" + (f" ({int(chars):,} characters)" if chars else ""),
+        *([f"from        {describe_lineage(state.lineage)}"] if state.lineage else []),
         f"tokens      {cfg.data.tokenizer}, vocabulary {info.tokenizer.vocab_size:,}"
         + (", lowercased" if cfg.data.lowercase else ""),
         f"epochs      {info.epochs_done}"

@@ -85,3 +85,20 @@ class RunState:
         if key == "extra" or key not in {f.name for f in dataclasses.fields(self)}:
             raise KeyError(key)
         return getattr(self, key)
+
+
+def describe_lineage(lineage: dict | None) -> str | None:
+    """A fine-tuned model's start in words ("english (corpus base-texts, epoch 9, weights
+    1a2b3c4d) ← …"), or None for a model trained from scratch."""
+    parts: list[str] = []
+    while isinstance(lineage, dict) and len(parts) < 8:
+        sha = str(lineage.get("weights_sha256") or "")[:8]
+        facts = [f"corpus {lineage['corpus']}" if lineage.get("corpus") else ""]
+        facts += [
+            f"epoch {lineage['epoch']}" if lineage.get("epoch") is not None else "",
+            f"weights {sha}" if sha else "",
+        ]
+        said = ", ".join(f for f in facts if f)
+        parts.append(f"{lineage.get('base', '?')}" + (f" ({said})" if said else ""))
+        lineage = lineage.get("lineage")
+    return " ← ".join(parts) or None
