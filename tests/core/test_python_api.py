@@ -193,6 +193,19 @@ def test_load_takes_a_name_in_the_models_home_and_the_bundled_model(trained, mon
     assert bundled.generate("The ", length=5, rng_seed=1).startswith("the ")
 
 
+def test_train_from_a_model_fine_tunes_it_and_records_its_lineage(trained, tmp_path, corpus):
+    model, _, _ = trained
+    tuned = tg.train(corpus, tmp_path / "tuned", from_=model.path, epochs=1, progress=False)
+    lineage = tuned.info.lineage
+    assert lineage is not None and lineage["base"] == "fables" and lineage["epoch"] == 1
+    assert tuned.info.settings["model"]["units"] == 24  # the base's architecture
+    assert model.info.lineage is None
+    with pytest.raises(tg.TextgenError, match="give one of them"):
+        tg.train(None, tuned.path, resume=True, from_=model.path, progress=False)
+    with pytest.raises(tg.TextgenError, match="no base model called"):
+        tg.train(corpus, tmp_path / "t2", from_="no-such-base", progress=False)
+
+
 # -- the non-blocking session --------------------------------------------------------------------
 def test_a_session_streams_its_events_stops_and_resumes(trained, tmp_path, corpus):
     model, _, _ = trained

@@ -45,7 +45,7 @@ def resolve(ref: str | os.PathLike[str] | None) -> Path:
     if ref is None:
         bundled = bundled_model()
         if bundled is None:
-            raise BundleError("no model given and no bundled model found: train one first")
+            raise BundleError("no model folder given and no bundled model found: train one first")
         return bundled
     return resolve_model(os.fspath(ref))
 

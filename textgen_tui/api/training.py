@@ -49,6 +49,7 @@ class TrainingSession:
         epochs: int | None = None,
         preset: str | None = None,
         tokenizer: str | None = None,
+        from_: str | os.PathLike[str] | None = None,
         resume: bool = False,
         backend: str | None = None,
         devices: str | int | None = None,
@@ -64,6 +65,7 @@ class TrainingSession:
             "epochs": epochs,
             "preset": preset,
             "tokenizer": tokenizer,
+            "from_": from_,
             "resume": resume,
             "backend": backend,
             "devices": devices,
@@ -135,6 +137,8 @@ class TrainingSession:
             overrides["temperatures"] = (overrides["temperatures"],)
         if o["minutes"] is not None and o["epochs"] is not None:
             raise ConfigError("train for minutes or for epochs, not both: give minutes or epochs")
+        if o["resume"] and o["from_"] is not None:
+            raise ConfigError("from_ starts a new model and resume continues one: give one of them")
         if o["resume"]:
             if self._out is None:
                 raise TextgenError("resume needs out: the model to continue")
@@ -154,6 +158,12 @@ class TrainingSession:
             raise CorpusError("a corpus is needed: a text file, a folder of .txt files or a catalog name")
         preset = o["preset"]
         config = make_config(preset or "fast", overrides)  # bad settings fail before the corpus loads
+        base = None
+        if o["from_"] is not None:
+            from textgen_tui.core.train.fine_tune import find_base, fine_tune_config
+
+            base = find_base(os.fspath(o["from_"]))
+            fine_tune_config(base, config, overrides)  # its refusals too, before the corpus loads
         corpus = resolve_corpus(os.fspath(self.corpus))
         if preset is None:
             from textgen_tui.core.nets.backend import has_gpu
@@ -169,6 +179,7 @@ class TrainingSession:
             config=config,
             devices=o["devices"],
             tensorboard=o["tensorboard"],
+            base=base,
         )
 
     def stop(self) -> bool:
@@ -218,6 +229,7 @@ def train(
     epochs: int | None = None,
     preset: str | None = None,
     tokenizer: str | None = None,
+    from_: str | os.PathLike[str] | None = None,
     resume: bool = False,
     on_event: Callable[[ev.TrainingEvent], object] | None = None,
     progress: bool = True,
@@ -240,6 +252,9 @@ def train(
         epochs: train for this many epochs instead (with `resume`: epochs to add).
         preset: `fast`, `book` or `gpu` (None: `gpu` when the backend sees a GPU, else `fast`).
         tokenizer: `char`, `word`, `clause` or `subword`.
+        from_: fine-tune: start from this model's weights (a bundled base, a model's name in the
+            models home, or a model folder); its architecture and tokenizer are kept, and the
+            new folder records where it started (`ModelInfo.lineage`).
         resume: continue the model `out` names, at its next epoch.
         on_event: called with each training event (`tg.events`), in this thread.
         progress: show the progress display.
@@ -265,6 +280,7 @@ def train(
         epochs=epochs,
         preset=preset,
         tokenizer=tokenizer,
+        from_=from_,
         resume=resume,
         backend=backend,
         devices=devices,
