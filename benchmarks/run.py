@@ -7,6 +7,7 @@ book's figures, ours, and their ratios. Results go to benchmarks/results/latest.
     python -m benchmarks.run --resume --only quality,app    # after an interrupted run
     python -m benchmarks.run --only budget,words --merge    # those sections, the rest kept
     python -m benchmarks.run --only crash --merge   # the SIGKILL test at 20 moments (the suite's: 5)
+    python -m benchmarks.run --only bases --merge   # scratch vs --from english (70 minutes)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import platform
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 SECTIONS = (
     "generation", "training", "memory", "book", "quality", "early", "app", "budget", "words", "crash", "serve",
-    "inspect", "write", "kinds",
+    "inspect", "write", "kinds", "bases",
 )  # fmt: skip
 CRASH_KILLS = 20  # the test suite's SIGKILL test kills 5 times; the benchmarks run it at 20
 BUDGET_TEXTS = ("nietzsche", "python-docs")  # the words section's char models add its texts
@@ -141,7 +143,6 @@ def pipeline_overhead(ids, vocab_size: int, n: int) -> dict:
 
 
 def quality(quick: bool, book: list, fast_minutes: float, save: str | None) -> dict:
-    import tempfile
 
     from benchmarks.time_to_quality import run
 
@@ -543,6 +544,18 @@ def main():
             token_kinds.record(runs)  # kinds.{json,md}: what was not measured keeps its figures
         res["kinds"] = {r["text"]: r.get("lowest_bits_per_char") for r in runs}
         done("kinds")
+    if "bases" in only:  # scratch and --from english on 7 slices: 14 models of --minutes (5) each
+        from benchmarks import bases
+
+        slices = bases.SLICES[:1] if a.quick else bases.SLICES
+        minutes = 0.1 if a.quick else 5.0
+        root = Path(tempfile.mkdtemp(prefix="textgen-bases-"))
+        measured = [bases.run_slice(t, n, minutes, "english", root) for t, n in slices]
+        if not a.quick:
+            for m in measured:
+                bases.record(m)  # bases.{json,md}
+        res["bases"] = {f"{m['text']}:{m['characters']}": m["fewer_bits"] for m in measured}
+        done("bases")
     md = f"Machine: {res['machine']}; {res['date']}; command: `python -m benchmarks.run{' --quick' if a.quick else ''}`\n\n{table(res)}\n"
     print(md)
     if not a.quick:
