@@ -6,11 +6,8 @@ import argparse
 import os
 import signal
 import sys
-import time
 
-import numpy as np
-
-from textgen_tui.cli.args import default_model_dir, float_list
+from textgen_tui.cli.args import float_list
 from textgen_tui.cli.render import RichListener, temperature_color
 from textgen_tui.core.errors import TextgenError
 
@@ -199,43 +196,34 @@ def follow(session, listener=None) -> int:
 
 
 def generate(args: argparse.Namespace, temperatures: list[float] | None) -> int:
-    from textgen_tui.core.generate.sampling import Sampler, SamplingOptions
-    from textgen_tui.core.store.folder import read_info
+    """`Model.generate` streamed (the Python API's), printed live for the first temperature."""
+    from textgen_tui.api.model import load
 
-    folder = default_model_dir(args.model)
-    info = read_info(folder)  # a missing or broken folder: its one-line error, before any text
-    temps = temperatures or list(info.config.sample.temperatures)
-    options = SamplingOptions(  # no --repetition-penalty: the model's default
+    model = load(args.model)  # a missing or broken folder: its one-line error, before any text
+    info = model.info
+    temps = temperatures or list(info.settings["sample"]["temperatures"])
+    if args.seed is None and not info.seeds:
+        raise TextgenError("this model folder has no stored seeds: pass --seed TEXT")
+    stream = model.generate(  # every setting is checked here, before any text
+        args.seed or "",
+        temperature=temps,
+        length=args.length,
         top_k=args.top_k,
         top_p=args.top_p,
-        repetition_penalty=args.repetition_penalty,
+        repetition_penalty=args.repetition_penalty,  # none given: the model's default
         no_repeat_ngram=args.no_repeat_ngram,
         rng_seed=args.rng_seed,
+        exact_window=args.exact_window,
+        stream=True,
     )
-    Sampler(temps, options)  # the temperatures too, before any text
-    if args.length < 0:
-        raise TextgenError(f"--length must be >= 0 (got {args.length})")
-    if args.exact_window and info.config.data.layout != "window":
-        raise TextgenError(
-            "--exact-window needs a window-layout model (the book preset); this one is 'sequence'"
-        )
-    seed = args.seed
-    if seed is None:
-        if not info.seeds:
-            raise TextgenError("this model folder has no stored seeds: pass --seed TEXT")
-        seed = info.seeds[int(np.random.default_rng(args.rng_seed).integers(len(info.seeds)))]
-    from textgen_tui.core.generate.service import GenerationService
-
-    prepared, stream = GenerationService().stream(
-        folder, seed, temps, args.length, options, exact_window=args.exact_window
-    )
-    if prepared.note:
-        _warn(f"note: {prepared.note}")
-    seed = prepared.text
+    if stream.note:
+        _warn(f"note: {stream.note}")
+    next(stream)  # the seed, as the model reads it: stream.seed
+    pieces = (tuple(chunk.values()) for chunk in stream)  # one per temperature, in their order
     if args.plain:
-        _generate_plain(seed, temps, stream)
+        _generate_plain(stream.seed, temps, pieces)
     else:
-        _generate_rich(seed, temps, stream)
+        _generate_rich(stream.seed, temps, pieces)
     return 0
 
 
@@ -281,21 +269,17 @@ def _generate_rich(seed: str, temps: list[float], stream) -> None:
 
 
 def evaluate(args: argparse.Namespace) -> int:
-    from textgen_tui.core.inspect.evaluate import evaluate_text
-    from textgen_tui.core.store.folder import read_info
-    from textgen_tui.core.store.keras_store import load_bundle
+    """`Model.evaluate` (the Python API's) on a corpus."""
+    from textgen_tui.api.model import load
     from textgen_tui.core.text.catalog import resolve_corpus
 
-    folder = default_model_dir(args.model)
-    read_info(folder)
+    model = load(args.model)  # a bad folder fails before the corpus is read
     corpus = resolve_corpus(args.corpus)
-    bundle = load_bundle(folder)
-    t0 = time.monotonic()
-    result = evaluate_text(bundle, corpus.text)
+    result = model.evaluate(corpus.text)
     print(
         f"{result.nats_per_token:.4f} nats per token, {result.bits_per_char:.4f} bits per character "
         f"({result.tokens:,} tokens, {result.characters:,} characters; {result.method}; "
-        f"{time.monotonic() - t0:.1f}s)"
+        f"{result.seconds:.1f}s)"
     )
     if result.unknown:
         _warn(
