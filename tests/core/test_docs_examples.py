@@ -20,7 +20,7 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 BLOCK = re.compile(r"^ *```python\n(.*?)^ *```", re.DOTALL | re.MULTILINE)
 FASTER = {"minutes=1)": "minutes=0.05)"}
 """A run "for a minute" trains for three seconds here (the only change made to an example)."""
-FILES = {"my-book.txt": make_text(30), "corpus.txt": make_text(30)}
+FILES = {"my-book.txt": make_text(30)}
 """The texts the examples train on, as a reader would have them."""
 
 

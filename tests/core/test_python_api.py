@@ -77,6 +77,23 @@ def test_the_progress_display_prints_the_run_in_lines(trained):
         assert "training fast model" in text and "epoch 1/1: loss" in text and "done: 1 epoch(s)" in text
 
 
+def test_an_interrupt_stops_after_the_batch_and_returns_the_saved_model(tmp_path, corpus):
+    """Ctrl-C (a notebook's stop button) while train waits: the run stops after the batch, the
+    epoch is saved and the model comes back. The interrupt is raised where a real one lands:
+    in the thread that waits, between two events."""
+    kinds: list[str] = []
+
+    def on_event(event):
+        kinds.append(type(event).__name__)
+        if isinstance(event, tg.events.BatchProgress) and "X" not in kinds:
+            kinds.append("X")
+            raise KeyboardInterrupt
+
+    model = tg.train(corpus, tmp_path / "m", epochs=200, on_event=on_event, progress=False, **TINY)
+    assert kinds.count("X") == 1 and "Stopped" in kinds and kinds.index("X") < kinds.index("Stopped")
+    assert kinds[-1] == "SessionStatus" and 1 <= model.info.epochs_done < 200
+
+
 # -- generate ------------------------------------------------------------------------------------
 def test_generate_one_temperature_several_and_streamed(trained):
     model, _, _ = trained
