@@ -5,13 +5,38 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app_helpers import TINY_SETTINGS, EventLog, load_tiny_corpus, type_into, wait_for
+import pytest
+from app_helpers import (
+    TINY_SETTINGS,
+    EventLog,
+    choose_model,
+    fake_bundle,
+    load_tiny_corpus,
+    type_into,
+    wait_for,
+)
+from terminal_image import TerminalImage
 from textual.widgets import ProgressBar, Static
 from textual.widgets._footer import FooterKey
 
 from textgen_tui.app.app import create_app
 from textgen_tui.app.widgets.train_live import SampleView
 from textgen_tui.core import events as ev
+
+
+@pytest.fixture
+def make_app(workdir: Path):
+    """Apps made for a test; a run one leaves is stopped before the test's folder goes (a failed
+    assertion left training behind, which then saved into the checkout's models/)."""
+    made = []
+
+    def make(**options):
+        made.append(create_app(models_dir="models", **options))
+        return made[-1]
+
+    yield make
+    for app in made:
+        app.session.close(timeout=60)
 
 
 async def start_run(app, pilot, epochs: int = 5000, **settings: str) -> None:
@@ -34,10 +59,10 @@ def footer_keys(app) -> list[str]:
     return [k.description for k in app.screen.query(FooterKey) if k.display]
 
 
-async def test_s_folds_the_settings_it_showed(workdir: Path) -> None:
+async def test_s_folds_the_settings_it_showed(make_app) -> None:
     """Bug 1: `s` showed the settings with the focus on `preset`; `s` again (or Esc, then `s`) did
     nothing and the Footer lost `s Settings`."""
-    app = create_app(models_dir="models")
+    app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         log = EventLog(app)
         await start_run(app, pilot)
@@ -61,10 +86,10 @@ async def test_s_folds_the_settings_it_showed(workdir: Path) -> None:
         await wait_for(pilot, lambda: not app.training, what="the stop")
 
 
-async def test_after_a_run_the_train_pane_shows_its_last_samples(workdir: Path) -> None:
+async def test_after_a_run_the_train_pane_shows_its_last_samples(make_app) -> None:
     """Bug 2: a run that ended while the user was on another pane left the Train pane on its first
     epoch's samples (the newest below, off screen), and a budget run's bar at 96 % after Done."""
-    app = create_app(models_dir="models")
+    app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         log = EventLog(app)
         await start_run(app, pilot, minutes="0.2")
@@ -81,3 +106,23 @@ async def test_after_a_run_the_train_pane_shows_its_last_samples(workdir: Path) 
         assert samples.max_scroll_y > 0 and samples.scroll_y == samples.max_scroll_y
         assert last.region.bottom <= samples.content_region.bottom + 1  # its end is in view
         assert app.query_one("#epoch-progress", ProgressBar).percentage == 1
+
+
+async def test_a_toast_leaves_nothing_on_screen(workdir: Path) -> None:
+    """Bug 3: after an error toast expired, "rl" (of its "Ctrl+R") stayed over the seed history,
+    whose border was gone on those rows until the next repaint. The terminal's cells are checked
+    against the app's frame once the toast has gone."""
+    fake_bundle(workdir / "models" / "alpha")
+    app = create_app(models_dir="models", preload_tensorflow=False, generation_rate=0)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await choose_model(app, pilot, "alpha")
+        app.generate_pane.seed_text = ""
+        terminal = TerminalImage(app)
+        await pilot.press("f5")  # the seed is empty: an error toast
+        await wait_for(pilot, lambda: app.screen.query("Toast"), what="the toast")
+        await pilot.press(*"the quick ", "f5")
+        await wait_for(pilot, lambda: not app.screen.query("Toast"), what="the toast to go")
+        await pilot.pause(0.5)
+        shown = terminal.shown()
+        assert not any("Ctrl+R" in line or "seed is empty" in line for line in shown), shown
+        assert shown == terminal.meant()

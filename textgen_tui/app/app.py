@@ -16,11 +16,13 @@ from pathlib import Path
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from textgen_tui.app.errors import error_text
+from textgen_tui.app.memory import RemembersApp
 from textgen_tui.app.panes.corpus import CorpusPane
 from textgen_tui.app.panes.generate import GeneratePane
 from textgen_tui.app.panes.models import ModelsPane
@@ -39,7 +41,10 @@ PANES = ("corpus", "train", "generate", "models", "write")
 PANE_KEYS = ("F1", "F2", "F3", "F4", "F8")
 
 
-class TextgenApp(App):
+class TextgenApp(RemembersApp, App):
+    """The app; `RemembersApp` (app/memory.py) loads what it remembers, gives the panes their part
+    back and saves it (its handlers run after this class's own, Textual calling both)."""
+
     TITLE = "textgen-tui"
     CSS_PATH = ["app.tcss", *(f"panes/{pane}.tcss" for pane in PANES)]
     BINDINGS = [
@@ -61,8 +66,14 @@ class TextgenApp(App):
         demo: bool = False,
         session: ses.TrainingSession | None = None,
         initial_pane: str = "corpus",
+        remember: bool = False,
     ) -> None:
         super().__init__()
+        self.remember = remember  # the user's app (the launcher's): what it remembers, in and out
+        self.load_memory()
+        if remember:  # the welcome greets the first launch; later ones open where the user left
+            demo = demo and not self.memory.welcomed
+            initial_pane = self.memory.pane
         self.initial_pane = initial_pane if initial_pane in PANES else "corpus"
         self.last_pane = self.initial_pane
         self.preload_tensorflow = preload_tensorflow
@@ -175,6 +186,26 @@ class TextgenApp(App):
         yield SystemCommand("Generate", "Generate from the seed", self.generate_pane.action_generate)
         yield SystemCommand("Refresh models", "Re-read the model folders", self.refresh_models)
 
+    # -- toasts ---------------------------------------------------------------------------------
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A toast; once it has gone the whole screen is drawn again (a toast's text once stayed
+        over the seed history, the box's border gone on its rows, until something else repainted)."""
+        timeout = self.NOTIFICATION_TIMEOUT if timeout is None else timeout
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        self.set_timer(timeout + 0.3, self._repaint_after_toast)
+
+    def _repaint_after_toast(self) -> None:
+        if self.is_running and self.screen_stack:
+            self.screen.refresh(layout=True)
+
     # -- quitting -------------------------------------------------------------------------------
     async def action_quit(self) -> None:
         """Quitting while training asks first; nothing trains on unseen after the screen goes."""
@@ -227,7 +258,7 @@ class TextgenApp(App):
             self.notify(error, title="Keras", severity="error")
             return
         self.sub_title = description  # e.g. "jax · 2 CPU devices"
-        if gpu and not self.training:
+        if gpu and not self.training and self.memory.train is None:  # remembered settings stay
             self.train_pane.choose_preset("gpu")
 
     # -- corpus ---------------------------------------------------------------------------------
@@ -244,6 +275,7 @@ class TextgenApp(App):
         if not self.session.active:  # a new corpus: a new run's folder is named after it
             source = message.corpus.source
             self.train_pane.out_dir = str(default_out_dir(Path(source).stem or source))
+            self.train_pane.suggest_base(message.base)
 
     def on_train_pane_preset_chosen(self, message: TrainPane.PresetChosen) -> None:
         self.corpus_pane.set_options(message.tokenizer, message.lowercase)
@@ -280,6 +312,7 @@ class TextgenApp(App):
     def on_models_pane_listed(self, message: ModelsPane.Listed) -> None:
         if self._panes_alive():
             self.generate_pane.show_models(message.entries, message.select)
+            self.train_pane.show_bases(message.entries)
             if self._demo_path is not None and message.select == self._demo_path:
                 self._demo_listed(self._demo_path)
 
