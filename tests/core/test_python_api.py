@@ -210,7 +210,7 @@ def test_load_takes_a_name_in_the_models_home_and_the_bundled_model(trained, mon
     assert bundled.generate("The ", length=5, rng_seed=1).startswith("the ")
 
 
-def test_train_from_a_model_fine_tunes_it_and_records_its_lineage(trained, tmp_path, corpus):
+def test_train_from_a_model_fine_tunes_it_and_records_its_lineage(trained, tmp_path, corpus, capsys):
     model, _, _ = trained
     tuned = tg.train(corpus, tmp_path / "tuned", from_=model.path, epochs=1, progress=False)
     lineage = tuned.info.lineage
@@ -219,8 +219,11 @@ def test_train_from_a_model_fine_tunes_it_and_records_its_lineage(trained, tmp_p
     assert model.info.lineage is None
     with pytest.raises(tg.TextgenError, match="give one of them"):
         tg.train(None, tuned.path, resume=True, from_=model.path, progress=False)
-    with pytest.raises(tg.TextgenError, match="no base model called"):
+    with pytest.raises(tg.TextgenError) as exc:
         tg.train(corpus, tmp_path / "t2", from_="no-such-base", progress=False)
+    assert str(exc.value) == _cli_error(
+        capsys, "train", corpus, "--out", tmp_path / "t2", "--from", "no-such-base"
+    )
 
 
 # -- the non-blocking session --------------------------------------------------------------------
