@@ -149,6 +149,12 @@ def test_errors_are_textgen_errors_with_the_command_lines_line(trained, tmp_path
     with pytest.raises(tg.TextgenError) as exc:
         tg.train(corpus, tmp_path / "m", learning_rate=-1.0, progress=False)
     assert str(exc.value) == _cli_error(capsys, "train", corpus, "--out", tmp_path / "m", "--lr", "-1")
+    short = tmp_path / "short.txt"
+    short.write_text("too short for a window")
+    with pytest.raises(tg.TextgenError) as exc:  # refused in the training thread: the run's error
+        tg.train(short, tmp_path / "s1", progress=False)
+    assert "too short" in str(exc.value)
+    assert str(exc.value) == _cli_error(capsys, "train", short, "--out", tmp_path / "s2", "--plain")
     missing = tmp_path / "missing.txt"
     with pytest.raises(tg.TextgenError) as exc:
         tg.train(missing, progress=False)
