@@ -22,6 +22,7 @@ from textual.widgets._footer import FooterKey
 from textgen_tui.app.app import create_app
 from textgen_tui.app.widgets.train_live import SampleView
 from textgen_tui.core import events as ev
+from textgen_tui.core.store.paths import bundled_model
 
 
 @pytest.fixture
@@ -126,3 +127,30 @@ async def test_a_toast_leaves_nothing_on_screen(workdir: Path) -> None:
         shown = terminal.shown()
         assert not any("Ctrl+R" in line or "seed is empty" in line for line in shown), shown
         assert shown == terminal.meant()
+
+
+@pytest.mark.skipif(bundled_model() is None, reason="needs the bundled model")
+async def test_no_ghost_in_the_middle_of_a_line(workdir: Path) -> None:
+    """Bug 5: with the cursor in the middle of the text, Ctrl+G three times (the heatmap, its
+    scale, back to writing) put a suggestion at the cursor that pushed the rest of the line down."""
+    from textgen_tui.app.panes.write import WritePane
+
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f8")
+        pane = app.query_one(WritePane)
+        await wait_for(pilot, lambda: pane.area.has_focus, what="the Write pane")
+        pane.rng_seed = 7
+        area = pane.area
+        area.text = "What is the will to power? It is the feeling that power increases."
+        area.move_cursor((0, 12))
+        await pilot.press("ctrl+g", "ctrl+g", "ctrl+g")
+        await wait_for(pilot, lambda: pane.view == "write", what="the write view")
+        status = pane.query_one("#write-status", Static)
+        await wait_for(
+            pilot, lambda: area.ghost or "end of a line" in str(status.render()), what="the model's answer"
+        )
+        assert not area.ghost and area.suggestion == ""
+        assert area.text.startswith("What is the will")
+        area.move_cursor(area.document.end)  # at the line's end the model suggests again
+        await wait_for(pilot, lambda: area.ghost, what="a suggestion at the end")

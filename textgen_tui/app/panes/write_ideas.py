@@ -59,6 +59,12 @@ class WriteIdeas:
         ask = self._ask(quiet, whole=False)
         if ask is None:
             return
+        if self._mid_line():  # a ghost here would push the rest of the line down (issue 32)
+            problem = "Ideas come at the end of a line: here the text goes on after the cursor."
+            self._status(problem)
+            if not quiet:
+                self.notify(problem, title="Write", severity="warning")
+            return
         try:
             options = self.options()
         except GenerationError as exc:
@@ -68,6 +74,12 @@ class WriteIdeas:
             self._last_error = str(exc)
             return
         self._suggest(Ask(ask.model, ask.text, ask.serial, ask.anchor, options))
+
+    def _mid_line(self) -> bool:
+        """The cursor has text after it on its line."""
+        area = self.area
+        row, column = area.cursor_location
+        return bool(area.document.get_line(row)[column:].strip())
 
     def options(self) -> SuggestOptions:
         """The suggestion's options from the fields (GenerationError naming a bad one)."""
