@@ -6,6 +6,7 @@ safe beside a training run); `evaluate` and `keras_model` load the model with Ke
 
 from __future__ import annotations
 
+import numbers
 import os
 import threading
 import time
@@ -260,10 +261,10 @@ class Model:
                 print(piece, end="")
             ```
         """
-        many = not isinstance(temperature, (int, float))
-        temps = (
-            [float(t) for t in temperature] if not isinstance(temperature, (int, float)) else [temperature]
-        )
+        if isinstance(temperature, (int, float)) or isinstance(temperature, numbers.Real):  # numpy floats too
+            many, temps = False, [float(temperature)]
+        else:
+            many, temps = True, [float(t) for t in temperature]
         if many and len(set(temps)) != len(temps):
             raise GenerationError(f"each temperature once: {temps} repeats one")
         prepared, note, pieces = self._start(
