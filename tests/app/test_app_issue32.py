@@ -154,3 +154,25 @@ async def test_no_ghost_in_the_middle_of_a_line(workdir: Path) -> None:
         assert area.text.startswith("What is the will")
         area.move_cursor(area.document.end)  # at the line's end the model suggests again
         await wait_for(pilot, lambda: area.ghost, what="a suggestion at the end")
+
+
+@pytest.mark.skipif(bundled_model() is None, reason="needs the bundled model")
+async def test_esc_empties_the_ideas_and_their_count(workdir: Path) -> None:
+    """Bug 6: "3 ideas" stayed in the Write status line after Esc had emptied the ideas."""
+    from textgen_tui.app.panes.write import WritePane
+
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f8")
+        pane = app.query_one(WritePane)
+        await wait_for(pilot, lambda: pane.area.has_focus, what="the Write pane")
+        pane.rng_seed = 7
+        await pilot.press(*"the philosopher is ")
+        await wait_for(pilot, lambda: pane.area.ghost, what="a suggestion")
+        status = pane.query_one("#write-status", Static)
+        assert "idea" in str(status.render())
+        pane.pause = 600  # no new suggestion while the screen is looked at
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not pane.area.alternatives
+        assert "idea" not in str(status.render())

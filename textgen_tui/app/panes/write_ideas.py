@@ -112,15 +112,32 @@ class WriteIdeas:
         if message.ask.serial != self._serial or self.view != "write":
             return  # the text or the cursor moved meanwhile
         result = message.suggestions
+        self._ideas_note = result.note
         area.offer(result.distinct(), message.ask.anchor)
         self._last_error = ""
-        ideas = len(area.alternatives)
-        status = (
-            f"{ideas} idea{'s' if ideas != 1 else ''}"
-            if ideas
-            else "no idea: the model knows none of these characters"
-        )
-        self._status(f"{status} · {result.note}" if result.note else status)
+        if not area.alternatives:
+            status = "no idea: the model knows none of these characters"
+            self._status(f"{status} · {result.note}" if result.note else status)
+
+    _ideas_note = ""
+    """What the model said with its last ideas (shown after their count)."""
+
+    def _show_idea_count(self) -> None:
+        """The status line counts the ideas shown; it empties with them (Esc, an edit), unless it
+        has said something else since."""
+        ideas = len(self.area.alternatives)
+        status = self.query_one("#write-status", Static)
+        if not ideas:
+            if self._count_shown and str(status.render()) == self._count_shown:
+                self._status("")
+            self._count_shown = ""
+            return
+        count = f"{ideas} idea{'s' if ideas != 1 else ''}"
+        self._status(f"{count} · {self._ideas_note}" if self._ideas_note else count)
+        self._count_shown = str(status.render())
+
+    _count_shown = ""
+    """The count of ideas as the status line shows it ("" when it shows none)."""
 
     def paint_ideas_side(self) -> None:
         """The side panel's title, ideas and legend in the write view."""
@@ -144,3 +161,4 @@ class WriteIdeas:
         event.stop()
         if self.view == "write":
             self.query_one("#write-ideas", Static).update(self._ideas_text())
+            self._show_idea_count()
