@@ -22,7 +22,6 @@ from textual.widgets import Footer, Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from textgen_tui.app.errors import error_text
-from textgen_tui.app.memory import RemembersApp
 from textgen_tui.app.panes.corpus import CorpusPane
 from textgen_tui.app.panes.generate import GeneratePane
 from textgen_tui.app.panes.models import ModelsPane
@@ -41,10 +40,7 @@ PANES = ("corpus", "train", "generate", "models", "write")
 PANE_KEYS = ("F1", "F2", "F3", "F4", "F8")
 
 
-class TextgenApp(RemembersApp, App):
-    """The app; `RemembersApp` (app/memory.py) loads what it remembers, gives the panes their part
-    back and saves it (its handlers run after this class's own, Textual calling both)."""
-
+class TextgenApp(App):
     TITLE = "textgen-tui"
     CSS_PATH = ["app.tcss", *(f"panes/{pane}.tcss" for pane in PANES)]
     BINDINGS = [
@@ -66,14 +62,8 @@ class TextgenApp(RemembersApp, App):
         demo: bool = False,
         session: ses.TrainingSession | None = None,
         initial_pane: str = "corpus",
-        remember: bool = False,
     ) -> None:
         super().__init__()
-        self.remember = remember  # the user's app (the launcher's): what it remembers, in and out
-        self.load_memory()
-        if remember:  # the welcome greets the first launch; later ones open where the user left
-            demo = demo and not self.memory.welcomed
-            initial_pane = self.memory.pane
         self.initial_pane = initial_pane if initial_pane in PANES else "corpus"
         self.last_pane = self.initial_pane
         self.preload_tensorflow = preload_tensorflow
@@ -258,7 +248,7 @@ class TextgenApp(RemembersApp, App):
             self.notify(error, title="Keras", severity="error")
             return
         self.sub_title = description  # e.g. "jax · 2 CPU devices"
-        if gpu and not self.training and self.memory.train is None:  # remembered settings stay
+        if gpu and not self.training:
             self.train_pane.choose_preset("gpu")
 
     # -- corpus ---------------------------------------------------------------------------------
@@ -275,7 +265,6 @@ class TextgenApp(RemembersApp, App):
         if not self.session.active:  # a new corpus: a new run's folder is named after it
             source = message.corpus.source
             self.train_pane.out_dir = str(default_out_dir(Path(source).stem or source))
-            self.train_pane.suggest_base(message.base)
 
     def on_train_pane_preset_chosen(self, message: TrainPane.PresetChosen) -> None:
         self.corpus_pane.set_options(message.tokenizer, message.lowercase)
@@ -312,7 +301,6 @@ class TextgenApp(RemembersApp, App):
     def on_models_pane_listed(self, message: ModelsPane.Listed) -> None:
         if self._panes_alive():
             self.generate_pane.show_models(message.entries, message.select)
-            self.train_pane.show_bases(message.entries)
             if self._demo_path is not None and message.select == self._demo_path:
                 self._demo_listed(self._demo_path)
 
