@@ -176,3 +176,16 @@ async def test_esc_empties_the_ideas_and_their_count(workdir: Path) -> None:
         await pilot.pause()
         assert not pane.area.alternatives
         assert "idea" not in str(status.render())
+
+
+async def test_a_failed_loads_toast_says_it_failed(workdir: Path) -> None:
+    """Bug 7: a missing file's error toast was titled "Loading the corpus", as if still loading."""
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_into(pilot, "#corpus-path", "missing.txt")
+        await pilot.press("enter")
+        await wait_for(
+            pilot, lambda: [n for n in app._notifications if n.severity == "error"], what="the error"
+        )
+        [error] = [n for n in app._notifications if n.severity == "error"]
+        assert error.title == "Loading the corpus failed"

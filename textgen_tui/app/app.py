@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from textgen_tui.app.errors import error_text
+from textgen_tui.app.errors import error_text, failure_title
 from textgen_tui.app.panes.corpus import CorpusPane
 from textgen_tui.app.panes.generate import GeneratePane
 from textgen_tui.app.panes.models import ModelsPane
@@ -331,7 +331,7 @@ class TextgenApp(App):
         if event.state == WorkerState.ERROR:
             error = event.worker.error
             text = error_text(error)
-            self.notify(text, title=event.worker.description.capitalize(), severity="error")
+            self.notify(text, title=failure_title(event.worker.description), severity="error")
 
 
 def create_app(models_dir: str | os.PathLike | None = None, **options) -> TextgenApp:

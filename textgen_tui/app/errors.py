@@ -11,3 +11,9 @@ def error_text(error: BaseException | None) -> str:
     if isinstance(error, TextgenError):
         return str(error)
     return f"{type(error).__name__}: {error}"
+
+
+def failure_title(description: str) -> str:
+    """A failed worker's toast title: "Loading the corpus failed" (its description alone read as
+    if it were still loading)."""
+    return f"{description.capitalize()} failed"

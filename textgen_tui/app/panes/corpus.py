@@ -15,7 +15,7 @@ from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, 
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from textgen_tui.app.errors import error_text
+from textgen_tui.app.errors import error_text, failure_title
 from textgen_tui.app.widgets.fields import KeyInput
 from textgen_tui.app.widgets.suggest import PathSuggester
 from textgen_tui.core.config import TOKENIZERS
@@ -142,7 +142,7 @@ class CorpusPane(Horizontal):
         elif state == WorkerState.ERROR:
             error = worker.error
             text = error_text(error)
-            self.notify(text, title=worker.description.capitalize(), severity="error")
+            self.notify(text, title=failure_title(worker.description), severity="error")
             self.set_loading_failed(text, self.corpus)
 
     def focus_first(self) -> None:

@@ -22,7 +22,7 @@ from textual.reactive import reactive
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static, TextArea
 from textual.worker import Worker, WorkerState
 
-from textgen_tui.app.errors import error_text
+from textgen_tui.app.errors import error_text, failure_title
 from textgen_tui.app.panes.generate_models import (
     CHOOSE_PROMPT,
     NO_MODEL_PROMPT,
@@ -163,7 +163,7 @@ class GeneratePane(GenerateModels, GenerateSeeds, GenerateOutput, Vertical):
             return
         error = worker.error
         text = error_text(error)
-        self.notify(text, title=worker.description.capitalize(), severity="error")
+        self.notify(text, title=failure_title(worker.description), severity="error")
         if worker.group == "generate":
             self.finish(stopped=True)
 
