@@ -27,3 +27,18 @@ def test_the_advice_is_the_measurements():
     assert f"(lower reads better): {prose['lowest_bits_per_char']} " in CJK_ADVICE
     clean = [k for k in MEASURED if prose[k]["punctuation_passes"] and prose[k]["loop_passes"]]
     assert clean == list(CLEAN)
+
+
+def test_a_small_english_text_is_advised_to_start_from_the_english_base():
+    from textgen_tui.core.text.advice import BASE_BELOW, base_advice, suggested_base
+
+    english = "It was the best of times, it was the worst of times, and he said that it was not so. " * 50
+    french = "Il était une fois une princesse qui vivait dans un château avec son père le roi. " * 50
+    chinese = "我们今天去公园散步，天气很好，大家都很开心。" * 50
+    assert suggested_base(english, ("english",)) == "english"
+    assert "starting from the english base should help" in base_advice(english, ("english",))
+    assert suggested_base(english, ()) is None  # no base shipped: nothing to advise
+    assert suggested_base(french, ("english",)) is None
+    assert suggested_base(chinese, ("english",)) is None
+    big = english * (BASE_BELOW // len(english) + 1)
+    assert suggested_base(big, ("english",)) is None and base_advice(big, ("english",)) is None

@@ -265,6 +265,7 @@ class TextgenApp(App):
         if not self.session.active:  # a new corpus: a new run's folder is named after it
             source = message.corpus.source
             self.train_pane.out_dir = str(default_out_dir(Path(source).stem or source))
+            self.train_pane.suggest_base(message.base)
 
     def on_train_pane_preset_chosen(self, message: TrainPane.PresetChosen) -> None:
         self.corpus_pane.set_options(message.tokenizer, message.lowercase)
@@ -301,6 +302,7 @@ class TextgenApp(App):
     def on_models_pane_listed(self, message: ModelsPane.Listed) -> None:
         if self._panes_alive():
             self.generate_pane.show_models(message.entries, message.select)
+            self.train_pane.show_bases(message.entries)
             if self._demo_path is not None and message.select == self._demo_path:
                 self._demo_listed(self._demo_path)
 

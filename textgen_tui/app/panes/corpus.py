@@ -22,6 +22,7 @@ from textgen_tui.core.config import TOKENIZERS
 from textgen_tui.core.text.catalog import CATALOG
 from textgen_tui.core.text.corpus import Corpus
 from textgen_tui.core.text.summary import CorpusSummary, summarise
+from textgen_tui.core.train.fine_tune import base_names
 
 PREVIEW_CHARS = 4000
 
@@ -37,6 +38,9 @@ class CorpusPane(Horizontal):
     @dataclass
     class Loaded(Message):
         corpus: Corpus
+        """The corpus that loaded."""
+        base: str | None = None
+        """The bundled base a run on it should start from (a small English text), else None."""
 
     corpus: Corpus | None = None
     """The corpus Train uses (the last one that loaded)."""
@@ -114,11 +118,11 @@ class CorpusPane(Horizontal):
     def _load(self, spec: str, lowercase: bool, tokenizer: str) -> CorpusSummary:
         from textgen_tui.core.text.catalog import resolve_corpus
 
-        return summarise(resolve_corpus(spec, lowercase), tokenizer)
+        return summarise(resolve_corpus(spec, lowercase), tokenizer, bases=tuple(base_names()))
 
     @work(thread=True, exclusive=True, group="corpus", exit_on_error=False, description="counting tokens")
     def _summarise(self, corpus: Corpus, tokenizer: str) -> CorpusSummary:
-        return summarise(corpus, tokenizer)
+        return summarise(corpus, tokenizer, bases=tuple(base_names()))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker, state = event.worker, event.state
@@ -131,7 +135,7 @@ class CorpusPane(Horizontal):
             self.corpus = summary.corpus
             self.show(summary)
             if new:
-                self.post_message(self.Loaded(summary.corpus))
+                self.post_message(self.Loaded(summary.corpus, summary.base))
             chars = len(summary.corpus.text)
             if chars < 2000:
                 self.notify(
@@ -201,6 +205,8 @@ class CorpusPane(Horizontal):
         ]
         if s.advice:
             lines.append(Content.from_markup("[$text-success]$a[/]", a=s.advice))
+        if s.base_advice:
+            lines.append(Content.from_markup("[$text-success]$a[/]", a=s.base_advice))
         if st.replaced:
             lines.append(
                 Content.from_markup("[$text-warning]$n undecodable bytes replaced[/]", n=f"{st.replaced:,}")

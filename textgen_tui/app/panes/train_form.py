@@ -23,6 +23,7 @@ from textgen_tui.app.widgets.fields import (
 from textgen_tui.core.config import CELLS, LAYOUTS, PRESETS, RESUMABLE, Config, preset
 from textgen_tui.core.errors import TextgenError
 from textgen_tui.core.store.folder import BundleInfo, read_info
+from textgen_tui.core.train.fine_tune import BASES
 
 # Form fields that belong to a saved model: shown from its folder, and fixed, when resuming it.
 FIXED_WHEN_RESUMING = ("layout", "cell", *(f.name for f in FIELDS if f.name not in RESUMABLE))
@@ -41,6 +42,14 @@ def compose_form() -> ComposeResult:
                 id="preset",
                 compact=True,
             )
+        with Horizontal(classes="row"):
+            yield Label("start from", classes="field-label")
+            start = Select([(NOTHING_LABEL, "")], value="", allow_blank=False, id="start-from", compact=True)
+            start.tooltip = (
+                "Fine-tune a model that already knows the language (a bundled base, or any model "
+                "folder): its architecture, tokenizer and weights are kept. 'nothing': random weights."
+            )
+            yield start
         with Horizontal(classes="row"):
             yield Label("layout", classes="field-label")
             yield Select([(n, n) for n in LAYOUTS], allow_blank=False, id="layout", compact=True)
@@ -82,6 +91,9 @@ def compose_form() -> ComposeResult:
             yield Button("Start", id="start", variant="success", compact=True)
             yield Button("Stop", id="stop", variant="error", compact=True, disabled=True)
             yield Button("Resume", id="resume", compact=True)
+
+
+NOTHING_LABEL = "nothing (random weights)"
 
 
 def _jax_note() -> str:
@@ -132,6 +144,41 @@ class SettingsForm:
             self.fill(cfg)
             self._show_resume_mode()
             self.post_message(self.PresetChosen(event.value, cfg.data.tokenizer, cfg.data.lowercase))
+
+    # -- starting from a base --------------------------------------------------------------------
+    _suggested_base: str | None = None
+    """The base the last corpus suggested, applied when the models are listed."""
+    _start_options: list[tuple[str, str]] = []
+    """The choices of "start from" as (label, folder)."""
+
+    def show_bases(self, entries: list) -> None:
+        """The models to start from: the bundled bases first, then every readable model folder."""
+        select = self.query_one("#start-from", Select)
+        current = select.value
+        models = [e for e in entries if isinstance(e, BundleInfo)]
+        models.sort(key=lambda info: (info.name not in BASES, info.name))
+        options = [(NOTHING_LABEL, "")] + [
+            (f"{info.name} (base)" if info.name in BASES else info.name, str(info.path)) for info in models
+        ]
+        select.set_options(options)
+        self._start_options = options
+        values = {value for _, value in options}
+        select.value = current if current in values else ""
+        if self._suggested_base is not None:
+            self.suggest_base(self._suggested_base)
+
+    def suggest_base(self, name: str | None) -> None:
+        """A corpus loaded: start from `name` (a bundled base) when it is listed, else from nothing."""
+        self._suggested_base = name
+        select = self.query_one("#start-from", Select)
+        match = [value for label, value in self._start_options if name and label == f"{name} (base)"]
+        select.value = match[0] if match else ""
+
+    @property
+    def start_from(self) -> str | None:
+        """The model folder a new run starts from, or None (random weights)."""
+        value = self.query_one("#start-from", Select).value
+        return value if isinstance(value, str) and value else None
 
     # -- resuming -------------------------------------------------------------------------------
     resuming_info = None

@@ -74,6 +74,8 @@ class LaunchRequest:
     """A new run's settings, built (and checked) from `preset` and `overrides` on the UI thread."""
     notes: list[str] = field(default_factory=list)
     """What the launch changed on the way (a fresh folder instead of a model's), said after it."""
+    base: str | None = None
+    """A new run's start: the model folder it fine-tunes, or None (random weights)."""
 
 
 @dataclass
@@ -128,6 +130,8 @@ class RunLaunch:
                 tokenizer, lowercase = app.corpus_options
                 overrides = {**overrides, "tokenizer": tokenizer, "lowercase": lowercase}
                 config = make_config(self.preset_name, overrides)  # bad settings are named first
+                if self.start_from:  # the base's own settings, except those changed in the form
+                    overrides = changed_from_preset(self.preset_name, overrides)
                 if app.corpus is None:
                     raise TextgenError("Load a corpus first (Corpus pane, F1).")
             elif not self.out_dir:
@@ -145,6 +149,7 @@ class RunLaunch:
             app.corpus,
             self.resuming_info,
             config,
+            base=None if resume else self.start_from,
         )
         self.launching = True
         self._gate.hold()
@@ -175,6 +180,7 @@ class RunLaunch:
             config=request.config,
             devices=request.devices,
             tensorboard=request.logs,
+            base=request.base,
         )
         return RunLaunched(request, folder, copied=False)
 
@@ -230,3 +236,16 @@ class RunLaunch:
             self.notify("Nothing is training.", severity="warning")
             return
         self.live.set_status("Stopping after this batch (the epoch is validated and saved)…")
+
+
+def changed_from_preset(preset_name: str, overrides: dict) -> dict:
+    """The form's settings that differ from the preset's: what the user chose (the form shows
+    every setting, so the rest is the preset's and a fine-tuned run takes the base's instead)."""
+    from textgen_tui.core.config import field_section, preset
+
+    cfg = preset(preset_name)
+    return {
+        name: value
+        for name, value in overrides.items()
+        if value != getattr(getattr(cfg, field_section(name)), name, None)
+    }

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from textgen_tui.core.config import preset
-from textgen_tui.core.text.advice import tokenizer_advice
+from textgen_tui.core.text.advice import base_advice, suggested_base, tokenizer_advice
 from textgen_tui.core.text.corpus import Corpus, CorpusStats
 from textgen_tui.core.text.subword import BYTE_TOKENS
 from textgen_tui.core.text.tokenizer_base import UNK
@@ -55,6 +55,10 @@ class CorpusSummary:
     """Of `vocabulary`: tokens longer than a character (words or clauses kept, subword merges)."""
     vocab_bytes: int = 0
     """Of `vocabulary`: subword's 256 byte tokens, which spell any other character."""
+    base: str | None = None
+    """The bundled base a run should start from (a small English text), else None."""
+    base_advice: str | None = None
+    """One line saying so, else None."""
 
     def counts_line(self) -> str:
         """e.g. "2,358 characters · 1,480 words · 27 lines · 3 files"."""
@@ -91,8 +95,18 @@ class CorpusSummary:
         return f"{head}{body} · {encoding}"
 
 
-def summarise(corpus: Corpus, tokenizer: str, limit: int = SUMMARY_LIMIT) -> CorpusSummary:
-    """Statistics for `tokenizer` (slow on a big corpus: the app calls it in a worker)."""
+def summarise(
+    corpus: Corpus, tokenizer: str, limit: int = SUMMARY_LIMIT, bases: tuple[str, ...] = ()
+) -> CorpusSummary:
+    """Statistics for `tokenizer` (slow on a big corpus: the app calls it in a worker); `bases`:
+    the bundled bases there are, for the advice to start from one."""
+    summary = _summarise(corpus, tokenizer, limit)
+    summary.base = suggested_base(corpus.text, bases)
+    summary.base_advice = base_advice(corpus.text, bases)
+    return summary
+
+
+def _summarise(corpus: Corpus, tokenizer: str, limit: int) -> CorpusSummary:
     stats = corpus.stats()
     advice = tokenizer_advice(corpus.text)
     spaced = None if advice is not None else stats.words  # no words between spaces in Chinese

@@ -11,7 +11,6 @@ base is used when its vocabulary covers the text well enough.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +19,10 @@ from typing import Any
 import numpy as np
 
 from textgen_tui.core.config import Config
-from textgen_tui.core.errors import BundleError, ConfigError, ModelNotFound
+from textgen_tui.core.errors import BundleError, ConfigError
 from textgen_tui.core.store.folder import BundleInfo, is_model, read_info
-from textgen_tui.core.store.paths import bundled_models_dir, models_home
+from textgen_tui.core.store.names import resolve_model
+from textgen_tui.core.store.paths import bundled_models_dir
 from textgen_tui.core.text.tokenizer_base import Tokenizer
 from textgen_tui.core.text.tokenizers import CharTokenizer
 
@@ -54,6 +54,10 @@ KEPT_IF_NOT_GIVEN = {
     "seq_len": "data",
 }
 """The base's own values unless the user gave another."""
+
+
+BASES = ("english",)
+"""The bases the package ships (models/<name>, each with a base.json naming its texts)."""
 
 
 @dataclass(frozen=True)
@@ -92,43 +96,18 @@ def base_names() -> list[str]:
 
 
 def find_base(ref: str | Path) -> Base:
-    """`ref` as a folder (a path that exists wins), a bundled base, or a model in the models home.
-    BundleError (ModelNotFound) with the near names when nothing matches; BundleError for a folder
-    that is not a whole model."""
+    """`ref` as `resolve_model` finds it: a folder (a path that exists wins), a model in the models
+    home, or a bundled one (`english`). ModelNotFound with the near names when nothing matches;
+    BundleError for a folder that is not a whole model."""
     text = str(ref)
-    path = Path(text).expanduser()
-    candidates: list[Path] = [path] if path.exists() else []
-    if not candidates and "/" not in text:
-        root = bundled_models_dir()
-        home = models_home().path
-        candidates = [
-            p for p in ((root / text) if root else None, home / text) if p is not None and p.is_dir()
-        ]
-    if not candidates:
-        near = difflib.get_close_matches(text, base_names() + _home_names(), n=3, cutoff=0.6)
-        hint = (
-            f" (did you mean {', '.join(near)}?)"
-            if near
-            else f"; the bundled bases: {', '.join(base_names()) or 'none'}"
-        )
-        raise ModelNotFound(
-            f"no base model called {text!r}: not a folder, a bundled base or a model in the models home{hint}"
-        )
-    folder = candidates[0]
+    folder = resolve_model(text)
     try:
         info = read_info(folder)
     except BundleError as exc:
         raise BundleError(f"cannot start from {text}: {exc}") from None
     if info.best_file is None or not info.best_file.exists():
         raise BundleError(f"cannot start from {text}: its folder has no model file")
-    return Base(folder.name if path.exists() else text, info)
-
-
-def _home_names() -> list[str]:
-    try:
-        return [p.name for p in models_home().path.iterdir() if p.is_dir()]
-    except OSError:
-        return []
+    return Base(folder.name, info)
 
 
 def fine_tune_config(base: Base, cfg: Config, given: dict[str, Any]) -> tuple[Config, list[str]]:
