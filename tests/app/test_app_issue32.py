@@ -16,6 +16,7 @@ from app_helpers import (
     wait_for,
 )
 from terminal_image import TerminalImage
+from textual.content import Content
 from textual.widgets import ProgressBar, Static
 from textual.widgets._footer import FooterKey
 
@@ -54,6 +55,11 @@ async def start_run(app, pilot, epochs: int = 5000, **settings: str) -> None:
         await type_into(pilot, f"#field-{name}", value)
     await pilot.press("f5")
     await wait_for(pilot, lambda: app.training, what="training to start")
+
+
+def title(widget) -> str:
+    """A widget's border title as the user reads it."""
+    return Content.from_markup(widget.border_title or "").plain
 
 
 def footer_keys(app) -> list[str]:
@@ -189,3 +195,66 @@ async def test_a_failed_loads_toast_says_it_failed(workdir: Path) -> None:
         )
         [error] = [n for n in app._notifications if n.severity == "error"]
         assert error.title == "Loading the corpus failed"
+
+
+async def test_generate_names_the_temperature_it_streams_at_80x24(workdir: Path) -> None:
+    """At 80×24 the output scrolled to its end as it streamed, and the "── temperature" line and
+    the title went off the top: the border names the temperature shown."""
+    fake_bundle(workdir / "models" / "alpha")
+    app = create_app(models_dir="models", preload_tensorflow=False, generation_rate=150)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await choose_model(app, pilot, "alpha")
+        await type_into(pilot, "#gen-length", "400")
+        app.generate_pane.seed_text = "the quick "
+        await pilot.press("f5")
+        scroll = app.query_one("#gen-output-scroll")
+        generate = app.query_one("Button#generate")
+        await wait_for(pilot, lambda: scroll.max_scroll_y > 0, what="a text taller than its box")
+        assert generate.disabled, "still streaming"
+        assert scroll.scroll_y == scroll.max_scroll_y
+        assert "temperature 0.2 · 1/4" in title(scroll)
+        await pilot.press("ctrl+t")
+        assert "temperature 0.5 · 2/4" in title(scroll)
+        await wait_for(pilot, lambda: not generate.disabled, what="the end of the stream")
+
+
+def top_label(samples) -> str:
+    """What is on the top row of the samples: "Epoch N" and the temperature there, if any."""
+    top = samples.content_region.y
+    view = [v for v in samples.query(SampleView) if v.region.y <= top][-1]
+    blocks = [b for b in view.query(".sample-block") if b.region.y <= top < b.region.bottom]
+    return f"Epoch {view.epoch}" + (f" · temperature {view.temperatures[blocks[0].index]:g}" if blocks else "")
+
+
+async def test_train_samples_are_named_scroll_by_keys_and_follow(make_app) -> None:
+    """At 80×24 the Train samples scrolled their labels off; they now keep the one of the top row
+    in the border. PageUp/Home stop following the newest epoch, End follows it again."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        log = EventLog(app)
+        await start_run(app, pilot, length="200")
+        samples = app.query_one("#samples")
+        await wait_for(pilot, lambda: log.number(ev.SampleFinished) >= 2, what="two epochs' samples")
+        await pilot.pause()
+        assert app.focused is samples
+        assert samples.scroll_y == samples.max_scroll_y > 0
+        assert title(samples) == top_label(samples)
+        await pilot.press("pageup", "pageup")
+        await pilot.pause()
+        held = samples.scroll_y
+        assert held < samples.max_scroll_y
+        assert title(samples) == top_label(samples)
+        seen = log.number(ev.SampleStarted)
+        await wait_for(pilot, lambda: log.number(ev.SampleStarted) > seen, what="a new epoch's samples")
+        await pilot.pause()
+        assert samples.scroll_y == held, "scrolled up: the view stays where the user put it"
+        await pilot.press("home")
+        assert samples.scroll_y == 0
+        await pilot.press("end")
+        await pilot.pause()
+        seen = log.number(ev.SampleFinished)
+        await wait_for(pilot, lambda: log.number(ev.SampleFinished) > seen, what="more samples")
+        await pilot.pause()
+        assert samples.scroll_y == samples.max_scroll_y, "End follows the newest again"
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: not app.training, what="the stop")

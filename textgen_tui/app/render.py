@@ -33,13 +33,9 @@ def printout(
     return Content("").join(parts) if parts else Content("")
 
 
-def temperature_block(seed: str, temp: float, index: int, text: str) -> Content:
-    """One temperature: its label line, then the seed followed by the continuation."""
+def temperature_block(seed: str, temp: float, index: int, text: str, label: bool = True) -> Content:
+    """One temperature: its label line (unless `label` is False: it is named elsewhere), then the
+    seed followed by the continuation."""
     style = temperature_style(index)
-    return Content("").join(
-        [
-            Content.from_markup(f"[{style} b]── temperature $t[/]\n", t=f"{temp:g}"),
-            Content.styled(seed, SEED_STYLE),
-            Content.styled(text, style),
-        ]
-    )
+    head = [Content.from_markup(f"[{style} b]── temperature $t[/]\n", t=f"{temp:g}")] if label else []
+    return Content("").join([*head, Content.styled(seed, SEED_STYLE), Content.styled(text, style)])

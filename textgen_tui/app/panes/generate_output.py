@@ -1,5 +1,7 @@
 """The Generate pane's output: each temperature's text as it streams in, in columns side by side
-on wide screens, one at a time (Ctrl+T: the next) on narrow ones, and saving it (Ctrl+S).
+as far as the width lets each one `COLUMN` cells (two at about 140 columns, four at 200), else
+one at a time; Ctrl+T shows the next ones. The border names the temperature(s) shown. Saving it
+(Ctrl+S).
 
 `GenerateOutput` is a part of `GeneratePane` (app/panes/generate.py), which feeds it.
 """
@@ -16,12 +18,11 @@ from textual.content import Content
 from textual.widgets import Button, Static
 
 from textgen_tui.app.render import printout, temperature_block
+from textgen_tui.app.widgets.sample_stream import columns_for, temperatures_label
 
 if TYPE_CHECKING:
     from textgen_tui.core.generate.service import GenerateRequest
 
-SIDE_BY_SIDE = 160
-"""Columns from which the temperatures stream side by side."""
 
 
 def output_folder() -> Path:
@@ -76,54 +77,74 @@ class GenerateOutput:
         self.query_one("#generate", Button).disabled = running
         self.query_one("#stop-gen", Button).disabled = not running
 
+    HISTORY_WIDTH = 24
+    """Cells the seed history takes beside the output (its box and border)."""
+
+    @property
+    def columns(self) -> int:
+        """How many temperatures stand side by side (each needs `COLUMN` cells)."""
+        return columns_for(self.size.width - self.HISTORY_WIDTH, len(self.temperatures))
+
     @property
     def side_by_side(self) -> bool:
-        """Wide enough to compare the temperatures in columns (one per temperature)."""
-        return self.size.width >= SIDE_BY_SIDE and len(self.temperatures) > 1
+        """Wide enough to compare temperatures in columns."""
+        return self.columns > 1
+
+    def shown_indexes(self) -> list[int]:
+        """The temperatures shown now: a page of `columns` of them (Ctrl+T: the next page)."""
+        n, k = len(self.temperatures), self.columns
+        first = (self.shown % n) // k * k if n else 0
+        return list(range(first, min(n, first + k)))
 
     def on_resize(self) -> None:
         if self.temperatures:
             self._paint_output()
+        self.refresh_bindings()
 
     def _paint_output(self) -> None:
         output = self.query_one("#gen-output", Static)
         columns = self.query_one("#gen-columns", Horizontal)
-        wide = self.side_by_side
+        scroll = self.query_one("#gen-output-scroll", VerticalScroll)
+        shown = self.shown_indexes()
+        wide = len(shown) > 1
+        # The temperature(s) read are named in the border, which never scrolls off (the label
+        # lines do, at 80×24, as the text streams on).
+        label = temperatures_label(self.temperatures, shown) if shown else Content("")
+        if len(shown) < len(self.temperatures):
+            pages = f"{shown[0] + 1}-{shown[-1] + 1}" if wide else str(shown[0] + 1)
+            label += Content(f" · {pages}/{len(self.temperatures)}, Ctrl+T next")
+        scroll.border_title = label if shown else None
         columns.display = wide
         if wide:
             output.update(printout(self.seed, (), (), self.header))  # the title line only
-            if len(columns.children) != len(self.temperatures):
+            if len(columns.children) != len(shown):
                 columns.remove_children()
-                columns.mount_all(Static(classes="gen-column") for _ in self.temperatures)
+                columns.mount_all(Static(classes="gen-column") for _ in shown)
                 self.call_after_refresh(self._paint_output)  # the new columns exist after this refresh
                 return
-            for i, (column, temp) in enumerate(zip(columns.query(".gen-column"), self.temperatures)):
+            for column, i in zip(columns.query(".gen-column"), shown):
                 text = self.texts[i] if i < len(self.texts) else ""
-                column.update(temperature_block(self.seed, temp, i, text))
-        elif len(self.temperatures) > 1:  # one temperature at a time, whole: Ctrl+T switches
-            i = self.shown % len(self.temperatures)
+                column.update(temperature_block(self.seed, self.temperatures[i], i, text))
+        elif shown:  # one temperature, whole: its name is in the border
+            i = shown[0]
             text = self.texts[i] if i < len(self.texts) else ""
-            title = f"{self.header} · {i + 1}/{len(self.temperatures)}, Ctrl+T next"
-            output.update(
-                Content("").join(
-                    [
-                        Content.from_markup("[b]$title[/b]\n", title=title),
-                        temperature_block(self.seed, self.temperatures[i], i, text),
-                    ]
-                )
-            )
+            parts = [temperature_block(self.seed, self.temperatures[i], i, text, label=False)]
+            if self.header:
+                parts.insert(0, Content.from_markup("[b]$title[/b]\n", title=self.header))
+            output.update(Content("").join(parts))
         else:
             output.update(printout(self.seed, self.temperatures, self.texts, self.header))
-        self.query_one("#gen-output-scroll", VerticalScroll).scroll_end(animate=False)
+        scroll.scroll_end(animate=False)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "next_temperature":  # in the Footer when the temperatures are shown one by one
-            return len(self.temperatures) > 1 and not self.side_by_side
+        if action == "next_temperature":  # in the Footer when some temperatures are not shown
+            return len(self.shown_indexes()) < len(self.temperatures)
         return True
 
     def action_next_temperature(self) -> None:
         if self.temperatures:
-            self.shown = (self.shown + 1) % len(self.temperatures)
+            last = self.shown_indexes()[-1]
+            self.shown = last + 1 if last + 1 < len(self.temperatures) else 0
 
     def watch_shown(self) -> None:
         self._paint_output()

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.events import Resize
 from textual.widgets import ProgressBar, Static
 
-from textgen_tui.app.render import printout
 from textgen_tui.app.widgets.loss_chart import LossChart
+from textgen_tui.app.widgets.sample_stream import SampleScroll, SampleView
 from textgen_tui.core import events as ev
 from textgen_tui.core.train.plan import clock_text as clock
 from textgen_tui.core.train.plan import period_seconds
+
+__all__ = ["COMPACT_HEIGHT", "LiveView", "SampleView", "grouped_changes", "run_summary"]
 
 COMPACT_HEIGHT = 30
 """Shorter than this (an 80×24 terminal), the live view leaves out the learning-rate chart."""
@@ -40,33 +42,6 @@ def grouped_changes(changes) -> str:
     return "; ".join(", ".join(heads) + (f" ({why})" if why else "") for why, heads in by_reason.items())
 
 
-class SampleView(Static):
-    """One epoch's printout; pieces stream in."""
-
-    def __init__(self, epoch: int, seed: str, temperatures: tuple[float, ...]) -> None:
-        super().__init__(classes="sample")
-        self.epoch = epoch
-        self.seed = seed
-        self.temperatures = temperatures
-        self.texts = ["" for _ in temperatures]
-
-    def on_mount(self) -> None:
-        self.refresh_text()
-
-    def add(self, pieces: tuple[str, ...]) -> None:
-        self.texts = [t + p for t, p in zip(self.texts, pieces)]
-        self.refresh_text()
-
-    def finish(self, texts: tuple[str, ...]) -> None:
-        self.texts = list(texts)
-        self.refresh_text()
-
-    def refresh_text(self) -> None:
-        self.update(
-            printout(self.seed, self.temperatures, self.texts, f"Epoch {self.epoch}: generating with seed")
-        )
-
-
 class LiveView(Vertical):
     """Everything that changes while training runs."""
 
@@ -77,14 +52,11 @@ class LiveView(Vertical):
         yield Static("", id="train-metrics")
         yield LossChart(id="loss-chart")
         yield Static("", id="epoch-losses")
-        yield VerticalScroll(id="samples")
+        yield SampleScroll(id="samples")
 
     def on_mount(self) -> None:
         self.epoch_lines: list[str] = []
         self.current: SampleView | None = None
-        # The samples follow the newest epoch (also while the pane is hidden: shown again, it is
-        # the newest that shows) until the user scrolls up; End follows again.
-        self.query_one("#samples", VerticalScroll).anchor()
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.height < COMPACT_HEIGHT, "-compact")
@@ -97,6 +69,12 @@ class LiveView(Vertical):
         self.query_one("#run-summary", Static).update(text)
 
     @property
+    def samples(self) -> SampleScroll:
+        """The epochs' samples: they follow the newest (also while the pane is hidden: shown
+        again, it is the newest that shows) until the user scrolls up; End follows again."""
+        return self.query_one(SampleScroll)
+
+    @property
     def chart(self) -> LossChart:
         return self.query_one(LossChart)
 
@@ -107,9 +85,8 @@ class LiveView(Vertical):
         self.query_one("#epoch-losses", Static).update("")
         self.query_one("#train-metrics", Static).update("")
         self.query_one("#epoch-progress", ProgressBar).update(total=1, progress=0)
-        samples = self.query_one("#samples", VerticalScroll)
-        samples.remove_children()
-        samples.anchor()
+        self.samples.remove_children()
+        self.samples.follow()  # the new run's samples, newest first in view
         self.set_status(message)
 
     def set_status(self, text: str) -> None:
@@ -183,15 +160,17 @@ class LiveView(Vertical):
 
     def sample_started(self, e: ev.SampleStarted) -> None:
         self.current = SampleView(e.epoch, e.seed, e.temperatures)
-        self.query_one("#samples", VerticalScroll).mount(self.current)
+        self.samples.add_epoch(self.current)
 
     def sample_chunk(self, epoch: int, pieces: tuple[str, ...]) -> None:
         if self.current is not None and self.current.epoch == epoch:
             self.current.add(pieces)
+            self.samples.changed()
 
     def sample_finished(self, e: ev.SampleFinished) -> None:
         if self.current is not None and self.current.epoch == e.epoch:
             self.current.finish(e.texts)
+            self.samples.changed()
 
     def finished(self) -> None:
         """The run is done: its bar full (a budget run ends a little before its budget's clock)."""

@@ -1,0 +1,124 @@
+"""The Train pane's per-epoch samples: each epoch's streams, one block per temperature (side by side
+when the width lets each one `COLUMN` cells), in a scroll that follows the newest epoch and keeps
+the label of what is read in view.
+
+The label: the scroll's border title names the epoch and the temperature(s) of the blocks on its
+top row, so a stream whose own "── temperature" line has scrolled off is still named. Following:
+the scroll is anchored (Textual keeps it at its end as text comes) until the user scrolls up
+(PageUp, Home, the wheel); End, or scrolling back down to the end, follows again.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Container, Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from textgen_tui.app.render import temperature_block, temperature_style
+
+COLUMN = 40
+"""Cells a temperature's column needs to stand beside the others."""
+
+
+def columns_for(width: int, streams: int) -> int:
+    """How many streams stand side by side in `width` cells (at least one)."""
+    return max(1, min(streams, width // COLUMN))
+
+
+def temperatures_label(temperatures, indexes) -> Content:
+    """ "temperature 0.5", or "temperatures 0.2 │ 0.5" left to right, each in its stream's colour."""
+    names = [Content.styled(f"{temperatures[i]:g}", f"{temperature_style(i)} bold") for i in indexes]
+    word = "temperature " if len(names) == 1 else "temperatures "
+    return Content(word) + Content(" │ ").join(names)
+
+
+class SampleBlock(Static):
+    """One temperature of one epoch: its label line, the seed and the text so far."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(classes="sample-block")
+        self.index = index
+
+
+class SampleView(Vertical):
+    """One epoch's samples; the pieces stream in."""
+
+    def __init__(self, epoch: int, seed: str, temperatures: tuple[float, ...]) -> None:
+        super().__init__(classes="sample")
+        self.epoch = epoch
+        self.seed = seed
+        self.temperatures = temperatures
+        self.texts = ["" for _ in temperatures]
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"Epoch {self.epoch}: generating with seed", classes="sample-title")
+        with Container(classes="sample-blocks"):
+            for i in range(len(self.temperatures)):
+                yield SampleBlock(i)
+
+    def on_mount(self) -> None:
+        self.refresh_text()
+
+    def add(self, pieces: tuple[str, ...]) -> None:
+        self.texts = [t + p for t, p in zip(self.texts, pieces)]
+        self.refresh_text()
+
+    def finish(self, texts: tuple[str, ...]) -> None:
+        self.texts = list(texts)
+        self.refresh_text()
+
+    def refresh_text(self) -> None:
+        for block in self.query(SampleBlock):
+            i = block.index
+            block.update(temperature_block(self.seed, self.temperatures[i], i, self.texts[i]))
+
+    def set_columns(self, columns: int) -> None:
+        self.query_one(".sample-blocks").styles.grid_size_columns = columns
+
+    def label_at(self, y: int) -> Content:
+        """The label of what this epoch shows on the screen row `y`."""
+        label = Content(f"Epoch {self.epoch}")
+        blocks = [b for b in self.query(SampleBlock) if b.region.y <= y < b.region.bottom]
+        if blocks:
+            label += Content(" · ") + temperatures_label(self.temperatures, [b.index for b in blocks])
+        return label
+
+
+class SampleScroll(VerticalScroll):
+    """The epochs' samples (see the module's docstring)."""
+
+    def on_mount(self) -> None:
+        self.anchor()
+
+    def follow(self) -> None:
+        """Follow the newest text again (a new run)."""
+        self.anchor()
+
+    def add_epoch(self, view: SampleView) -> None:
+        view.styles.height = "auto"
+        self.mount(view)
+        self.call_after_refresh(self._arrange)
+
+    def changed(self) -> None:
+        """Text came in: the label may name another block now (the anchor moved the scroll)."""
+        self.call_after_refresh(self.update_label)
+
+    def on_resize(self) -> None:
+        self._arrange()
+
+    def _arrange(self) -> None:
+        width = self.scrollable_content_region.width
+        for view in self.query(SampleView):
+            view.set_columns(columns_for(width, len(view.temperatures)))
+        self.call_after_refresh(self.update_label)
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self.update_label()
+
+    def update_label(self) -> None:
+        """The border title names what is on the top row of the view."""
+        top = self.content_region.y
+        views = [v for v in self.query(SampleView) if v.region.height and v.region.y <= top]
+        self.border_title = views[-1].label_at(top) if views else None
