@@ -223,7 +223,9 @@ def top_label(samples) -> str:
     top = samples.content_region.y
     view = [v for v in samples.query(SampleView) if v.region.y <= top][-1]
     blocks = [b for b in view.query(".sample-block") if b.region.y <= top < b.region.bottom]
-    return f"Epoch {view.epoch}" + (f" · temperature {view.temperatures[blocks[0].index]:g}" if blocks else "")
+    return f"Epoch {view.epoch}" + (
+        f" · temperature {view.temperatures[blocks[0].index]:g}" if blocks else ""
+    )
 
 
 async def test_train_samples_are_named_scroll_by_keys_and_follow(make_app) -> None:

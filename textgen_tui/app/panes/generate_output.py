@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from textgen_tui.core.generate.service import GenerateRequest
 
 
-
 def output_folder() -> Path:
     """Where Ctrl+S saves: the current folder when it can be written, else ~/textgen-output (never
     inside a model folder: deleting the model would take the text to the trash with it)."""
