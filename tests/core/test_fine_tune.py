@@ -122,6 +122,10 @@ def test_the_fine_tuned_folder_records_its_lineage_and_vocabulary(tuned, base):
 def test_resume_continues_a_fine_tuned_model(tuned, tmp_path):
     out = tmp_path / "tuned"
     shutil.copytree(tuned[0], out)
+    from textgen_tui.core.store.keras_store import strip_optimizer
+
+    strip_optimizer(out, drop_last=True)  # as a shipped model is: best.keras alone
+    assert not (out / "last.keras").exists() and read_info(out).resume_file == out / "best.keras"
     before = read_info(out)
     Trainer(RunSpec.resumed(out, {"epochs": 1}, corpus_from_text(NEW_TEXT, "new-text"))).run()
     after = read_info(out)

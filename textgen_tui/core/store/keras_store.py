@@ -81,9 +81,10 @@ def load_bundle(folder: str | Path, *, compile: bool = True) -> Bundle:
     return Bundle(info, load_keras_model(info.best_file, info.tokenizer, compile=compile))
 
 
-def strip_optimizer(folder: str | Path) -> None:
+def strip_optimizer(folder: str | Path, *, drop_last: bool = False) -> None:
     """Re-save the best model without its optimizer state (a third of the size): for shipping.
-    Resuming such a folder starts a fresh optimizer."""
+    Resuming such a folder starts a fresh optimizer. `drop_last`: remove last.keras too (the
+    manifest then names best.keras alone, which generation and resume read)."""
     keras = import_keras()
     bundle = load_bundle(folder, compile=False)
     clone = keras.models.clone_model(bundle.model)
@@ -94,8 +95,12 @@ def strip_optimizer(folder: str | Path) -> None:
     if bundle.info.format == FORMAT:  # the manifest records sizes: keep it true
         state = bundle.info.state.copy()
         files = dict(state.files or {})
+        if drop_last:
+            files.pop(LAST_FILE, None)
         for name in (BEST_FILE, LAST_FILE):
             if name in files and (Path(folder) / name).exists():
                 files[name] = {**files[name], "bytes": (Path(folder) / name).stat().st_size}
         state.files = files
         write_json_atomic(Path(folder) / STATE_FILE, state.to_json())
+        if drop_last:  # after the manifest stopped naming it
+            (Path(folder) / LAST_FILE).unlink(missing_ok=True)
