@@ -12,6 +12,7 @@ base keeps it, so both predict the same characters) and the same preset from the
     python -m benchmarks.bases                      # every slice, into results/bases.{json,md}
     python -m benchmarks.bases --only handbook:100000 --minutes 0.2 --no-record   # a smoke test
     python -m benchmarks.run --only bases --merge   # the same from the benchmark runner
+    python -m benchmarks.bases --lr-sweep 0.25,0.5,1 --only handbook:100000 --minutes 2  # the rate
 
 Each slice's result is recorded as soon as it is measured (an interrupted run keeps what it did).
 """
@@ -99,6 +100,40 @@ def run_slice(name: str, size: int, minutes: float, base: str, root: Path) -> di
     return result
 
 
+def lr_sweep(name: str, size: int, minutes: float, base: str, factors: list[float], root: Path) -> str:
+    """The fine-tuning peak rate: runs from `base` at each factor of the preset's rate, scored
+    as above; a Markdown table (results/bases_lr.md)."""
+    from textgen_tui.core.config import preset
+    from textgen_tui.core.inspect.evaluate import evaluate_text
+    from textgen_tui.core.store.keras_store import load_bundle
+    from textgen_tui.core.text.corpus import corpus_from_text
+    from textgen_tui.core.train.session import FINISHED, TrainingSession
+
+    text = base_texts.text(name)
+    tail = text[-int(len(text) * TAIL) :]
+    part = text[:size]
+    peak = preset("fast").train.learning_rate
+    rows = []
+    for factor in factors:
+        out = root / f"lr-{factor:g}"
+        session = TrainingSession()
+        overrides = {"minutes": minutes, "lowercase": False, "learning_rate": peak * factor}
+        session.start(
+            corpus_from_text(part, f"{name}-{size}"), out, preset="fast", overrides=overrides, base=base
+        )
+        if not session.wait(minutes * 60 * 3 + 600) or session.status != FINISHED:
+            raise RuntimeError(f"training {out} failed: {session.error}")
+        bits = evaluate_text(load_bundle(out), tail).bits_per_char
+        rows.append(f"| {factor:g} × {peak:g} = {peak * factor:.4g} | {bits:.3f} |")
+        print(rows[-1], flush=True)
+    return (
+        f"`python -m benchmarks.bases --lr-sweep {','.join(f'{f:g}' for f in factors)} --only {name}:{size} "
+        f"--minutes {minutes:g}`: fine-tuning `{base}` on the first {size / 1000:,.0f} KB of {LABELS.get(name, name)}, "
+        f"held-out bits per character; {time.strftime('%Y-%m-%d')}.\n\n"
+        "| peak learning rate | bits/char |\n|---|---|\n" + "\n".join(rows) + "\n"
+    )
+
+
 def record(new: dict) -> list[dict]:
     path = RESULTS / "bases.json"
     kept = json.loads(path.read_text()) if path.exists() else []
@@ -142,11 +177,19 @@ def main() -> None:
     p.add_argument("--only", help="slices as TEXT:CHARS, comma-separated (default: all)")
     p.add_argument("--out", type=Path, help="keep the model folders here (default: a temporary folder)")
     p.add_argument("--no-record", action="store_true", help="print only; results/ unchanged")
+    p.add_argument("--lr-sweep", help="factors of the preset's rate to fine-tune at (the first slice only)")
     a = p.parse_args()
     slices = SLICES
     if a.only:
         slices = tuple((t, int(n)) for t, n in (s.split(":") for s in a.only.split(",")))
     root = a.out or Path(tempfile.mkdtemp(prefix="textgen-bases-"))
+    if a.lr_sweep:
+        factors = [float(f) for f in a.lr_sweep.split(",")]
+        md = lr_sweep(*slices[0], a.minutes, a.base, factors, root)
+        if not a.no_record:
+            (RESULTS / "bases_lr.md").write_text(md)
+        print(md)
+        return
     for name, size in slices:
         result = run_slice(name, size, a.minutes, a.base, root)
         if not a.no_record:
