@@ -260,3 +260,38 @@ async def test_train_samples_are_named_scroll_by_keys_and_follow(make_app) -> No
         assert samples.scroll_y == samples.max_scroll_y, "End follows the newest again"
         await pilot.press("f6")
         await wait_for(pilot, lambda: not app.training, what="the stop")
+
+
+def shade(widget) -> tuple[int, int, int]:
+    """The widget's background as a 256-colour terminal shows it."""
+    from rich.color import ColorSystem
+
+    color = widget.background_colors[1].rich_color.downgrade(ColorSystem.EIGHT_BIT)
+    return color.get_truecolor()
+
+
+def apart(a, b) -> int:
+    return sum(abs(x - y) for x, y in zip(a, b))
+
+
+async def test_the_focused_field_is_clearly_marked_even_in_256_colours(workdir: Path) -> None:
+    """Generate opened with the focus in the seed, but nothing showed it (its background two greys
+    from the others' in a 256-colour terminal, its cursor blinking on the placeholder): the first
+    keys after a Tab overwrote `temps`."""
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3")
+        await pilot.pause()
+        seed, temps = app.query_one("#seed"), app.query_one("#gen-temps")
+        assert app.focused is seed and seed._cursor_visible
+        assert apart(shade(seed), shade(temps)) >= 60, (shade(seed), shade(temps))
+        await pilot.press("tab")
+        assert app.focused is not seed
+        focused = app.focused
+        assert apart(shade(focused), shade(seed)) >= 60
+        await pilot.press("f2")  # the Train form's Select and fields too
+        await pilot.pause()
+        preset, maxlen = app.query_one("#preset"), app.query_one("#field-maxlen")
+        assert app.focused is preset
+        current = preset.query_one("SelectCurrent")
+        assert apart(shade(current), shade(maxlen)) >= 60
