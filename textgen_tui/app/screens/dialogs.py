@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DirectoryTree, Label, Static
+from textual.widgets import Button, DirectoryTree, Input, Label, Static
 
 
 class MessageDialog(ModalScreen[None]):
@@ -183,15 +183,26 @@ class PathPicker(ModalScreen[str | None]):
         Binding("ctrl+o", "use_folder", "Use folder"),
     ]
 
-    def __init__(self, start: str | Path = ".") -> None:
+    def __init__(
+        self, start: str | Path = ".", title: str = "Choose a text file, or a folder of .txt files"
+    ) -> None:
         super().__init__()
+        self.title_text = title
         start = Path(start).expanduser()
         self.start = start if start.is_dir() else (start.parent if start.parent.is_dir() else Path("."))
         self.highlighted: Path = self.start
 
     def compose(self) -> ComposeResult:
+        from textgen_tui.app.widgets.suggest import PathSuggester
+
         with Vertical(id="picker"):
-            yield Label("Choose a text file, or a folder of .txt files", id="dialog-title")
+            yield Label(self.title_text, id="dialog-title")
+            yield Input(  # any folder, the tree's or not (the tree cannot climb above its start)
+                placeholder="or type a path (→ completes it), then Enter",
+                suggester=PathSuggester(),
+                id="picker-path",
+                compact=True,
+            )
             yield DirectoryTree(self.start, id="tree")
             with Horizontal(id="dialog-buttons"):
                 yield Button("Use folder", id="use-folder")
@@ -204,6 +215,17 @@ class PathPicker(ModalScreen[str | None]):
         data = getattr(event.node, "data", None)
         if data is not None and getattr(data, "path", None) is not None:
             self.highlighted = Path(data.path)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        typed = event.value.strip()
+        if not typed:
+            return
+        path = Path(typed).expanduser()
+        if path.exists():
+            self.dismiss(str(path))
+        else:
+            self.notify(f"{typed} does not exist.", title="Browse", severity="warning")
 
     def on_directory_tree_file_selected(self, event: DirectoryTree.FileSelected) -> None:
         event.stop()
