@@ -1,5 +1,6 @@
 """Issue 32: Generate's chooser opens a model folder outside the models home ("Open a model
-folder…", its last entry)."""
+folder…", its last entry), and F5 with no model chosen writes with the bundled model, as the
+welcome and the Write pane do."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from textual.widgets import Select
 from textgen_tui.app.app import create_app
 from textgen_tui.app.panes.generate_models import OPEN_FOLDER, OPEN_LABEL
 from textgen_tui.app.screens.dialogs import PathPicker
+from textgen_tui.core.store.paths import bundled_model
 
 
 async def _highlight(pilot, picker: PathPicker, name: str) -> None:
@@ -36,7 +38,9 @@ async def test_a_model_folder_outside_the_models_home(workdir: Path) -> None:
     fake_bundle(workdir / "models" / "alpha")
     outside = fake_bundle(workdir / "elsewhere" / "gamma")
     (workdir / "elsewhere" / "notes").mkdir()
-    app = create_app(models_dir="models", preload_tensorflow=False, generation_rate=0, demo=False)
+    app = create_app(
+        models_dir="models", preload_tensorflow=False, generation_rate=0, remember=True, demo=False
+    )
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("f3")
         pane = app.generate_pane
@@ -88,3 +92,29 @@ async def test_a_model_folder_outside_the_models_home(workdir: Path) -> None:
         await pilot.press("f5")
         await wait_for(pilot, lambda: pane.texts and all(len(t) >= 20 for t in pane.texts), what="text")
         assert "gamma" in pane.header
+        await pilot.press("ctrl+q")
+
+    again = create_app(models_dir="models", preload_tensorflow=False, remember=True, demo=False)
+    async with again.run_test(size=(100, 30)) as pilot:  # remembered, outside the home too
+        await wait_for(
+            pilot, lambda: again.generate_pane.model == str(outside), timeout=20, what="gamma again"
+        )
+
+
+async def test_f5_with_no_model_chosen_writes_with_the_bundled_model(workdir: Path) -> None:
+    bundled = bundled_model()
+    assert bundled is not None
+    fake_bundle(workdir / "models" / "alpha")  # listed, not chosen
+    app = create_app(models_dir="models", preload_tensorflow=False, generation_rate=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f3")
+        pane = app.generate_pane
+        await wait_for(pilot, lambda: len(pane._values) >= 2, timeout=20, what="the models listed")
+        assert pane.model is None
+        await type_into(pilot, "#seed", "the free spirit")
+        await type_into(pilot, "#gen-length", "30")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: pane.texts and all(len(t) >= 30 for t in pane.texts), what="text")
+        assert Path(pane.model).resolve() == bundled.resolve()  # chosen in the list: it says which
+        assert bundled.name in pane.header
+        assert not notifications(app, "error")

@@ -72,25 +72,21 @@ def test_changed_for_this_run_says_each_reason_once() -> None:
 
 
 async def test_later_launches_open_where_the_user_left(workdir, monkeypatch) -> None:
-    """The welcome demo greeted every launch: the launcher remembers it was shown and the pane the
-    user left (in the app's state file; tests use a temporary one)."""
+    """The welcome demo greeted every launch: the app remembers it was shown and the pane the
+    user left (in the app's state file, app/memory.py; tests use a temporary one)."""
+    from textgen_tui.app import memory
     from textgen_tui.app.app import create_app
-    from textgen_tui.app.state import load_state, save_state, state_file
 
-    assert str(state_file()).startswith(str(workdir))  # the test's own folder, never the user's
-    assert load_state() == {}
-    save_state(welcomed=True, pane="models")
-    state = load_state()
-    app = create_app(
-        models_dir="models",
-        preload_tensorflow=False,
-        demo=not state.get("welcomed"),
-        initial_pane=state["pane"],
-    )
+    assert str(memory.state_file()).startswith(str(workdir))  # the test's own folder, never the user's
+    assert memory.load() == (memory.Remembered(), None)
+    memory.save(memory.Remembered(welcomed=True, pane="models"))
+    app = create_app(models_dir="models", preload_tensorflow=False, demo=True, remember=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert app.query_one("TabbedContent").active == "models"
         assert not any(n.title == "Welcome" for n in app._notifications)
         await pilot.press("f2")
         await pilot.pause()
+        await pilot.press("ctrl+q")
     assert app.last_pane == "train"
+    assert memory.load()[0].pane == "train"

@@ -22,6 +22,7 @@ from textual.widgets import Footer, Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from textgen_tui.app.errors import error_text, failure_title
+from textgen_tui.app.memory import RemembersApp
 from textgen_tui.app.panes.corpus import CorpusPane
 from textgen_tui.app.panes.generate import GeneratePane
 from textgen_tui.app.panes.models import ModelsPane
@@ -40,7 +41,10 @@ PANES = ("corpus", "train", "generate", "models", "write")
 PANE_KEYS = ("F1", "F2", "F3", "F4", "F8")
 
 
-class TextgenApp(App):
+class TextgenApp(RemembersApp, App):
+    """The app; `RemembersApp` (app/memory.py) loads what it remembers, gives the panes their part
+    back and saves it (its handlers run after this class's own, Textual calling both)."""
+
     TITLE = "textgen-tui"
     CSS_PATH = ["app.tcss", *(f"panes/{pane}.tcss" for pane in PANES)]
     BINDINGS = [
@@ -62,8 +66,14 @@ class TextgenApp(App):
         demo: bool = False,
         session: ses.TrainingSession | None = None,
         initial_pane: str = "corpus",
+        remember: bool = False,
     ) -> None:
         super().__init__()
+        self.remember = remember  # the user's app (the launcher's): what it remembers, in and out
+        self.load_memory()
+        if remember:  # the welcome greets the first launch; later ones open where the user left
+            demo = demo and not self.memory.welcomed
+            initial_pane = self.memory.pane
         self.initial_pane = initial_pane if initial_pane in PANES else "corpus"
         self.last_pane = self.initial_pane
         self.preload_tensorflow = preload_tensorflow
@@ -248,7 +258,7 @@ class TextgenApp(App):
             self.notify(error, title="Keras", severity="error")
             return
         self.sub_title = description  # e.g. "jax · 2 CPU devices"
-        if gpu and not self.training:
+        if gpu and not self.training and self.memory.train is None:  # remembered settings stay
             self.train_pane.choose_preset("gpu")
 
     # -- corpus ---------------------------------------------------------------------------------

@@ -30,11 +30,10 @@ class LatestStart:
 
 def run_app(models_dir: str | None = None) -> None:
     from textgen_tui.app.app import create_app
-    from textgen_tui.app.state import load_state, save_state
 
-    # The welcome demo greets the first launch only; later launches open where the user left.
-    state = load_state()
-    app = create_app(models_dir, demo=not state.get("welcomed"), initial_pane=state.get("pane", "corpus"))
+    # The app remembers (app/memory.py): the welcome demo greets the first launch only; later
+    # launches open where the user left, with the corpus, the settings, the model and the text.
+    app = create_app(models_dir, demo=True, remember=True)
     session = app.session
     latest = LatestStart()
     session.add_listener(latest)
@@ -45,7 +44,6 @@ def run_app(models_dir: str | None = None) -> None:
     finally:
         if session.active and result != "keep-training":
             session.close(timeout=20.0)  # the app went away some other way: stop and save
-        save_state(welcomed=True, pane=app.last_pane)
     if result == "keep-training" and session.active:
         _follow_in_terminal(session, latest.event)
         return

@@ -169,7 +169,7 @@ class GeneratePane(GenerateModels, GenerateSeeds, GenerateOutput, Vertical):
 
     # -- requests -------------------------------------------------------------------------------
     def build_request(self) -> GenerateRequest:
-        model = self.model
+        model = self.model or self.fallback_model()  # nothing chosen: the bundled model
         if model is None:
             raise GenerationError("choose a model first (train one, or open one from the Models pane)")
         seed = self.seed_text

@@ -26,6 +26,7 @@ from textual.widgets import DataTable, Input, Label, OptionList, Static, TextAre
 from textual.worker import Worker, WorkerState
 
 from textgen_tui.app.errors import error_text
+from textgen_tui.app.memory import MemoryTouched
 from textgen_tui.app.panes.write_ideas import Ask, WriteIdeas
 from textgen_tui.app.panes.write_reading import WriteReading
 from textgen_tui.app.widgets.fields import KeyInput
@@ -171,6 +172,7 @@ class WritePane(WriteIdeas, WriteReading, Vertical):
         if event.text_area is not self.area:
             return
         event.stop()
+        self.post_message(MemoryTouched())  # the App keeps the text (saved after a pause)
         self._moved()
 
     def on_text_area_selection_changed(self, event: TextArea.SelectionChanged) -> None:
