@@ -21,6 +21,7 @@ from textual.widgets import ProgressBar, Static
 from textual.widgets._footer import FooterKey
 
 from textgen_tui.app.app import create_app
+from textgen_tui.app.panes.generate import GenerateRequest
 from textgen_tui.app.widgets.train_live import SampleView
 from textgen_tui.core import events as ev
 from textgen_tui.core.store.paths import bundled_model
@@ -201,7 +202,7 @@ async def test_generate_names_the_temperature_it_streams_at_80x24(workdir: Path)
     """At 80×24 the output scrolled to its end as it streamed, and the "── temperature" line and
     the title went off the top: the border names the temperature shown."""
     fake_bundle(workdir / "models" / "alpha")
-    app = create_app(models_dir="models", preload_tensorflow=False, generation_rate=150)
+    app = create_app(models_dir="models", preload_tensorflow=False, generation_rate=100)
     async with app.run_test(size=(80, 24)) as pilot:
         await choose_model(app, pilot, "alpha")
         await type_into(pilot, "#gen-length", "400")
@@ -210,8 +211,8 @@ async def test_generate_names_the_temperature_it_streams_at_80x24(workdir: Path)
         scroll = app.query_one("#gen-output-scroll")
         generate = app.query_one("Button#generate")
         await wait_for(pilot, lambda: scroll.max_scroll_y > 0, what="a text taller than its box")
+        await wait_for(pilot, lambda: scroll.scroll_y == scroll.max_scroll_y, what="the end in view")
         assert generate.disabled, "still streaming"
-        assert scroll.scroll_y == scroll.max_scroll_y
         assert "temperature 0.2 · 1/4" in title(scroll)
         await pilot.press("ctrl+t")
         assert "temperature 0.5 · 2/4" in title(scroll)
@@ -219,7 +220,7 @@ async def test_generate_names_the_temperature_it_streams_at_80x24(workdir: Path)
 
 
 def top_label(samples) -> str:
-    """What is on the top row of the samples: "Epoch N" and the temperature there, if any."""
+    """What the top row of the samples shows (on the screen): "Epoch N" and its temperature."""
     top = samples.content_region.y
     view = [v for v in samples.query(SampleView) if v.region.y <= top][-1]
     blocks = [b for b in view.query(".sample-block") if b.region.y <= top < b.region.bottom]
@@ -295,3 +296,51 @@ async def test_the_focused_field_is_clearly_marked_even_in_256_colours(workdir: 
         assert app.focused is preset
         current = preset.query_one("SelectCurrent")
         assert apart(shade(current), shade(maxlen)) >= 60
+
+
+LONG_PATH = "models/a-rather-long-folder-name/nietzsche-character-model-2"
+
+
+async def test_wide_screens_are_used(workdir: Path) -> None:
+    """At 200 columns the forms kept their 34 columns (paths cut), the Train samples stood one
+    under the other, a broken model's row said only "broken"; at 140 Generate showed one
+    temperature at a time although several fit."""
+    fake_bundle(workdir / "models" / "alpha")
+    broken = workdir / "models" / "broken"
+    broken.mkdir()
+    (broken / "state.json").write_text("{not json")
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await type_into(pilot, "#corpus-path", LONG_PATH)
+        assert app.query_one("#corpus-path").region.width > len(LONG_PATH)
+        await pilot.press("f2")
+        await type_into(pilot, "#out-dir", LONG_PATH)
+        assert app.query_one("#out-dir").region.width > len(LONG_PATH)
+
+        live = app.train_pane.live  # three epochs' samples, as the run's events bring them
+        for epoch in (1, 2, 3):
+            live.sample_started(ev.SampleStarted(epoch, "the quick ", (0.2, 0.5, 1.0, 1.2)))
+            live.sample_chunk(epoch, ("brown fox jumps over the lazy dog " * 8,) * 4)
+        samples = app.query_one("#samples")
+        await wait_for(pilot, lambda: samples.max_scroll_y > 0, what="the samples to overflow")
+        await pilot.pause()
+        blocks = list(app.query(".sample-block"))
+        assert len({b.region.y for b in blocks[-4:]}) == 1, "side by side"
+        assert samples.scroll_y == samples.max_scroll_y
+        top = samples.content_region.y
+        epoch = [v for v in samples.query(SampleView) if v.region.y <= top][-1].epoch
+        assert title(samples) == f"Epoch {epoch} · temperatures 0.2 │ 0.5 │ 1 │ 1.2"
+
+        await pilot.press("f4")
+        table = app.query_one("#models-table")
+        await wait_for(pilot, lambda: table.row_count >= 2, what="the models")
+        row = next(i for i in range(table.row_count) if str(table.get_row_at(i)[0]) == "broken")
+        assert any("corrupt" in str(cell) for cell in table.get_row_at(row))
+
+        await pilot.resize_terminal(140, 45)
+        await pilot.press("f3")
+        pane = app.generate_pane
+        pane.begin(GenerateRequest("models/alpha", "the quick ", (0.2, 0.5, 1.0, 1.2), 20), "alpha")
+        pane.add(("cold", "cool", "warm", "hot"))
+        await wait_for(pilot, lambda: len(pane.column_texts()) >= 2, what="two columns or more")
+        assert "Ctrl+T" in title(app.query_one("#gen-output-scroll"))  # the rest: the next page

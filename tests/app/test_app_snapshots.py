@@ -186,3 +186,51 @@ def test_models_pane(stable, snap_compare) -> None:
 
     app = create_app(models_dir="models", preload_tensorflow=False)
     assert snap_compare(app, terminal_size=SIZE, run_before=before)
+
+
+WIDE = (200, 50)
+
+
+def test_corpus_pane_wide(stable, snap_compare) -> None:
+    """Issue 32: at 200 columns the side widens (its path is not cut)."""
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    assert snap_compare(app, terminal_size=WIDE, run_before=load_tiny)
+
+
+def test_train_pane_wide(stable, snap_compare) -> None:
+    """Issue 32: at 200 columns the form widens and the samples stand side by side, their border
+    naming the epoch and temperatures of its top row."""
+
+    async def before(pilot) -> None:
+        await load_tiny(pilot)
+        await pilot.press("f2")
+        tabs = pilot.app.query_one("TabbedContent")
+        await wait_for(pilot, lambda: tabs.active == "train", timeout=10, what="the Train pane")
+        live = pilot.app.train_pane.live
+        chart_events(live)
+        for epoch in (4, 5):
+            live.sample_started(ev.SampleStarted(epoch, "the quick brown fox ", (0.2, 0.5, 1.0, 1.2)))
+            live.sample_chunk(
+                epoch, tuple(f"jumps over the lazy dog at {t}. " * 6 for t in (0.2, 0.5, 1, 1.2))
+            )
+        samples = pilot.app.query_one("#samples")
+        await wait_for(pilot, lambda: samples.max_scroll_y > 0, timeout=10, what="the samples")
+        await pilot.pause(0.5)  # the throttled redraw
+        await pilot.pause()
+
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    assert snap_compare(app, terminal_size=WIDE, run_before=before)
+
+
+def test_models_pane_wide(stable, snap_compare) -> None:
+    """Issue 32: at 200 columns a broken folder's row says why."""
+
+    async def before(pilot) -> None:
+        await prepare(pilot)
+        await pilot.press("f4")
+        tabs = pilot.app.query_one("TabbedContent")
+        await wait_for(pilot, lambda: tabs.active == "models", timeout=10, what="the Models pane")
+        await pilot.pause()
+
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    assert snap_compare(app, terminal_size=WIDE, run_before=before)

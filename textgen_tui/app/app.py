@@ -46,6 +46,9 @@ class TextgenApp(RemembersApp, App):
     back and saves it (its handlers run after this class's own, Textual calling both)."""
 
     TITLE = "textgen-tui"
+    # From 160 columns the screen is "-wide": the forms widen, the Models rows say why a folder
+    # is broken (the panes' .tcss and ModelsPane read it).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (160, "-wide")]
     CSS_PATH = ["app.tcss", *(f"panes/{pane}.tcss" for pane in PANES)]
     BINDINGS = [
         # The panes' keys come first in the Footer; F1-F4 and F8 are on the help screen (`?`), so

@@ -1,5 +1,5 @@
 """The Generate pane's output: each temperature's text as it streams in, in columns side by side
-as far as the width lets each one `COLUMN` cells (two at about 140 columns, four at 200), else
+as far as the width lets each one `COLUMN` cells (three at 140 columns, four at 200), else
 one at a time; Ctrl+T shows the next ones. The border names the temperature(s) shown. Saving it
 (Ctrl+S).
 

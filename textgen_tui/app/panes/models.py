@@ -22,10 +22,26 @@ from textgen_tui.core.store.folder import BundleInfo
 from textgen_tui.core.store.paths import bundled_models_dir, model_roots
 
 COLUMNS = ("name", "corpus", "tokenizer", "parameters", "epochs", "best val loss", "date")
+WIDE_COLUMNS = (*COLUMNS, "why broken")
+"""From `WIDE` columns on, a broken folder's row says why (narrower, the note under the table does)."""
+WIDE = 160
 TRASH_COLUMNS = ("name in the trash", "came from", "moved to the trash")
 
 
-def row_for(entry: BundleInfo | tuple[Path, str]) -> tuple[str, ...]:
+def row_for(entry: BundleInfo | tuple[Path, str], wide: bool = False) -> tuple[str, ...]:
+    """A model's row; `wide`: with the "why broken" cell."""
+    cells = _cells(entry)
+    if not wide:
+        return cells
+    if not isinstance(entry, tuple):
+        return (*cells, "")
+    path, why = entry
+    for prefix in (f"{path}: ", f"{path.name}: "):  # the row names the folder already
+        why = why.removeprefix(prefix)
+    return (*cells, why)
+
+
+def _cells(entry: BundleInfo | tuple[Path, str]) -> tuple[str, ...]:
     if isinstance(entry, tuple):
         path, error = entry
         return (path.name, "⚠ broken", "", "", "", "", "")
@@ -237,7 +253,8 @@ class ModelsPane(FolderChanges, Vertical):
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear(columns=True)
-        table.add_columns(*COLUMNS)
+        self._wide = wide = self.app.size.width >= WIDE
+        table.add_columns(*(WIDE_COLUMNS if wide else COLUMNS))
         self.paths = []
         self.broken = {}
         for entry in entries:
@@ -245,7 +262,7 @@ class ModelsPane(FolderChanges, Vertical):
             if isinstance(entry, tuple):
                 self.broken[path] = entry[1]
             self.paths.append(path)
-            cells = row_for(entry)
+            cells = row_for(entry, wide)
             if path in self.marked:
                 cells = (f"✓ {cells[0]}", *cells[1:])
             table.add_row(*cells, key=str(path))
@@ -286,6 +303,13 @@ class ModelsPane(FolderChanges, Vertical):
             names = ", ".join(p.name for p in self.others[:3])
             self.summary += f" Not models, left alone: {names}."
         self._show_note()
+
+    _wide = False
+    """The table has the "why broken" column (the screen was wide when it was filled)."""
+
+    def on_resize(self) -> None:
+        if (self.app.size.width >= WIDE) != self._wide and not self.showing_trash:
+            self.show(self._entries, self._roots, self.trash)
 
     def action_toggle_trash(self) -> None:
         self.showing_trash = not self.showing_trash

@@ -1,11 +1,12 @@
 """The Train pane's per-epoch samples: each epoch's streams, one block per temperature (side by side
-when the width lets each one `COLUMN` cells), in a scroll that follows the newest epoch and keeps
+as the width allows, `columns_for`), in a scroll that follows the newest epoch and keeps
 the label of what is read in view.
 
 The label: the scroll's border title names the epoch and the temperature(s) of the blocks on its
 top row, so a stream whose own "── temperature" line has scrolled off is still named. Following:
-the scroll is anchored (Textual keeps it at its end as text comes) until the user scrolls up
-(PageUp, Home, the wheel); End, or scrolling back down to the end, follows again.
+the scroll goes to its end as text comes, until the user scrolls up (PageUp, Home, the wheel);
+End, or scrolling back down to the end, follows again. (Textual's `anchor()` does this too, but
+drew a short text at the bottom of its box.)
 """
 
 from __future__ import annotations
@@ -17,12 +18,17 @@ from textual.widgets import Static
 
 from textgen_tui.app.render import temperature_block, temperature_style
 
-COLUMN = 40
+COLUMN = 32
 """Cells a temperature's column needs to stand beside the others."""
+SIDE_BY_SIDE = 100
+"""Narrower than this, the streams are one under the other (an 80-column terminal)."""
 
 
 def columns_for(width: int, streams: int) -> int:
-    """How many streams stand side by side in `width` cells (at least one)."""
+    """How many streams stand side by side in `width` cells (at least one): as many as get
+    `COLUMN` cells each, from `SIDE_BY_SIDE` cells on (three at 140 columns, four at 200)."""
+    if width < SIDE_BY_SIDE:
+        return 1
     return max(1, min(streams, width // COLUMN))
 
 
@@ -77,9 +83,12 @@ class SampleView(Vertical):
         self.query_one(".sample-blocks").styles.grid_size_columns = columns
 
     def label_at(self, y: int) -> Content:
-        """The label of what this epoch shows on the screen row `y`."""
+        """The label of what this epoch shows on the row `y` of the scroll's content (rows from
+        its top, whatever the scroll: the layout's, never the last frame's)."""
         label = Content(f"Epoch {self.epoch}")
-        blocks = [b for b in self.query(SampleBlock) if b.region.y <= y < b.region.bottom]
+        grid = self.query_one(".sample-blocks")
+        y -= self.virtual_region.y + grid.virtual_region.y
+        blocks = [b for b in self.query(SampleBlock) if b.virtual_region.y <= y < b.virtual_region.bottom]
         if blocks:
             label += Content(" · ") + temperatures_label(self.temperatures, [b.index for b in blocks])
         return label
@@ -88,37 +97,57 @@ class SampleView(Vertical):
 class SampleScroll(VerticalScroll):
     """The epochs' samples (see the module's docstring)."""
 
-    def on_mount(self) -> None:
-        self.anchor()
+    following = True
+    """At the end, and kept there as text comes (until the user scrolls up)."""
 
     def follow(self) -> None:
         """Follow the newest text again (a new run)."""
-        self.anchor()
+        self.following = True
+        self._to_end()
+
+    def _to_end(self) -> None:
+        if self.following:  # after the next refresh, when the new text's height is known
+            self.scroll_end(animate=False)
 
     def add_epoch(self, view: SampleView) -> None:
-        view.styles.height = "auto"
         self.mount(view)
         self.call_after_refresh(self._arrange)
 
     def changed(self) -> None:
-        """Text came in: the label may name another block now (the anchor moved the scroll)."""
+        """Text came in: follow it, and name what the top row shows now."""
+        self._to_end()
         self.call_after_refresh(self.update_label)
 
     def on_resize(self) -> None:
+        self._arrange()
+
+    def on_show(self) -> None:
+        """Shown again (the pane was hidden while the run went on): the newest is in view."""
         self._arrange()
 
     def _arrange(self) -> None:
         width = self.scrollable_content_region.width
         for view in self.query(SampleView):
             view.set_columns(columns_for(width, len(view.temperatures)))
+        self._to_end()
         self.call_after_refresh(self.update_label)
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
+        if new >= self.max_scroll_y:  # back at the end (PageDown, the wheel)
+            self.following = True
+        elif new < old:  # the user scrolled up (a box grown wider clamps to the end: not this)
+            self.following = False
         self.update_label()
+
+    def action_scroll_end(self) -> None:
+        self.following = True  # at once: text coming during the scroll's animation is followed
+        super().action_scroll_end()
 
     def update_label(self) -> None:
         """The border title names what is on the top row of the view."""
-        top = self.content_region.y
-        views = [v for v in self.query(SampleView) if v.region.height and v.region.y <= top]
-        self.border_title = views[-1].label_at(top) if views else None
+        top = round(self.scroll_y)
+        views = [v for v in self.query(SampleView) if v.virtual_region.height]
+        above = [v for v in views if v.virtual_region.y <= top]
+        view = above[-1] if above else (views[0] if views else None)
+        self.border_title = view.label_at(top) if view is not None else None
