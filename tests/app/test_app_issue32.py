@@ -344,3 +344,52 @@ async def test_wide_screens_are_used(workdir: Path) -> None:
         pane.add(("cold", "cool", "warm", "hot"))
         await wait_for(pilot, lambda: len(pane.column_texts()) >= 2, what="two columns or more")
         assert "Ctrl+T" in title(app.query_one("#gen-output-scroll"))  # the rest: the next page
+
+
+def toasts(app) -> list:
+    return list(app.screen.query("Toast"))
+
+
+def covers(toast, widget) -> bool:
+    """The part of `toast` on the screen (none, scrolled out of its rack) is over `widget`."""
+    geometry = toast.screen.find_widget(toast)
+    shown = geometry.region.intersection(geometry.clip)
+    return bool(shown.area) and shown.overlaps(widget.region)
+
+
+async def test_toasts_are_brief_and_keep_off_dialog_buttons_and_the_models_note(workdir: Path) -> None:
+    """Toasts stayed 5 s whatever they said, stacked over a dialog's buttons, and hid the Models
+    pane's note (a broken folder's reason) at 80×24 until they went."""
+    from textgen_tui.app.screens.dialogs import QuitDialog
+
+    fake_bundle(workdir / "models" / "alpha")
+    broken = workdir / "models" / "broken"
+    broken.mkdir()
+    (broken / "state.json").write_text("{not json")
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        app.notify("Saved to somewhere.", title="Generate")
+        app.notify("Something is wrong.", severity="error")
+        await pilot.pause()
+        info, error = toasts(app)
+        assert info._timeout <= 3 < error._timeout
+
+        await pilot.press("f4")
+        table = app.query_one("#models-table")
+        await wait_for(pilot, lambda: table.row_count >= 2, what="the models")
+        row = next(i for i in range(table.row_count) if str(table.get_row_at(i)[0]) == "broken")
+        await pilot.press("home", *["down"] * row, "g")  # a broken folder: an error toast
+        await wait_for(pilot, lambda: len(toasts(app)) >= 3, what="the toast")
+        note = app.query_one("#models-note")
+        assert "corrupt" in str(note.render())
+        assert not any(covers(t, note) for t in toasts(app))
+
+        app.push_screen(QuitDialog("models/tiny"))
+        await wait_for(pilot, lambda: isinstance(app.screen, QuitDialog), what="the dialog")
+        app.notify("Model saved in models/tiny", title="Training finished")
+        app.notify("Learning rate 0.01 → 0.005 (plateau)", title="Epoch 3")
+        await wait_for(pilot, lambda: len(toasts(app)) >= 2, what="toasts over the dialog")
+        await pilot.pause()
+        buttons = list(app.screen.query("Button"))
+        assert not any(covers(t, b) for b in buttons for t in toasts(app))
+        assert any(covers(t, app.screen.query_one("#dialog")) for t in toasts(app))  # they show

@@ -39,6 +39,8 @@ from textgen_tui.core.train import session as ses
 
 PANES = ("corpus", "train", "generate", "models", "write")
 PANE_KEYS = ("F1", "F2", "F3", "F4", "F8")
+TOAST_SECONDS = {"information": 3.0, "warning": 6.0, "error": 8.0}
+"""How long a toast stays when its caller does not say: information briefly, problems longer."""
 
 
 class TextgenApp(RemembersApp, App):
@@ -127,8 +129,10 @@ class TextgenApp(RemembersApp, App):
     def _demo_listed(self, path: str) -> None:
         self._demo_path = None
         self.generate_pane.start_demo(path)
-        self.notify(
-            "A pretrained Nietzsche model is writing. Type your own seed and press F5.", title="Welcome"
+        self.notify(  # the one toast that teaches: longer than information's
+            "A pretrained Nietzsche model is writing. Type your own seed and press F5.",
+            title="Welcome",
+            timeout=6,
         )
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -199,9 +203,10 @@ class TextgenApp(RemembersApp, App):
         timeout: float | None = None,
         markup: bool = True,
     ) -> None:
-        """A toast; once it has gone the whole screen is drawn again (a toast's text once stayed
-        over the seed history, the box's border gone on its rows, until something else repainted)."""
-        timeout = self.NOTIFICATION_TIMEOUT if timeout is None else timeout
+        """A toast, brief unless it is a warning or an error (`TOAST_SECONDS`); once it has gone
+        the whole screen is drawn again (a toast's text once stayed over the seed history, the
+        box's border gone on its rows, until something else repainted)."""
+        timeout = TOAST_SECONDS.get(severity, self.NOTIFICATION_TIMEOUT) if timeout is None else timeout
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
         self.set_timer(timeout + 0.3, self._repaint_after_toast)
 

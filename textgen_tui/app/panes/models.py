@@ -171,9 +171,11 @@ class ModelsPane(FolderChanges, Vertical):
         """Things in the trash folders that are not models (left alone)."""
 
     def compose(self) -> ComposeResult:
+        # The note (a broken folder's reason, else the summary) above the table: toasts stack at
+        # the screen's foot and hid it at 80×24 until they went.
+        yield Static("", id="models-note")
         table = DataTable(id="models-table", cursor_type="row", zebra_stripes=True)
         yield table
-        yield Static("", id="models-note")
         with Horizontal(id="models-buttons"):
             yield Button("Generate", id="open-generate", variant="primary", compact=True)
             yield Button("Resume training", id="open-resume", compact=True)
