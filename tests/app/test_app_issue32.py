@@ -393,3 +393,52 @@ async def test_toasts_are_brief_and_keep_off_dialog_buttons_and_the_models_note(
         buttons = list(app.screen.query("Button"))
         assert not any(covers(t, b) for b in buttons for t in toasts(app))
         assert any(covers(t, app.screen.query_one("#dialog")) for t in toasts(app))  # they show
+
+
+async def test_every_listed_key_works_or_is_not_listed(workdir: Path) -> None:
+    """`u` and `e` did nothing in the Models list, silently; the trash view kept its Generate,
+    Resume and Delete buttons; the quit dialog did not show its keys."""
+    from textgen_tui.app.screens.dialogs import HelpScreen, QuitDialog
+
+    fake_bundle(workdir / "models" / "alpha")
+    fake_bundle(workdir / "models" / "beta")
+    app = create_app(models_dir="models", preload_tensorflow=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4")
+        table = app.query_one("#models-table")
+        await wait_for(pilot, lambda: table.row_count >= 2 and app.focused is table, what="the models")
+        for key in ("u", "e"):
+            before = len(app._notifications)
+            await pilot.press(key)
+            await pilot.pause()
+            said = [n.message for n in list(app._notifications)[before:]]
+            assert any("trash" in m for m in said), f"{key} says what it does in the list"
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+        rows = app.screen.query_one("DataTable")
+        keys = [str(rows.get_row_at(i)[0]) for i in range(rows.row_count)]
+        assert any("u" in k.split(" / ") for k in keys)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen), what="back")
+
+        await pilot.press("home", "d")
+        await wait_for(pilot, lambda: app.screen is not app.screen_stack[0], what="the delete dialog")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not (workdir / "models" / "alpha").exists(), what="the trash")
+        await pilot.press("x")
+        await pilot.pause()
+        shown = {b.id for b in app.query("#models-buttons Button") if b.display}
+        assert not shown & {"open-generate", "open-resume", "delete"}
+        assert {"restore", "empty-trash"} <= shown
+        assert not ({"Generate", "Resume", "Delete"} & set(footer_keys(app)))
+        await pilot.click("#restore")
+        await wait_for(pilot, lambda: (workdir / "models" / "alpha").exists(), what="the restore")
+
+        app.push_screen(QuitDialog("models/tiny"))
+        await wait_for(pilot, lambda: isinstance(app.screen, QuitDialog), what="the quit dialog")
+        await pilot.pause()
+        listed = footer_keys(app)
+        assert {"Stop and quit", "Keep training", "Cancel"} <= set(listed), listed
+        assert "Help" not in listed  # F10 does nothing over a dialog: not listed there
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, QuitDialog), what="cancelled")

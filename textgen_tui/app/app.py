@@ -162,7 +162,7 @@ class TextgenApp(RemembersApp, App):
         return self.query_one(ModelsPane)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "show_pane":  # over Details, Compare or a dialog: the hidden pane stays
+        if action in ("show_pane", "help"):  # over Details, Compare or a dialog: the pane stays
             return self.screen is self.screen_stack[0]
         if action == "command_palette":  # Ctrl+P cycles the Write pane's ideas while they show
             return not getattr(self.focused, "wants_ctrl_p", False)

@@ -151,6 +151,8 @@ class ModelsPane(FolderChanges, Vertical):
         Binding("x", "toggle_trash", "Trash"),
         Binding("u", "restore", "Restore"),
         Binding("e", "empty_trash", "Empty"),
+        # In the models list u and e say where they work (the trash's own, above, are off there).
+        Binding("u,e", "trash_hint", "In the trash (x): u restores, e empties it", show=False),
         Binding("i", "details", "Details"),
         Binding("space", "mark", "Mark to compare", show=False),
         Binding("c", "compare", "Compare"),
@@ -180,10 +182,19 @@ class ModelsPane(FolderChanges, Vertical):
             yield Button("Generate", id="open-generate", variant="primary", compact=True)
             yield Button("Resume training", id="open-resume", compact=True)
             yield Button("Delete", id="delete", variant="error", compact=True)
+            yield Button("Restore", id="restore", variant="primary", compact=True, classes="trash")
+            yield Button("Empty the trash", id="empty-trash", variant="error", compact=True, classes="trash")
             yield Button("Refresh", id="refresh", compact=True)
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(*COLUMNS)
+        self._show_buttons()
+
+    def _show_buttons(self) -> None:
+        """The list's buttons, or the trash's: a button is there only where it works."""
+        for button in self.query("#models-buttons Button"):
+            if button.id != "refresh":
+                button.display = button.has_class("trash") == self.showing_trash
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """In the trash, only what makes sense there; the Footer follows."""
@@ -193,7 +204,12 @@ class ModelsPane(FolderChanges, Vertical):
             return False if self.showing_trash else (True if len(self.marked) == 2 else None)
         if action in ("restore", "empty_trash"):
             return self.showing_trash
+        if action == "trash_hint":
+            return not self.showing_trash
         return True
+
+    def action_trash_hint(self) -> None:
+        self.notify("u restores and e empties in the trash: x shows it.", title="Models")
 
     @property
     def entries(self) -> list:
@@ -318,6 +334,7 @@ class ModelsPane(FolderChanges, Vertical):
 
     def watch_showing_trash(self) -> None:
         self.show(self._entries, self._roots, self.trash)
+        self._show_buttons()
         self.refresh_bindings()
 
     def _show_note(self) -> None:
@@ -357,6 +374,8 @@ class ModelsPane(FolderChanges, Vertical):
             "open-generate": self.action_open_generate,
             "open-resume": self.action_open_resume,
             "delete": self.action_delete,
+            "restore": self.action_restore,
+            "empty-trash": self.action_empty_trash,
             "refresh": self.action_refresh,
         }
         actions[event.button.id or "refresh"]()

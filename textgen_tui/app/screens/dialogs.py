@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DirectoryTree, Input, Label, Static
+from textual.widgets import Button, DirectoryTree, Footer, Input, Label, Static
 
 
 class MessageDialog(ModalScreen[None]):
@@ -28,6 +28,7 @@ class MessageDialog(ModalScreen[None]):
             yield Static(self.message, id="dialog-message", markup=False)
             with Horizontal(id="dialog-buttons"):
                 yield Button("OK", variant="primary", id="ok")
+        yield Footer(compact=True)  # its keys, listed
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -112,6 +113,7 @@ class ConfirmDialog(ModalScreen[bool]):
             with Horizontal(id="dialog-buttons"):
                 yield Button("Yes", variant="error", id="yes")
                 yield Button("No", variant="primary", id="no")
+        yield Footer(compact=True)  # its keys, listed
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -162,6 +164,7 @@ class QuitDialog(ModalScreen[str | None]):
                 if not web:
                     yield Button("Keep training", id="keep")
                 yield Button("Cancel", variant="primary", id="cancel")
+        yield Footer(compact=True)  # its keys: ^q, k, esc
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
