@@ -442,3 +442,35 @@ async def test_every_listed_key_works_or_is_not_listed(workdir: Path) -> None:
         assert "Help" not in listed  # F10 does nothing over a dialog: not listed there
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, QuitDialog), what="cancelled")
+
+
+async def test_a_run_stopped_mid_epoch_keeps_that_epochs_samples(make_app, workdir: Path) -> None:
+    """F6 in the middle of an epoch: the epoch was validated and saved but had no samples, so
+    Details skipped it ("12 of 12" samples for 13 epochs)."""
+    from textgen_tui.app.screens.details import ModelDetails
+    from textgen_tui.core.store.folder import read_info
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        log = EventLog(app)
+        await start_run(app, pilot, step="1")  # a longer epoch: F6 comes in its middle
+        await wait_for(
+            pilot,
+            lambda: any(isinstance(e, ev.BatchProgress) and e.epoch == 2 for e in log),
+            what="the second epoch",
+        )
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: not app.training, what="the stop")
+        stopped = next(e for e in log if isinstance(e, ev.Stopped))
+        assert stopped.epoch == 2 and stopped.reason == "user"
+        assert [e.epoch for e in log if isinstance(e, ev.SampleFinished)] == [1, 2]
+        out = workdir / "models" / "tiny"
+        assert [int(s["epoch"]) for s in read_info(out).samples] == [1, 2]
+        await pilot.press("f4")
+        table = app.query_one("#models-table")
+        await wait_for(pilot, lambda: table.row_count >= 1 and app.focused is table, what="the models")
+        row = next(i for i in range(table.row_count) if str(table.get_row_at(i)[0]) == "tiny")
+        await pilot.press("home", *["down"] * row, "i")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelDetails), what="the details")
+        await pilot.pause()
+        assert "(2 of 2;" in str(app.screen.query_one("#details-samples-title").render())

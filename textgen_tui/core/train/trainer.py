@@ -478,7 +478,9 @@ class Trainer:
 
         net = RecurrentNet.from_keras(run.core) if chief else None  # the shells generate from this
         user_stop = self._agreed_stop()
-        if not user_stop and not nan and chief:
+        # A period stopped by the user has its samples too (Details skipped the epoch), unless
+        # the app is quitting: then the save comes first and the prompt back at once.
+        if not (user_stop and self.quick) and not nan and chief:
             self._sample(run, epoch, net)
         if best:
             state.best_value, state.best_epoch = value, epoch
