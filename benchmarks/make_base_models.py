@@ -45,6 +45,9 @@ def make(out: Path, minutes: float, backend: str | None) -> None:
         {"name": s.name, "package": s.package, "licence": s.licence, "description": s.description}
         for s in base_texts.TRAIN
     ]
+    state = json.loads((out / "state.json").read_text())
+    state["corpus"]["source"] = "english-base-texts.txt"  # not the temporary file's path
+    (out / "state.json").write_text(json.dumps(state, indent=1))
     (out / "base.json").write_text(
         json.dumps({"name": out.name, "chars": chars, "sources": sources}, indent=1)
     )
