@@ -26,8 +26,9 @@ from textgen_tui.core.store.paths import bundled_models_dir
 from textgen_tui.core.text.tokenizer_base import Tokenizer
 from textgen_tui.core.text.tokenizers import CharTokenizer
 
-LR_FACTOR = 0.5
-"""The fine-tuning peak learning rate: this share of the preset's (benchmarks/results/bases.md)."""
+LR_FACTOR = 0.25
+"""The fine-tuning peak learning rate: this share of the preset's. Of 0.25, 0.5 and 1, the lowest
+read held-out text best after two minutes on 100 KB (benchmarks/results/bases_lr.md)."""
 WARMUP = 0.05
 """The share of the budget the rate warms up over (the fresh optimizer's moments settle first)."""
 WORD_COVERAGE = 0.9
