@@ -151,22 +151,23 @@ def table(results: list[dict]) -> str:
         return f"punct. {punct}, loops {loop}"
 
     lines = [
-        "| text | slice | bits/char from scratch | bits/char from `english` | fewer bits | checks at 0.5 (scratch; base) |",
-        "|---|---|---|---|---|---|",
+        "| text | slice | bits/char from scratch | bits/char from `english` | fewer bits "
+        "| minutes trained (scratch; base) | checks at 0.5 (scratch; base) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in results:
         s, b = r["scratch"], r["base"]
         lines.append(
             f"| {LABELS.get(r['text'], r['text'])} | {r['characters'] / 1000:,.0f} KB | {s['bits_per_char']:.3f} "
-            f"| {b['bits_per_char']:.3f} | {r['fewer_bits']:.0%} | {checks_of(s)}; {checks_of(b)} |"
+            f"| {b['bits_per_char']:.3f} | {r['fewer_bits']:.0%} | {s['seconds'] / 60:.1f}; {b['seconds'] / 60:.1f} "
+            f"| {checks_of(s)}; {checks_of(b)} |"
         )
     minutes = sorted({r["minutes"] for r in results})
     dates = sorted({r["date"] for r in results})
     return (
         f"`python -m benchmarks.bases`: char models, the `fast` preset, {', '.join(f'{m:g}' for m in minutes)} "
-        f"minutes each, case kept; held out: the last 8 % of each text; {', '.join(dates)}.\n\n"
-        + "\n".join(lines)
-        + "\n"
+        f"minutes each at most (early stopping ends a run sooner), case kept; held out: the last 8 % of each "
+        f"text; {', '.join(dates)}.\n\n" + "\n".join(lines) + "\n"
     )
 
 
@@ -178,7 +179,11 @@ def main() -> None:
     p.add_argument("--out", type=Path, help="keep the model folders here (default: a temporary folder)")
     p.add_argument("--no-record", action="store_true", help="print only; results/ unchanged")
     p.add_argument("--lr-sweep", help="factors of the preset's rate to fine-tune at (the first slice only)")
+    p.add_argument("--table", action="store_true", help="only rebuild results/bases.md from bases.json")
     a = p.parse_args()
+    if a.table:
+        (RESULTS / "bases.md").write_text(table(json.loads((RESULTS / "bases.json").read_text())))
+        return
     slices = SLICES
     if a.only:
         slices = tuple((t, int(n)) for t, n in (s.split(":") for s in a.only.split(",")))
