@@ -46,6 +46,13 @@ async def start_run(app, pilot, epochs: int = 5000, **settings: str) -> None:
     """A corpus, the book preset (no early stopping) with the tiny settings, F5."""
     await load_tiny_corpus(app, pilot)
     await pilot.press("f2")
+    pane = app.train_pane
+    await wait_for(pilot, lambda: not app.models_pane.reading, what="the models home")
+    await pilot.pause()
+    if pane.start_from is not None:  # a small English text: the form offers the bundled base
+        await pilot.click("#start-from")
+        await pilot.press("home", "enter")  # nothing: random weights, the tiny network
+        await wait_for(pilot, lambda: pane.start_from is None, what="start from nothing")
     await pilot.click("#preset")
     await pilot.press("down", "enter")
     await wait_for(pilot, lambda: app.train_pane.preset_name == "book", what="the preset")
@@ -474,3 +481,22 @@ async def test_a_run_stopped_mid_epoch_keeps_that_epochs_samples(make_app, workd
         await wait_for(pilot, lambda: isinstance(app.screen, ModelDetails), what="the details")
         await pilot.pause()
         assert "(2 of 2;" in str(app.screen.query_one("#details-samples-title").render())
+
+
+async def test_keep_training_leaves_no_frame_of_the_app(make_app) -> None:
+    """ "Keep training" at 200×50: the app's last frame stayed above the run's output in the
+    terminal. The last frame the app draws is an empty screen."""
+    from textgen_tui.app.screens.dialogs import QuitDialog
+
+    app = make_app()
+    async with app.run_test(size=(200, 50)) as pilot:
+        log = EventLog(app)
+        await start_run(app, pilot)
+        await wait_for(pilot, lambda: log.has(ev.SampleStarted), what="the samples")
+        terminal = TerminalImage(app)
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, QuitDialog), what="the quit dialog")
+        await pilot.press("k")
+        await wait_for(pilot, lambda: app.return_value == "keep-training", what="the app to go")
+    assert app.session.active, "the run goes on, in the terminal"
+    assert not "".join(terminal.shown()).strip(), terminal.shown()

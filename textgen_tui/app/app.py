@@ -43,6 +43,15 @@ TOAST_SECONDS = {"information": 3.0, "warning": 6.0, "error": 8.0}
 """How long a toast stays when its caller does not say: information briefly, problems longer."""
 
 
+class Leaving(Screen):
+    """Nothing: the app's last frame when it leaves a run to the terminal ("Keep training")."""
+
+    DEFAULT_CSS = "Leaving { background: ansi_default; }"
+
+    def compose(self) -> ComposeResult:
+        yield from ()
+
+
 class TextgenApp(RemembersApp, App):
     """The app; `RemembersApp` (app/memory.py) loads what it remembers, gives the panes their part
     back and saves it (its handlers run after this class's own, Textual calling both)."""
@@ -229,9 +238,16 @@ class TextgenApp(RemembersApp, App):
             if choice == "stop":
                 self._stop_and_quit()
             elif choice == "keep":
-                self.exit(result="keep-training")
+                self._keep_training()
 
         self.push_screen(QuitDialog(str(self.session.out_dir or "")), answer)
+
+    def _keep_training(self) -> None:
+        """The screen goes, the run goes on in the terminal (the launcher follows it there). The
+        last frame drawn is an empty screen: a terminal that keeps the alternate screen's last
+        frame, or shows it, shows none of the app above the run's output."""
+        self.push_screen(Leaving())
+        self.call_after_refresh(self.exit, result="keep-training")
 
     def _stop_and_quit(self) -> None:
         self._quitting = True

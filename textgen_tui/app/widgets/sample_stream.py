@@ -80,14 +80,17 @@ class SampleView(Vertical):
             block.update(temperature_block(self.seed, self.temperatures[i], i, self.texts[i]))
 
     def set_columns(self, columns: int) -> None:
-        self.query_one(".sample-blocks").styles.grid_size_columns = columns
+        for grid in self.query(".sample-blocks"):  # none until the view is composed
+            grid.styles.grid_size_columns = columns
 
     def label_at(self, y: int) -> Content:
         """The label of what this epoch shows on the row `y` of the scroll's content (rows from
         its top, whatever the scroll: the layout's, never the last frame's)."""
         label = Content(f"Epoch {self.epoch}")
-        grid = self.query_one(".sample-blocks")
-        y -= self.virtual_region.y + grid.virtual_region.y
+        grids = self.query(".sample-blocks")
+        if not grids:  # not composed yet
+            return label
+        y -= self.virtual_region.y + grids.first().virtual_region.y
         blocks = [b for b in self.query(SampleBlock) if b.virtual_region.y <= y < b.virtual_region.bottom]
         if blocks:
             label += Content(" · ") + temperatures_label(self.temperatures, [b.index for b in blocks])
@@ -110,6 +113,8 @@ class SampleScroll(VerticalScroll):
             self.scroll_end(animate=False)
 
     def add_epoch(self, view: SampleView) -> None:
+        if not self.is_attached:  # the app is going ("Keep training"): the run's last messages
+            return
         self.mount(view)
         self.call_after_refresh(self._arrange)
 
