@@ -171,10 +171,18 @@ async def choose_model(app, pilot, name: str) -> None:
     )
 
 
-async def load_tiny_corpus(app, pilot) -> None:
-    """Corpus pane (F1): type tiny.txt, Enter, wait until it is loaded (TensorFlow first)."""
+async def load_tiny_corpus(app, pilot, from_scratch: bool = True) -> None:
+    """Corpus pane (F1): type tiny.txt, Enter, wait until it is loaded (TensorFlow first).
+    `from_scratch`: a run starts from random weights, as the tests' tiny settings need (a small
+    English text like tiny.txt makes the Train pane start from the bundled english base)."""
     await wait_for(pilot, app.tf_ready.is_set, what="TensorFlow")
     await pilot.press("f1")
     await type_into(pilot, "#corpus-path", "tiny.txt")
     await pilot.press("enter")
     await wait_for(pilot, lambda: app.corpus is not None, what="the corpus")
+    if from_scratch:
+        await wait_for(pilot, lambda: not app.models_pane.reading, what="the models home")
+        await pilot.pause()
+        app.train_pane.suggest_base(None)
+        await pilot.pause()
+        assert app.train_pane.start_from is None

@@ -18,7 +18,7 @@ async def test_pick_a_base_on_the_train_pane_and_train(workdir: Path) -> None:
     base = bundled_models_dir() / "english"
     app = create_app(models_dir="models")
     async with app.run_test(size=(120, 40)) as pilot:
-        await load_tiny_corpus(app, pilot)
+        await load_tiny_corpus(app, pilot, from_scratch=False)
         stats = str(app.query_one("#corpus-stats", Static).render())
         assert "starting from the english base should help" in stats, stats
 
@@ -39,7 +39,9 @@ async def test_pick_a_base_on_the_train_pane_and_train(workdir: Path) -> None:
         await type_into(pilot, "#field-epochs", "1")
         await pilot.press("f5")
         out = workdir / "models" / "tiny"
-        await wait_for(pilot, lambda: (out / "state.json").exists() and not app.training, what="the run's end")
+        await wait_for(
+            pilot, lambda: (out / "state.json").exists() and not app.training, what="the run's end"
+        )
         state = json.loads((out / "state.json").read_text())
         assert state["lineage"]["base"] == "english"
         config = json.loads((out / "config.json").read_text())
