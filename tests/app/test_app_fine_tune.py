@@ -46,3 +46,14 @@ async def test_pick_a_base_on_the_train_pane_and_train(workdir: Path) -> None:
         assert state["lineage"]["base"] == "english"
         config = json.loads((out / "config.json").read_text())
         assert config["model"]["units"] == 512  # the base's, not the preset's
+
+        # the choice stays through later listings of the models (after a run, a refresh)
+        await wait_for(pilot, lambda: not app.models_pane.reading, what="the models listed again")
+        assert start.value == str(base)
+        await pilot.click("#start-from")
+        await pilot.press("home", "enter")
+        await wait_for(pilot, lambda: start.value == "", what="nothing chosen")
+        app.refresh_models()
+        await pilot.pause()
+        await wait_for(pilot, lambda: not app.models_pane.reading, what="the models listed again")
+        assert start.value == "" and app.train_pane.start_from is None

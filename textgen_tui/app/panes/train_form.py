@@ -138,6 +138,11 @@ class SettingsForm:
         return out
 
     def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "start-from":  # the Corpus options follow what the run reads with
+            info = self._start_infos.get(event.value) if isinstance(event.value, str) else None
+            cfg = info.config if info is not None else preset(self.preset_name)
+            self.post_message(self.PresetChosen(self.preset_name, cfg.data.tokenizer, cfg.data.lowercase))
+            return
         if event.select.id == "preset" and isinstance(event.value, str) and event.value != self.preset_name:
             self.preset_name = event.value
             cfg = preset(event.value)
@@ -147,9 +152,11 @@ class SettingsForm:
 
     # -- starting from a base --------------------------------------------------------------------
     _suggested_base: str | None = None
-    """The base the last corpus suggested, applied when the models are listed."""
+    """The base the last corpus offered, not listed yet: applied when the models are listed."""
     _start_options: list[tuple[str, str]] = []
     """The choices of "start from" as (label, folder)."""
+    _start_infos: dict[str, BundleInfo] = {}
+    """The models offered, by folder."""
 
     def show_bases(self, entries: list) -> None:
         """The models to start from: the bundled bases first, then every readable model folder."""
@@ -162,16 +169,19 @@ class SettingsForm:
         ]
         select.set_options(options)
         self._start_options = options
+        self._start_infos = {str(info.path): info for info in models}
         values = {value for _, value in options}
         select.value = current if current in values else ""
-        if self._suggested_base is not None:
+        if self._suggested_base is not None:  # the last corpus's offer, waiting for the list
             self.suggest_base(self._suggested_base)
 
     def suggest_base(self, name: str | None) -> None:
-        """A corpus loaded: start from `name` (a bundled base) when it is listed, else from nothing."""
-        self._suggested_base = name
+        """A corpus loaded: start from `name` (a bundled base), else from nothing. The offer is
+        made once: until the models are listed it waits; later listings (after a run) keep what
+        the user chose."""
         select = self.query_one("#start-from", Select)
         match = [value for label, value in self._start_options if name and label == f"{name} (base)"]
+        self._suggested_base = name if name and not match else None
         select.value = match[0] if match else ""
 
     @property
