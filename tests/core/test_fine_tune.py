@@ -238,3 +238,20 @@ def test_a_subword_base_keeps_its_tokenizer(tmp_path, text):
     tuned, b = read_info(out), read_info(base)
     assert tuned.tokenizer.vocab == b.tokenizer.vocab and tuned.tokenizer.kind == "subword"
     assert tuned.state.lineage["base"] == "subword-base"
+
+
+def test_the_bundled_base_generates_by_name():
+    r = _cli(
+        "generate",
+        "english",
+        "--seed",
+        "Dear Anna, ",
+        "-t",
+        "0.5",
+        "--length",
+        40,
+        "--plain",
+        "--rng-seed",
+        1,
+    )
+    assert r.returncode == 0 and r.stdout.startswith("Dear Anna, ") and len(r.stdout) > 45, r.stderr
