@@ -118,7 +118,11 @@ def _text_of(source: Source) -> str:
     root = fetch(source.package)
     if source.name == "fortunes":
         folder = root / "usr/share/games/fortunes"
-        cookies = [p.read_text(encoding="latin-1") for p in sorted(folder.iterdir()) if p.is_file() and "." not in p.name]
+        cookies = [
+            p.read_text(encoding="latin-1")
+            for p in sorted(folder.iterdir())
+            if p.is_file() and "." not in p.name
+        ]
         return tidy("\n".join(cookies).replace("\n%\n", "\n\n"))
     if source.name in ("jargon", "devil"):
         return _dictd(root, source.name)
@@ -165,7 +169,9 @@ def training_text(out: Path) -> Path:
 def main() -> None:
     for source in TRAIN + HELD_OUT:
         body = text(source.name)
-        print(f"{source.name:18} {len(body):>10,} chars  {source.package} ({source.licence})", file=sys.stderr)
+        print(
+            f"{source.name:18} {len(body):>10,} chars  {source.package} ({source.licence})", file=sys.stderr
+        )
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from app_helpers import load_tiny_corpus, type_into, wait_for
-from textual.widgets import Select, Static
+from textual.widgets import Input, Select, Static
 
 from textgen_tui.app.app import create_app
 from textgen_tui.core.store.paths import bundled_models_dir
@@ -34,6 +34,8 @@ async def test_pick_a_base_on_the_train_pane_and_train(workdir: Path) -> None:
         await pilot.press("down", "enter")
         await wait_for(pilot, lambda: start.value != "", what="the base chosen again")
         assert app.train_pane.start_from is not None and Path(app.train_pane.start_from).name == "english"
+        units = app.query_one("#field-units", Input)
+        assert units.value == "512" and units.disabled  # the base's architecture, shown and fixed
 
         await type_into(pilot, "#field-minutes", "")
         await type_into(pilot, "#field-epochs", "1")

@@ -23,7 +23,10 @@ from textgen_tui.app.widgets.fields import (
 from textgen_tui.core.config import CELLS, LAYOUTS, PRESETS, RESUMABLE, Config, preset
 from textgen_tui.core.errors import TextgenError
 from textgen_tui.core.store.folder import BundleInfo, read_info
-from textgen_tui.core.train.fine_tune import BASES
+from textgen_tui.core.train.fine_tune import BASES, LR_FACTOR
+
+FROM_THE_BASE = ("layout", "cell", "units", "layers")
+"""Form fields a fine-tuned run takes from its base (shown, and fixed, when one is chosen)."""
 
 # Form fields that belong to a saved model: shown from its folder, and fixed, when resuming it.
 FIXED_WHEN_RESUMING = ("layout", "cell", *(f.name for f in FIELDS if f.name not in RESUMABLE))
@@ -138,9 +141,11 @@ class SettingsForm:
         return out
 
     def on_select_changed(self, event: Select.Changed) -> None:
-        if event.select.id == "start-from":  # the Corpus options follow what the run reads with
+        if event.select.id == "start-from":
             info = self._start_infos.get(event.value) if isinstance(event.value, str) else None
+            self._show_base(info)
             cfg = info.config if info is not None else preset(self.preset_name)
+            # the Corpus options follow what the run reads with
             self.post_message(self.PresetChosen(self.preset_name, cfg.data.tokenizer, cfg.data.lowercase))
             return
         if event.select.id == "preset" and isinstance(event.value, str) and event.value != self.preset_name:
@@ -184,6 +189,31 @@ class SettingsForm:
         self._suggested_base = name if name and not match else None
         select.value = match[0] if match else ""
 
+    def _show_base(self, info: BundleInfo | None) -> None:
+        """A base chosen: the form shows the run's settings (the base's architecture, greyed, and
+        the fine-tuning rate); nothing: the preset's again."""
+        if self.resuming_info is not None:
+            return  # the folder's own settings are shown and fixed
+        own = preset(self.preset_name)
+        cfg = info.config if info is not None else own
+        for name in FROM_THE_BASE:
+            self._widget(name).disabled = info is not None
+        self.query_one("#layout", Select).value = cfg.data.layout
+        self.query_one("#cell", Select).value = cfg.model.cell
+        for f in FIELDS:
+            if f.name in FROM_THE_BASE:
+                self.query_one(f"#field-{f.name}", Input).value = format_value(
+                    f, getattr(getattr(cfg, f.section), f.name)
+                )
+        rate = own.train.learning_rate * (LR_FACTOR if info is not None else 1.0)
+        self.query_one("#field-learning_rate", Input).value = f"{rate:g}"
+        self.query_one("#resume-hint", Label).update(
+            f"Starting from {info.name}: its architecture and tokenizer (greyed), a quarter of the "
+            "preset's learning rate."
+            if info is not None
+            else ""
+        )
+
     @property
     def start_from(self) -> str | None:
         """The model folder a new run starts from, or None (random weights)."""
@@ -224,6 +254,8 @@ class SettingsForm:
             hint.update("")
             for name in FIXED_WHEN_RESUMING:
                 self._widget(name).disabled = False
+            if self.start_from is not None:  # a new run from a base: its settings stay shown
+                self._show_base(self._start_infos.get(self.start_from))
             return
         cfg = info.config
         self.query_one("#layout", Select).value = cfg.data.layout
