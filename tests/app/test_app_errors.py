@@ -9,7 +9,7 @@ import pytest
 from app_helpers import choose_model, fake_bundle, notifications, type_into, wait_for
 
 from textgen_tui.app.app import create_app
-from textgen_tui.core.store.paths import bundled_model
+from textgen_tui.core.store.paths import bundled_models_dir
 
 
 async def load(app, pilot, spec: str) -> None:
@@ -117,7 +117,8 @@ async def test_models_pane_lists_trashes_and_restores(workdir: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f4")
         table = app.query_one("#models-table")
-        shipped = 1 if bundled_model() is not None else 0  # the bundled model is listed last
+        root = bundled_models_dir()  # the bundled models (the model and the bases) are listed last
+        shipped = len([p for p in root.iterdir() if (p / "state.json").is_file()]) if root else 0
         assert table.row_count == 3 + shipped
         assert "broken" in str(table.get_row_at(2)[1])
         await wait_for(pilot, lambda: app.focused is table, what="the table's focus")

@@ -118,11 +118,11 @@ class CorpusPane(Horizontal):
     def _load(self, spec: str, lowercase: bool, tokenizer: str) -> CorpusSummary:
         from textgen_tui.core.text.catalog import resolve_corpus
 
-        return summarise(resolve_corpus(spec, lowercase), tokenizer, bases=tuple(base_names()))
+        return summarise(resolve_corpus(spec, lowercase), tokenizer, bases=tuple(base_names(tokenizer)))
 
     @work(thread=True, exclusive=True, group="corpus", exit_on_error=False, description="counting tokens")
     def _summarise(self, corpus: Corpus, tokenizer: str) -> CorpusSummary:
-        return summarise(corpus, tokenizer, bases=tuple(base_names()))
+        return summarise(corpus, tokenizer, bases=tuple(base_names(tokenizer)))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker, state = event.worker, event.state

@@ -142,7 +142,11 @@ class SettingsForm:
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "start-from":
-            info = self._start_infos.get(event.value) if isinstance(event.value, str) else None
+            chosen = event.value if isinstance(event.value, str) and event.value else None
+            if chosen == self._base_shown:
+                return  # the list was set again (set_options): the same choice
+            self._base_shown = chosen
+            info = self._start_infos.get(chosen) if chosen else None
             self._show_base(info)
             cfg = info.config if info is not None else preset(self.preset_name)
             # the Corpus options follow what the run reads with
@@ -162,6 +166,8 @@ class SettingsForm:
     """The choices of "start from" as (label, folder)."""
     _start_infos: dict[str, BundleInfo] = {}
     """The models offered, by folder."""
+    _base_shown: str | None = None
+    """The folder the form shows the settings of (None: the preset's)."""
 
     def show_bases(self, entries: list) -> None:
         """The models to start from: the bundled bases first, then every readable model folder."""

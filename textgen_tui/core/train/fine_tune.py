@@ -12,6 +12,7 @@ base is used when its vocabulary covers the text well enough.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,12 +89,23 @@ class Base:
         }
 
 
-def base_names() -> list[str]:
-    """The bundled bases, by name (a bundled model folder that carries base.json)."""
+def base_names(tokenizer: str | None = None) -> list[str]:
+    """The bundled bases, by name (a bundled model folder that carries base.json); `tokenizer`:
+    only those that read text with that kind of token."""
     root = bundled_models_dir()
     if root is None:
         return []
-    return sorted(p.name for p in root.iterdir() if (p / "base.json").is_file() and is_model(p))
+    names = [p for p in root.iterdir() if (p / "base.json").is_file() and is_model(p)]
+    if tokenizer is not None:
+        names = [p for p in names if _tokenizer_of(p) == tokenizer]
+    return sorted(p.name for p in names)
+
+
+def _tokenizer_of(folder: Path) -> str | None:
+    try:
+        return json.loads((folder / "config.json").read_text(encoding="utf-8"))["data"]["tokenizer"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def find_base(ref: str | Path) -> Base:
