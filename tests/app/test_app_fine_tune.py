@@ -36,6 +36,7 @@ async def test_pick_a_base_on_the_train_pane_and_train(workdir: Path) -> None:
         assert app.train_pane.start_from is not None and Path(app.train_pane.start_from).name == "english"
         units = app.query_one("#field-units", Input)
         assert units.value == "512" and units.disabled  # the base's architecture, shown and fixed
+        assert app.query_one("#field-dropout", Input).value == "0.1"  # the base's, unless changed
 
         await type_into(pilot, "#field-minutes", "")
         await type_into(pilot, "#field-epochs", "1")

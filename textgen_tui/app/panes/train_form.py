@@ -23,7 +23,7 @@ from textgen_tui.app.widgets.fields import (
 from textgen_tui.core.config import CELLS, LAYOUTS, PRESETS, RESUMABLE, Config, preset
 from textgen_tui.core.errors import TextgenError
 from textgen_tui.core.store.folder import BundleInfo, read_info
-from textgen_tui.core.train.fine_tune import BASES, LR_FACTOR
+from textgen_tui.core.train.fine_tune import BASES, KEPT_IF_NOT_GIVEN, LR_FACTOR
 
 FROM_THE_BASE = ("layout", "cell", "units", "layers")
 """Form fields a fine-tuned run takes from its base (shown, and fixed, when one is chosen)."""
@@ -207,7 +207,7 @@ class SettingsForm:
         self.query_one("#layout", Select).value = cfg.data.layout
         self.query_one("#cell", Select).value = cfg.model.cell
         for f in FIELDS:
-            if f.name in FROM_THE_BASE:
+            if f.name in FROM_THE_BASE or f.name in KEPT_IF_NOT_GIVEN:  # the base's unless changed
                 self.query_one(f"#field-{f.name}", Input).value = format_value(
                     f, getattr(getattr(cfg, f.section), f.name)
                 )
