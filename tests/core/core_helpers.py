@@ -12,6 +12,18 @@ SENTENCES = (
 )
 
 
+TINY = {
+    "units": 24,
+    "embedding_dim": 8,
+    "seq_len": 24,
+    "batch_size": 32,
+    "epochs": 1,
+    "length": 20,
+    "early_stopping_patience": 0,
+}
+"""Overrides for a tiny one-epoch run of the `fast` preset (the session and fine-tuning tests)."""
+
+
 def make_text(repeats: int = 40) -> str:
     lines = []
     for i in range(repeats):

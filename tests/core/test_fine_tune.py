@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 import pytest
+from core_helpers import TINY
 
 from textgen_tui.core import events as ev
 from textgen_tui.core.errors import BundleError, ConfigError, ModelNotFound
@@ -19,15 +20,6 @@ from textgen_tui.core.train import fine_tune
 from textgen_tui.core.train.run_spec import RunSpec
 from textgen_tui.core.train.trainer import Trainer
 
-TINY = {
-    "units": 24,
-    "embedding_dim": 8,
-    "seq_len": 24,
-    "batch_size": 32,
-    "epochs": 1,
-    "length": 20,
-    "early_stopping_patience": 0,
-}
 NEW_TEXT = (
     "Zebras quietly vex jumpy fowl; Ωmega & µ say 42!\n"
     "The quick brown fox jumps over the lazy dog again and again.\n"

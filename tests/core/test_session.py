@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 import pytest
-from core_helpers import tiny_config
+from core_helpers import TINY, tiny_config
 
 from textgen_tui.core import events as ev
 from textgen_tui.core.config import make_config
@@ -24,16 +24,6 @@ from textgen_tui.core.train.plan import learning_rate
 from textgen_tui.core.train.run_spec import RunSpec
 from textgen_tui.core.train.session import FAILED, FINISHED, TrainingSession
 from textgen_tui.core.train.trainer import Trainer
-
-TINY = {
-    "units": 24,
-    "embedding_dim": 8,
-    "seq_len": 24,
-    "batch_size": 32,
-    "epochs": 1,
-    "length": 20,
-    "early_stopping_patience": 0,
-}
 
 
 @pytest.fixture(scope="module")
